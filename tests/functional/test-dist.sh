@@ -196,7 +196,7 @@ if have systemd-analyze; then
         if [ -n "$score" ] && awk -v s="$score" -v m="$MAX_EXPOSURE" 'BEGIN { exit !(s + 0 <= m + 0) }'; then
                 ok "systemd-analyze security: exposure $score <= $MAX_EXPOSURE"
         else
-                grep -v '✓' "$tmp/security.out" | diag
+                grep -v -e '✓' -e '^+ ' "$tmp/security.out" | diag
                 not_ok "systemd-analyze security: exposure ${score:-unknown} <= $MAX_EXPOSURE"
         fi
 else
@@ -229,7 +229,7 @@ if have systemd-tmpfiles; then
         r="$tmp/troot"
         mkdir -p "$r/usr/lib/tmpfiles.d"
         # the test may run without the secresp user: map owners to the caller
-        awk -v u="$(id -un)" -v g="$(id -gn)" '$1 == "d" { $4 = u; $5 = g } { print }' \
+        awk -v u="$(id -u)" -v g="$(id -g)" '$1 == "d" { $4 = u; $5 = g } { print }' \
                 "$top_srcdir/systemd/secresp.tmpfiles" > "$r/usr/lib/tmpfiles.d/secresp.conf"
         if systemd-tmpfiles --root="$r" --create secresp.conf > "$tmp/tmpfiles.out" 2>&1 &&
            [ "$(stat -c %a "$r/var/lib/secresp")" = 750 ] &&
