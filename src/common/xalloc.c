@@ -31,7 +31,7 @@ void *xreallocarray(void *p, size_t nmemb, size_t size)
 {
         if (size && nmemb > (size_t) -1 / size)
                 oom();
-        p = realloc(p, nmemb * size ? nmemb * size : 1);
+        p = realloc(p, nmemb * size > 0 ? nmemb * size : 1);
         if (!p)
                 oom();
         return p;

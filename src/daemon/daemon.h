@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+#include <stdbool.h>
+#include <time.h>
+#include <uv.h>
+#include "daemon/conf.h"
+#include "daemon/control.h"
+#include "daemon/notify.h"
+#include "daemon/store.h"
+
+typedef struct Daemon {
+        uv_loop_t *loop;
+        Config *config;
+        Store *store;
+        ControlServer *control;
+        Watchdog watchdog;
+        uv_signal_t sig_hup, sig_term, sig_int;
+        uv_timer_t sweep_timer;
+        char *config_path;
+        char *socket_path;
+        char *db_path;
+        time_t started_at;
+        time_t last_reload;
+        char *last_reload_error;
+        bool once;
+        bool stopping;
+        int exit_code;
+        void (*on_stopped)(struct Daemon *d);   /* after every handle closed */
+} Daemon;
+
+/* Opens the store, sweeps, listens and sends READY=1.  On failure the
+ * error has been logged; the caller runs the loop down and exits. */
+int daemon_start(Daemon *d, uv_loop_t *loop, Config *cfg, const char *config_path, bool once);
+/* Loads the config file again; a bad one is refused and the old one kept.
+ * *ret_errors (malloc'ed, may be NULL) lists the problems. */
+int daemon_reload(Daemon *d, char **ret_errors);
+void daemon_stop(Daemon *d, const char *why);
+void daemon_fini(Daemon *d);
+
+/* Re-arms the whitelist expiry timer after a change. */
+void daemon_schedule_sweep(Daemon *d);
+void daemon_update_status(Daemon *d);
+
+/* Control verbs (commands.c). */
+void commands_dispatch(void *userdata, CtlClient *c, const CtlRequest *req);

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct Store Store;
+
+#define STORE_SCHEMA_VERSION 1
+
+/* Opens (creating if absent) and migrates the database.  A database of a
+ * newer schema, or one that fails quick_check, is refused and left as it
+ * is.  On failure *ret_why is a malloc'ed sentence naming the file. */
+int store_open(const char *path, Store **ret, char **ret_why);
+Store *store_close(Store *s);
+sqlite3 *store_db(Store *s);
+int store_schema_version(Store *s);
+const char *store_path(Store *s);
+const char *store_errmsg(Store *s);
+
+int store_begin(Store *s);
+int store_commit(Store *s);
+void store_rollback(Store *s);
+
+/* Appends to the audit table `events`. */
+int store_event(Store *s, int64_t at, const char *actor, const char *action, const char *kind,
+                const char *value, const char *reason, const char *result, const char *detail);
+
+/* Rows per state of `blocks`, indexed like BLOCK_STATE_NAMES. */
+#define STORE_BLOCK_STATES 5
+extern const char *const store_block_state_names[STORE_BLOCK_STATES];
+int store_block_counts(Store *s, int64_t ret_counts[STORE_BLOCK_STATES]);

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+#include <stdlib.h>
+#include <CUnit/CUnit.h>
+
+/* Each suite file defines one of these; test_main.c registers them all. */
+void addr_suite_add(void);
+void duration_suite_add(void);
+void ctlproto_suite_add(void);
+void whitelist_suite_add(void);
+void config_suite_add(void);
+void secrets_suite_add(void);
+void store_suite_add(void);
+void retry_suite_add(void);
+void ctlparser_suite_add(void);
+
+/* Adds a suite with its tests; aborts on registry errors. */
+#define UNIT_SUITE(name, ...) do {                                        \
+                CU_pSuite s_ = CU_add_suite((name), NULL, NULL);          \
+                const struct { const char *n; CU_TestFunc f; } t_[] = { __VA_ARGS__ }; \
+                if (!s_) abort();                                         \
+                for (size_t i_ = 0; i_ < sizeof(t_) / sizeof(t_[0]); i_++) \
+                        if (!CU_add_test(s_, t_[i_].n, t_[i_].f)) abort(); \
+        } while (0)
+#define UNIT_TEST(f) { #f, f }
