@@ -220,9 +220,49 @@ static void test_print_reparses(void)
         config_free(c2);
 }
 
+/* etc/secrespd.conf must stay valid both as shipped (all commented out)
+ * and with every example setting uncommented. */
+static void test_example_config(void)
+{
+        const char *top = getenv("top_srcdir");
+        char path[512], line[1024];
+        ConfigErrors e = { 0 };
+        Config *c = NULL;
+        char *text = NULL;
+        size_t len = 0;
+        FILE *in, *out;
+
+        snprintf(path, sizeof(path), "%s/etc/secrespd.conf", top ? top : ".");
+        CU_ASSERT_EQUAL_FATAL(config_load(path, &c, &e), 0);
+        config_free(c);
+
+        in = fopen(path, "r");
+        CU_ASSERT_PTR_NOT_NULL_FATAL(in);
+        out = open_memstream(&text, &len);
+        while (fgets(line, sizeof(line), in)) {
+                char *p = line + strspn(line, " ");
+                /* "#name = value;" is an example setting, "# text" prose */
+                if (p[0] == '#' && p[1] >= 'a' && p[1] <= 'z' && strstr(p, " = "))
+                        *p = ' ';
+                fputs(line, out);
+        }
+        fclose(in);
+        fclose(out);
+        CU_ASSERT_PTR_NOT_NULL(strstr(text, " proxy_password = \"cred:"));
+        setenv("CREDENTIALS_DIRECTORY", "/nonexistent", 1);
+        /* cred: cannot resolve here; everything else must be accepted */
+        CU_ASSERT_EQUAL(config_load(write_conf("uncommented.conf", text), &c, &e), -EINVAL);
+        CU_ASSERT_EQUAL_FATAL(e.n, 1);
+        CU_ASSERT_PTR_NOT_NULL(strstr(e.lines[0], "http.proxy_password: cannot open '/nonexistent/proxy-password'"));
+        config_errors_done(&e);
+        unsetenv("CREDENTIALS_DIRECTORY");
+        free(text);
+}
+
 void config_suite_add(void)
 {
         UNIT_SUITE("config", UNIT_TEST(test_empty_is_valid), UNIT_TEST(test_systemd_dirs), UNIT_TEST(test_values),
                    UNIT_TEST(test_errors_name_file_line_setting), UNIT_TEST(test_missing_file),
-                   UNIT_TEST(test_secret_masked), UNIT_TEST(test_print_reparses));
+                   UNIT_TEST(test_secret_masked), UNIT_TEST(test_print_reparses),
+                   UNIT_TEST(test_example_config));
 }
