@@ -1,0 +1,664 @@
+/* SPDX-License-Identifier: MIT */
+#include "config.h"
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cjson/cJSON.h>
+#include "common/ctlproto.h"
+#include "common/duration.h"
+#include "common/xalloc.h"
+#include "ctl/parser.h"
+
+/* Token tables after bgpctl's parser.c: a table lists the words valid at
+ * one point of the command line and, for each, the table valid after it.
+ * TOKEN_NONE says the command may end there. */
+typedef enum TokenType {
+        TOKEN_END,              /* terminates a table */
+        TOKEN_NONE,
+        TOKEN_KEYWORD,
+        TOKEN_KIND,
+        TOKEN_VALUE,            /* any word */
+} TokenType;
+
+typedef struct TokenTable TokenTable;
+
+typedef struct Token {
+        TokenType type;
+        const char *keyword;
+        int value;              /* CtlAction for keywords, CtlKind for kinds */
+        const TokenTable *next;
+} Token;
+
+typedef enum OptionId {
+        OPT_SOCKET,
+        OPT_JSON,
+        OPT_HELP,
+        OPT_VERSION,
+        OPT_DAYS,
+        OPT_EXPIRES,
+        OPT_PERMANENT,
+        OPT_REASON,
+        OPT_USER,
+} OptionId;
+
+typedef struct Option {
+        const char *name;       /* long name, without "--"; NULL ends a table */
+        char short_name;        /* 0: none */
+        const char *arg;        /* the argument's name, NULL for a flag */
+        OptionId id;
+} Option;
+
+struct TokenTable {
+        const char *what;       /* what the table's words are, for messages */
+        const Token *tokens;
+        const Option *options;  /* options valid here besides the global ones */
+};
+
+static const Option opts_global[] = {
+        { "socket",  's', "SOCKET", OPT_SOCKET },
+        { "json",    'j', NULL,     OPT_JSON },
+        { "help",    'h', NULL,     OPT_HELP },
+        { "version", 0,   NULL,     OPT_VERSION },
+        { NULL },
+};
+
+static const Option opts_none[] = {
+        { NULL },
+};
+
+/* The original whitelist tool took -u/--username; its getopt accepted
+ * unique prefixes, so --user worked too. */
+static const Option opts_whitelist[] = {
+        { "user",     'u', "NAME", OPT_USER },
+        { "username", 0,   "NAME", OPT_USER },
+        { NULL },
+};
+
+static const Option opts_add[] = {
+        { "days",      0, "N",        OPT_DAYS },
+        { "expires",   0, "DURATION", OPT_EXPIRES },
+        { "permanent", 0, NULL,       OPT_PERMANENT },
+        { "reason",    0, "TEXT",     OPT_REASON },
+        { NULL },
+};
+
+static const TokenTable tt_main, tt_whitelist, tt_add_kind, tt_add_value, tt_add_opts,
+        tt_remove_kind, tt_remove_value, tt_list, tt_end;
+
+static const Token t_main[] = {
+        { TOKEN_KEYWORD, "status",    CTL_ACTION_STATUS, &tt_end },
+        { TOKEN_KEYWORD, "whitelist", CTL_ACTION_NONE,   &tt_whitelist },
+        { TOKEN_KEYWORD, "reload",    CTL_ACTION_RELOAD, &tt_end },
+        { TOKEN_END },
+};
+
+static const Token t_whitelist[] = {
+        { TOKEN_KEYWORD, "add",    CTL_ACTION_WHITELIST_ADD,    &tt_add_kind },
+        { TOKEN_KEYWORD, "remove", CTL_ACTION_WHITELIST_REMOVE, &tt_remove_kind },
+        { TOKEN_KEYWORD, "list",   CTL_ACTION_WHITELIST_LIST,   &tt_list },
+        { TOKEN_END },
+};
+
+#define KIND_TOKENS(next)                                               \
+        { TOKEN_KIND, "user",        CTL_KIND_USER,        (next) },    \
+        { TOKEN_KIND, "host",        CTL_KIND_HOST,        (next) },    \
+        { TOKEN_KIND, "account",     CTL_KIND_ACCOUNT,     (next) },    \
+        { TOKEN_KIND, "destination", CTL_KIND_DESTINATION, (next) }
+
+static const Token t_add_kind[] = {
+        KIND_TOKENS(&tt_add_value),
+        { TOKEN_END },
+};
+
+static const Token t_add_value[] = {
+        { TOKEN_VALUE, "VALUE", 0, &tt_add_opts },
+        { TOKEN_END },
+};
+
+static const Token t_remove_kind[] = {
+        KIND_TOKENS(&tt_remove_value),
+        { TOKEN_END },
+};
+
+static const Token t_remove_value[] = {
+        { TOKEN_VALUE, "VALUE", 0, &tt_end },
+        { TOKEN_END },
+};
+
+static const Token t_list[] = {
+        { TOKEN_NONE },
+        KIND_TOKENS(&tt_end),
+        { TOKEN_END },
+};
+
+static const Token t_end[] = {
+        { TOKEN_NONE },
+        { TOKEN_END },
+};
+
+/* Options of "whitelist add" are accepted anywhere after "add", not only
+ * after VALUE: a superset of the documented form that costs nothing. */
+static const TokenTable tt_main         = { "verb",              t_main,         opts_none };
+static const TokenTable tt_whitelist    = { "whitelist command", t_whitelist,    opts_whitelist };
+static const TokenTable tt_add_kind     = { "kind",              t_add_kind,     opts_add };
+static const TokenTable tt_add_value    = { "VALUE",             t_add_value,    opts_add };
+static const TokenTable tt_add_opts     = { "option",            t_end,          opts_add };
+static const TokenTable tt_remove_kind  = { "kind",              t_remove_kind,  opts_none };
+static const TokenTable tt_remove_value = { "VALUE",             t_remove_value, opts_none };
+static const TokenTable tt_list         = { "kind",              t_list,         opts_none };
+static const TokenTable tt_end          = { "argument",          t_end,          opts_none };
+
+#define PATH_MAX_WORDS 8
+
+typedef struct Parser {
+        CtlCommand cmd;
+        const TokenTable *table;
+        const char *path[PATH_MAX_WORDS];       /* canonical words so far, for messages */
+        size_t n_path;
+        const char *expiry_opt;                 /* which of --days/--expires/--permanent */
+        char *error;
+} Parser;
+
+static int fail(Parser *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(Parser *p, const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        free(p->error);
+        p->error = xvasprintf(fmt, ap);
+        va_end(ap);
+        return -EINVAL;
+}
+
+static void path_push(Parser *p, const char *word)
+{
+        if (p->n_path < PATH_MAX_WORDS)
+                p->path[p->n_path++] = word;
+}
+
+static char *path_string(const Parser *p)
+{
+        char *s = xstrdup("");
+
+        for (size_t i = 0; i < p->n_path; i++) {
+                char *n = xasprintf("%s%s%s", s, i ? " " : "", p->path[i]);
+                free(s);
+                s = n;
+        }
+        return s;
+}
+
+/* "a, b, c": the words a table accepts, as the hint after an error. */
+static char *valid_words(const TokenTable *t)
+{
+        char *s = xstrdup("");
+
+        for (const Token *tok = t->tokens; tok->type != TOKEN_END; tok++) {
+                char *n;
+
+                if (tok->type == TOKEN_NONE)
+                        continue;
+                n = xasprintf("%s%s%s", s, s[0] ? ", " : "", tok->keyword);
+                free(s);
+                s = n;
+        }
+        return s;
+}
+
+static bool table_may_end(const TokenTable *t)
+{
+        for (const Token *tok = t->tokens; tok->type != TOKEN_END; tok++)
+                if (tok->type == TOKEN_NONE)
+                        return true;
+        return false;
+}
+
+static bool table_has_words(const TokenTable *t)
+{
+        for (const Token *tok = t->tokens; tok->type != TOKEN_END; tok++)
+                if (tok->type != TOKEN_NONE)
+                        return true;
+        return false;
+}
+
+/* An exact match wins; otherwise a prefix must be unique. */
+static const Token *match_token(const TokenTable *t, const char *word)
+{
+        const Token *match = NULL, *value = NULL;
+        size_t n = strlen(word);
+
+        for (const Token *tok = t->tokens; tok->type != TOKEN_END; tok++)
+                if ((tok->type == TOKEN_KEYWORD || tok->type == TOKEN_KIND) && strcmp(tok->keyword, word) == 0)
+                        return tok;
+        for (const Token *tok = t->tokens; tok->type != TOKEN_END; tok++) {
+                if (tok->type == TOKEN_VALUE) {
+                        value = tok;
+                        continue;
+                }
+                if (tok->type != TOKEN_KEYWORD && tok->type != TOKEN_KIND)
+                        continue;
+                if (strncmp(tok->keyword, word, n) != 0)
+                        continue;
+                if (match)
+                        return NULL;
+                match = tok;
+        }
+        return match ? match : value;
+}
+
+static int parse_word(Parser *p, const char *word)
+{
+        const Token *tok;
+
+        if (!table_has_words(p->table)) {
+                _cleanup_free_ char *path = path_string(p);
+                return fail(p, "unexpected argument '%s' after '%s'", word, path);
+        }
+        tok = match_token(p->table, word);
+        if (!tok) {
+                _cleanup_free_ char *valid = valid_words(p->table);
+                return fail(p, "unknown/ambiguous %s '%s'; valid: %s", p->table->what, word, valid);
+        }
+        switch (tok->type) {
+        case TOKEN_KEYWORD:
+                if (tok->value != CTL_ACTION_NONE)
+                        p->cmd.action = (CtlAction) tok->value;
+                path_push(p, tok->keyword);
+                break;
+        case TOKEN_KIND:
+                p->cmd.kind = (CtlKind) tok->value;
+                path_push(p, tok->keyword);
+                break;
+        case TOKEN_VALUE:
+                if (!word[0]) {
+                        _cleanup_free_ char *path = path_string(p);
+                        return fail(p, "empty VALUE after '%s'", path);
+                }
+                p->cmd.value = word;
+                path_push(p, word);
+                break;
+        default:
+                abort();
+        }
+        p->table = tok->next;
+        return 0;
+}
+
+/* Whole days, digits only: strtoul would take "-1", " 3" and "0x10". */
+static int parse_days(const char *s, uint64_t *ret_days)
+{
+        uint64_t n = 0;
+
+        if (!*s)
+                return -EINVAL;
+        for (; *s; s++) {
+                if (*s < '0' || *s > '9')
+                        return -EINVAL;
+                n = n * 10 + (uint64_t) (*s - '0');
+                if (n > CTL_DAYS_MAX)
+                        return -ERANGE;
+        }
+        if (n == 0)
+                return -ERANGE;
+        *ret_days = n;
+        return 0;
+}
+
+static int set_expiry(Parser *p, const char *opt, CtlExpiry e, uint64_t sec)
+{
+        if (p->expiry_opt) {
+                if (strcmp(p->expiry_opt, opt) == 0)
+                        return fail(p, "%s given twice", opt);
+                return fail(p, "%s and %s are mutually exclusive", p->expiry_opt, opt);
+        }
+        p->expiry_opt = opt;
+        p->cmd.expiry = e;
+        p->cmd.expires_in = sec;
+        return 0;
+}
+
+static int apply_option(Parser *p, const Option *o, const char *arg)
+{
+        uint64_t n;
+        int r;
+
+        switch (o->id) {
+        case OPT_SOCKET:
+                if (!arg[0])
+                        return fail(p, "--socket needs a non-empty path");
+                p->cmd.socket = arg;
+                return 0;
+        case OPT_JSON:
+                p->cmd.json = true;
+                return 0;
+        case OPT_HELP:
+                p->cmd.action = CTL_ACTION_HELP;
+                return 0;
+        case OPT_VERSION:
+                p->cmd.action = CTL_ACTION_VERSION;
+                return 0;
+        case OPT_DAYS:
+                r = parse_days(arg, &n);
+                if (r < 0)
+                        return fail(p, "--days needs a whole number of days from 1 to %d, not '%s'",
+                                    CTL_DAYS_MAX, arg);
+                return set_expiry(p, "--days", CTL_EXPIRY_SECONDS, n * 86400);
+        case OPT_EXPIRES:
+                r = duration_parse(arg, &n);
+                if (r == -ERANGE)
+                        return fail(p, "--expires '%s' is too long (at most %d days)", arg, CTL_DAYS_MAX);
+                if (r < 0)
+                        return fail(p, "--expires needs a duration such as 30s, 10m, 4h, 30d or 1h30m, not '%s'",
+                                    arg);
+                if (n == 0)
+                        return fail(p, "--expires must be longer than 0s");
+                return set_expiry(p, "--expires", CTL_EXPIRY_SECONDS, n);
+        case OPT_PERMANENT:
+                return set_expiry(p, "--permanent", CTL_EXPIRY_PERMANENT, 0);
+        case OPT_REASON:
+                if (p->cmd.reason)
+                        return fail(p, "--reason given twice");
+                if (!arg[0])
+                        return fail(p, "--reason needs a non-empty TEXT");
+                p->cmd.reason = arg;
+                return 0;
+        case OPT_USER:
+                if (!arg[0])
+                        return fail(p, "--user needs a non-empty NAME");
+                p->cmd.action = CTL_ACTION_WHITELIST_ADD;
+                p->cmd.kind = CTL_KIND_USER;
+                p->cmd.value = arg;
+                p->cmd.compat = true;
+                path_push(p, "--user");
+                path_push(p, arg);
+                p->table = &tt_add_opts;
+                return 0;
+        }
+        abort();
+}
+
+static char *valid_options(const Option *opts)
+{
+        char *s = xstrdup("");
+
+        for (const Option *o = opts; o->name; o++) {
+                char *n;
+
+                /* aliases (--username) would only lengthen the hint */
+                if (o != opts && o[-1].id == o->id)
+                        continue;
+                n = xasprintf("%s%s--%s%s%s", s, s[0] ? ", " : "", o->name, o->arg ? " " : "",
+                              o->arg ?: "");
+                free(s);
+                s = n;
+        }
+        return s;
+}
+
+/* Long options match like getopt_long: exact, else a unique prefix, where
+ * prefixes of aliases of one option are not ambiguous. */
+static const Option *match_long(const Option *const *tables, size_t n_tables, const char *name, size_t len,
+                                bool *ret_ambiguous)
+{
+        const Option *match = NULL;
+
+        *ret_ambiguous = false;
+        for (size_t t = 0; t < n_tables; t++)
+                for (const Option *o = tables[t]; o->name; o++)
+                        if (strlen(o->name) == len && strncmp(o->name, name, len) == 0)
+                                return o;
+        for (size_t t = 0; t < n_tables; t++)
+                for (const Option *o = tables[t]; o->name; o++) {
+                        if (strncmp(o->name, name, len) != 0)
+                                continue;
+                        if (match && match->id != o->id) {
+                                *ret_ambiguous = true;
+                                return NULL;
+                        }
+                        if (!match)
+                                match = o;
+                }
+        return match;
+}
+
+static const Option *match_short(const Option *const *tables, size_t n_tables, char c)
+{
+        for (size_t t = 0; t < n_tables; t++)
+                for (const Option *o = tables[t]; o->name; o++)
+                        if (o->short_name && o->short_name == c)
+                                return o;
+        return NULL;
+}
+
+static int unknown_option(Parser *p, const char *what, const char *opt, int len)
+{
+        _cleanup_free_ char *valid = valid_options(p->table->options);
+        _cleanup_free_ char *path = path_string(p);
+
+        if (!valid[0] || !path[0])
+                return fail(p, "%s option '%.*s'", what, len, opt);
+        return fail(p, "%s option '%.*s'; valid after '%s': %s", what, len, opt, path, valid);
+}
+
+/* argv[*i] starts with '-'; may consume argv[*i + 1] as the argument. */
+static int parse_option(Parser *p, int argc, char *const *argv, int *i)
+{
+        const Option *const tables[] = { opts_global, p->table->options };
+        const char *a = argv[*i];
+        const Option *o;
+
+        if (a[1] == '-') {
+                const char *name = a + 2, *eq = strchr(name, '='), *arg;
+                size_t len = eq ? (size_t) (eq - name) : strlen(name);
+                bool ambiguous;
+
+                o = match_long(tables, 2, name, len, &ambiguous);
+                if (!o)
+                        return unknown_option(p, ambiguous ? "ambiguous" : "unknown", a,
+                                              (int) (eq ? (size_t) (eq - a) : strlen(a)));
+                if (!o->arg) {
+                        if (eq)
+                                return fail(p, "option '--%s' takes no argument", o->name);
+                        return apply_option(p, o, NULL);
+                }
+                if (eq)
+                        arg = eq + 1;
+                else if (*i + 1 < argc)
+                        arg = argv[++*i];
+                else
+                        return fail(p, "option '--%s' needs an argument: %s", o->name, o->arg);
+                return apply_option(p, o, arg);
+        }
+
+        /* a cluster of short options: "-js SOCKET", "-sSOCKET" */
+        for (const char *c = a + 1; *c; c++) {
+                int r;
+
+                o = match_short(tables, 2, *c);
+                if (!o) {
+                        char opt[3] = { '-', *c, 0 };
+                        return unknown_option(p, "unknown", opt, 2);
+                }
+                if (!o->arg) {
+                        r = apply_option(p, o, NULL);
+                        if (r < 0 || p->cmd.action == CTL_ACTION_HELP || p->cmd.action == CTL_ACTION_VERSION)
+                                return r;
+                        continue;
+                }
+                if (c[1])
+                        return apply_option(p, o, c + 1);
+                if (*i + 1 < argc)
+                        return apply_option(p, o, argv[++*i]);
+                return fail(p, "option '-%c' needs an argument: %s", *c, o->arg);
+        }
+        return 0;
+}
+
+static int parse_end(Parser *p)
+{
+        _cleanup_free_ char *path = NULL, *valid = NULL;
+
+        if (table_may_end(p->table))
+                return 0;
+        path = path_string(p);
+        valid = valid_words(p->table);
+        if (!path[0])
+                return fail(p, "missing %s; valid: %s", p->table->what, valid);
+        if (p->table->tokens[0].type == TOKEN_VALUE)
+                return fail(p, "missing VALUE after '%s'", path);
+        return fail(p, "missing %s after '%s'; valid: %s", p->table->what, path, valid);
+}
+
+int ctl_parse(int argc, char *const *argv, CtlCommand *ret, char **reterr_message)
+{
+        Parser p = { .table = &tt_main };
+        bool dashdash = false;
+        int r = 0;
+
+        for (int i = 1; i < argc; i++) {
+                const char *a = argv[i];
+
+                if (!dashdash && strcmp(a, "--") == 0) {
+                        dashdash = true;
+                        continue;
+                }
+                if (!dashdash && a[0] == '-' && a[1])
+                        r = parse_option(&p, argc, argv, &i);
+                else
+                        r = parse_word(&p, a);
+                if (r < 0)
+                        goto fail;
+                /* -h and --version win over whatever else is wrong */
+                if (p.cmd.action == CTL_ACTION_HELP || p.cmd.action == CTL_ACTION_VERSION)
+                        goto done;
+        }
+        r = parse_end(&p);
+        if (r < 0)
+                goto fail;
+done:
+        *ret = p.cmd;
+        return 0;
+fail:
+        if (reterr_message)
+                *reterr_message = p.error;
+        else
+                free(p.error);
+        return r;
+}
+
+const char *ctl_action_to_cmd(CtlAction a)
+{
+        switch (a) {
+        case CTL_ACTION_STATUS:
+                return "status";
+        case CTL_ACTION_WHITELIST_ADD:
+                return "whitelist.add";
+        case CTL_ACTION_WHITELIST_REMOVE:
+                return "whitelist.remove";
+        case CTL_ACTION_WHITELIST_LIST:
+                return "whitelist.list";
+        case CTL_ACTION_RELOAD:
+                return "reload";
+        default:
+                return NULL;
+        }
+}
+
+bool ctl_action_is_list(CtlAction a)
+{
+        return a == CTL_ACTION_WHITELIST_LIST;
+}
+
+static const char *const kind_names[_CTL_KIND_MAX] = {
+        [CTL_KIND_USER] = "user",
+        [CTL_KIND_HOST] = "host",
+        [CTL_KIND_ACCOUNT] = "account",
+        [CTL_KIND_DESTINATION] = "destination",
+};
+
+const char *ctl_kind_to_string(CtlKind k)
+{
+        if (k <= CTL_KIND_NONE || k >= _CTL_KIND_MAX)
+                return NULL;
+        return kind_names[k];
+}
+
+CtlKind ctl_kind_from_string(const char *s)
+{
+        for (int k = CTL_KIND_NONE + 1; k < _CTL_KIND_MAX; k++)
+                if (s && strcmp(kind_names[k], s) == 0)
+                        return (CtlKind) k;
+        return _CTL_KIND_INVALID;
+}
+
+cJSON *ctl_command_to_request(const CtlCommand *c, double id)
+{
+        const char *cmd = ctl_action_to_cmd(c->action);
+        cJSON *args;
+
+        if (!cmd)
+                return NULL;
+        args = cJSON_CreateObject();
+        switch (c->action) {
+        case CTL_ACTION_WHITELIST_ADD:
+                cJSON_AddStringToObject(args, "kind", ctl_kind_to_string(c->kind));
+                cJSON_AddStringToObject(args, "value", c->value);
+                if (c->expiry == CTL_EXPIRY_SECONDS)
+                        cJSON_AddNumberToObject(args, "expires_in", (double) c->expires_in);
+                else if (c->expiry == CTL_EXPIRY_PERMANENT)
+                        cJSON_AddTrueToObject(args, "permanent");
+                if (c->reason)
+                        cJSON_AddStringToObject(args, "reason", c->reason);
+                break;
+        case CTL_ACTION_WHITELIST_REMOVE:
+                cJSON_AddStringToObject(args, "kind", ctl_kind_to_string(c->kind));
+                cJSON_AddStringToObject(args, "value", c->value);
+                break;
+        case CTL_ACTION_WHITELIST_LIST:
+                if (c->kind != CTL_KIND_NONE)
+                        cJSON_AddStringToObject(args, "kind", ctl_kind_to_string(c->kind));
+                break;
+        default:
+                break;
+        }
+        return ctl_request_new(id, cmd, args);
+}
+
+const char *ctl_socket_path(const char *arg, const char *env)
+{
+        if (arg && arg[0])
+                return arg;
+        if (env && env[0])
+                return env;
+        return CTL_SOCKET_DEFAULT;
+}
+
+const char *ctl_usage(void)
+{
+        return "Usage: secrespctl [-s SOCKET] [-j|--json] VERB [ARGS]\n"
+               "\n"
+               "Verbs:\n"
+               "  status                        show the daemon's state, sources and responders\n"
+               "  whitelist add KIND VALUE [--days N | --expires DURATION | --permanent]\n"
+               "                [--reason TEXT]  exempt VALUE from responses (default: 30 days)\n"
+               "  whitelist remove KIND VALUE   remove a whitelist entry\n"
+               "  whitelist list [KIND]         list whitelist entries\n"
+               "  whitelist --user NAME         the original tool's form of\n"
+               "                                \"whitelist add user NAME\" (also -u, --username)\n"
+               "  reload                        reload secrespd's configuration\n"
+               "\n"
+               "KIND is one of user, host, account, destination. Verbs and kinds may be\n"
+               "abbreviated to any unique prefix: \"wh l\" is \"whitelist list\".\n"
+               "DURATION is like 30s, 10m, 4h, 30d or 1h30m.\n"
+               "\n"
+               "Options:\n"
+               "  -s, --socket SOCKET   control socket (default: $SECRESP_SOCKET, else\n"
+               "                        " CTL_SOCKET_DEFAULT ")\n"
+               "  -j, --json            print JSON for scripts\n"
+               "  -h, --help            show this help\n"
+               "      --version         show the version\n"
+               "\n"
+               "Exit status: 0 ok, 1 refused or failed, 2 usage error, 3 secrespd unreachable.\n";
+}
