@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <curl/curl.h>
 #include "common/log.h"
 #include "common/msgid.h"
 #include "common/xalloc.h"
@@ -192,11 +191,6 @@ int main(int argc, char **argv)
                 }
         }
         signal(SIGPIPE, SIG_IGN);
-        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-                log_error("cannot initialise libcurl");
-                config_free(cfg);
-                return EXIT_FAILURE;
-        }
 
         uv_loop_init(&loop);
         r = daemon_start(&d, &loop, cfg, arg_config, arg_once);
@@ -210,6 +204,5 @@ int main(int argc, char **argv)
                 d.exit_code = 1;
         }
         daemon_fini(&d);
-        curl_global_cleanup();
         return d.exit_code;
 }
