@@ -681,9 +681,13 @@ frame_client() {
 import json, os, socket, struct, sys, time
 SOCK = sys.argv[1]
 def conn(timeout=5):
+    # A blocking connect, as secrespctl does: with a timeout set, Python
+    # makes the socket non-blocking and a full listen backlog fails at once
+    # with EAGAIN instead of waiting for the daemon to accept.
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(timeout)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, struct.pack("ll", timeout, 0))
     s.connect(SOCK)
+    s.settimeout(timeout)
     return s
 def send_frame(s, payload):
     if not isinstance(payload, (bytes, bytearray)):

@@ -5,7 +5,7 @@
 # secrespctl reload) that keep the old config when the new one is bad.
 . "$(dirname "$0")/lib.sh"
 
-plan 47
+plan 45
 
 journal_require
 notify_start

@@ -5,7 +5,7 @@
 # with $STATE_DIRECTORY/$RUNTIME_DIRECTORY, --once.
 . "$(dirname "$0")/lib.sh"
 
-plan 36
+plan 37
 
 journal_require
 notify_start
