@@ -6,7 +6,7 @@
 # codes.  After each abuse the daemon must keep serving.
 . "$(dirname "$0")/lib.sh"
 
-plan 41
+plan 42
 
 journal_require
 notify_start
@@ -222,9 +222,26 @@ fi
 run ctl status
 is "$RUN_RC" 0 "root is still served"
 
-# ---- the configured group may use the socket ------------------------------------------------
+# ---- SIGTERM with clients connected: no handle left behind ----------------------------------------
+# One idle client and one in the middle of a frame hold connections open;
+# secrespd exits non-zero when uv_loop_close() finds a handle still open.
+"$PY" - "$SOCK" "$T/holders.ready" <<'PYEOF' &
+import socket, struct, sys, time
+a = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM); a.connect(sys.argv[1])
+b = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM); b.connect(sys.argv[1])
+b.sendall(struct.pack(">I", 50) + b'{"v":1')
+open(sys.argv[2], "w").close()
+time.sleep(30)
+PYEOF
+holders=$!
+track_pid "$holders"
+wait_until 5 test -e "$T/holders.ready"
 stop_daemon TERM 5
-is "$DAEMON_RC" 0 "SIGTERM after the abuse: exit 0"
+is "$DAEMON_RC" 0 "SIGTERM with two clients connected: exit 0 (no handle left open)"
+cmp_num "${STOP_MS:-99999}" -le 2000 "... within 2 s (${STOP_MS:-?} ms)"
+kill_wait "$holders" 1
+
+# ---- the configured group may use the socket ------------------------------------------------
 make_conf "$T/group.conf" 'control: { client_timeout = "1s"; group = "nogroup"; };'
 start_ready "$T/group.conf"
 chmod o+x "$RUNTIME_DIR"
