@@ -35,7 +35,7 @@ extern const Output output_json;
 int output_reply(const Output *out, const OutputCtx *o, const CtlCommand *c, const CtlExchange *x);
 
 #define OUTPUT_TIME_MAX 32
-#define OUTPUT_SPAN_MAX 32
+#define OUTPUT_SPAN_MAX 48  /* two 20-digit numbers and units */
 
 /* "2026-12-22 14:00:00 UTC" */
 char *output_format_time(time_t t, char buf[static OUTPUT_TIME_MAX]);
