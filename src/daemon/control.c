@@ -30,6 +30,8 @@ struct CtlClient {
         unsigned writes;
         bool closing;
         bool close_after_write;
+        bool refused;           /* answered permission-denied; draining */
+        uv_shutdown_t shutdown_req;
         int handles_open;
 };
 
@@ -117,7 +119,7 @@ static void update_deadline(CtlClient *c)
 {
         if (c->closing)
                 return;
-        if (ctl_decoder_pending(&c->dec) > 0 || c->writes > 0)
+        if (c->refused || ctl_decoder_pending(&c->dec) > 0 || c->writes > 0)
                 uv_timer_start(&c->timer, on_timeout, c->srv->timeout_ms, 0);
         else
                 uv_timer_stop(&c->timer);
@@ -137,6 +139,14 @@ static void on_write(uv_write_t *req, int status)
         if (status < 0) {
                 log_debug("control: write to client failed: %s", uv_strerror(status));
                 client_close(c);
+                return;
+        }
+        if (c->refused && c->writes == 0) {
+                /* Half-close and wait for the peer's EOF: closing at once
+                 * could reset the connection before the peer has read the
+                 * refusal, and it would see "broken pipe" instead. */
+                if (uv_shutdown(&c->shutdown_req, (uv_stream_t *) &c->pipe, NULL) < 0)
+                        client_close(c);
                 return;
         }
         if (c->close_after_write && c->writes == 0) {
@@ -232,6 +242,11 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
 
         if (c->closing)
                 return;
+        if (c->refused) {
+                if (nread < 0)
+                        client_close(c);
+                return;
+        }
         if (nread < 0) {
                 if (nread != UV_EOF)
                         log_debug("control: read failed: %s", uv_strerror((int) nread));
@@ -326,8 +341,10 @@ static void on_connection(uv_stream_t *server, int status)
                 log_event(LOG_WARNING, MSGID_CONTROL_REFUSED, &f,
                           "control: refused user '%s' (uid %u, pid %d): not root and not in group '%s'", c->user,
                           (unsigned) c->cred.uid, (int) c->cred.pid, s->group ? s->group : "-");
-                send_fatal(c, 0, CTL_E_DENIED, "permission denied: only root and members of the secresp group "
-                           "may use secrespd's control socket");
+                c->refused = true;
+                control_send(c, ctl_reply_error(0, CTL_E_DENIED, "permission denied: only root and members of "
+                                                "the secresp group may use secrespd's control socket"));
+                uv_read_start((uv_stream_t *) &c->pipe, on_alloc, on_read);
                 return;
         }
         if (s->nclients > MAX_CLIENTS) {
