@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: MIT */
-#include <config.h>  /* autoconf's: "config.h" would find daemon/config.h */
+#include "config.h"
 #include <errno.h>
 #include <inttypes.h>
 #include <stdint.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/random.h>
-#include <time.h>
 #include <curl/curl.h>
 #include <uv.h>
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/retry.h"
 #include "common/xalloc.h"
@@ -603,11 +603,11 @@ static void attempt_done(HttpRequest *r, CURLcode res)
         }
 
         if (!c->shutting_down && retry_should_retry(&r->retry, r->attempts, cls)) {
-                /* Wall clock only for HTTP-date Retry-After values. */
+                /* Wall clock: only HTTP-date Retry-After values use it. */
                 uint64_t delay = retry_next_delay_ms(&r->retry, r->attempts, random_u32(), status,
                                                      header_lookup(r->resp_headers, r->n_resp_headers,
                                                                    "Retry-After"),
-                                                     time(NULL));
+                                                     clock_wall());
 
                 log_debug("HTTP %s '%s': attempt %u failed (status %ld, %s), will retry in %" PRIu64 " ms",
                           r->method, r->log_url, r->attempts, status,
@@ -730,8 +730,9 @@ int http_client_new(uv_loop_t *loop, const HttpClientOptions *opts, HttpClient *
                 return -EINVAL;
         if (!opts)
                 opts = &defaults;
+        /* The body limit bounds size arithmetic and becomes a curl_off_t. */
         if (opts->connect_timeout_ms < 0 || opts->timeout_ms < 0 || opts->max_host_connections < 0 ||
-            opts->max_total_connections < 0)
+            opts->max_total_connections < 0 || opts->max_body_size > SIZE_MAX / 2)
                 return -EINVAL;
         if (!curl_initialized) {
                 if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
