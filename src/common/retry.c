@@ -370,8 +370,8 @@ uint64_t retry_next_delay_ms(const RetryPolicy *p, unsigned attempt, uint32_t ra
 
         if (!p)
                 return 0;
-        if ((status == 429 || status == 503) && retry_after && retry_after_parse(retry_after, now, &ra) >= 0 &&
-            ra > d)
+        if ((status == 429 || status == 503) && retry_after &&
+            retry_after_parse(retry_after, now, &ra) >= 0 && ra > d)
                 d = ra;
         return d < p->max_ms ? d : p->max_ms;
 }

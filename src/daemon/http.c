@@ -723,6 +723,7 @@ int http_client_new(uv_loop_t *loop, const HttpClientOptions *opts, HttpClient *
 {
         static const HttpClientOptions defaults = {};
         static bool curl_initialized = false;
+        long max_host, max_total;
         HttpClient *c;
         int r;
 
@@ -756,14 +757,14 @@ int http_client_new(uv_loop_t *loop, const HttpClientOptions *opts, HttpClient *
                 client_free(c);
                 return -ENOMEM;
         }
+        max_host = opts->max_host_connections ?: HTTP_DEFAULT_MAX_HOST_CONNECTIONS;
+        max_total = opts->max_total_connections ?: HTTP_DEFAULT_MAX_TOTAL_CONNECTIONS;
         if (curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, on_curl_socket) != CURLM_OK ||
             curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c) != CURLM_OK ||
             curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer) != CURLM_OK ||
             curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, c) != CURLM_OK ||
-            curl_multi_setopt(c->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
-                              opts->max_host_connections ?: HTTP_DEFAULT_MAX_HOST_CONNECTIONS) != CURLM_OK ||
-            curl_multi_setopt(c->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
-                              opts->max_total_connections ?: HTTP_DEFAULT_MAX_TOTAL_CONNECTIONS) != CURLM_OK) {
+            curl_multi_setopt(c->multi, CURLMOPT_MAX_HOST_CONNECTIONS, max_host) != CURLM_OK ||
+            curl_multi_setopt(c->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, max_total) != CURLM_OK) {
                 curl_multi_cleanup(c->multi);
                 client_free(c);
                 return -EINVAL;
@@ -789,7 +790,8 @@ int http_request_start(HttpClient *c, const HttpRequestOptions *opts, HttpReques
         HttpRequest *r;
         int k;
 
-        if (!c || !opts || !opts->url || !opts->cb || opts->timeout_ms < 0 || (opts->body_len > 0 && !opts->body))
+        if (!c || !opts || !opts->url || !opts->cb || opts->timeout_ms < 0 ||
+            (opts->body_len > 0 && !opts->body))
                 return -EINVAL;
         if (c->shutting_down || !c->multi)
                 return -ESHUTDOWN;
