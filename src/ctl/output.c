@@ -186,7 +186,7 @@ static char *format_object(const OutputCtx *o, const cJSON *obj)
 
 typedef struct Table {
         size_t n_cols;
-        size_t n_cells;
+        size_t n_cells, cap;
         char **cells;           /* row-major, owned */
 } Table;
 
@@ -197,7 +197,11 @@ static void table_init(Table *t, size_t n_cols)
 
 static void table_add(Table *t, char *cell)
 {
-        t->cells = xreallocarray(t->cells, t->n_cells + 1, sizeof(char *));
+        /* geometric growth: a whitelist may list tens of thousands of rows */
+        if (t->n_cells == t->cap) {
+                t->cap = t->cap ? t->cap * 2 : 64;
+                t->cells = xreallocarray(t->cells, t->cap, sizeof(char *));
+        }
         t->cells[t->n_cells++] = cell;
 }
 

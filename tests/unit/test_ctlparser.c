@@ -808,6 +808,30 @@ static void test_output_list(void)
         capture_done(&c);
 }
 
+/* Enough rows to grow the table several times; every row is aligned. */
+static void test_output_list_many(void)
+{
+        enum { N = 300 };
+        char *frames[N + 2];
+        size_t lines = 0;
+        Capture c;
+
+        for (int i = 0; i < N; i++)
+                frames[i] = xasprintf("{\"id\":1,\"item\":{\"kind\":\"host\",\"value\":\"10.0.%d.%d\","
+                                      "\"expires_at\":null,\"created_by\":\"root\"}}", i / 256, i % 256);
+        frames[N] = xasprintf("{\"id\":1,\"ok\":true,\"end\":true,\"count\":%d}", N);
+        frames[N + 1] = NULL;
+        CU_ASSERT_EQUAL(show(&c, &output_table, "wh l", (const char *const *) frames), 0);
+        for (const char *p = c.out; (p = strchr(p, '\n')); p++)
+                lines++;
+        CU_ASSERT_EQUAL(lines, N + 1);
+        CU_ASSERT_PTR_NOT_NULL(strstr(c.out, "\nhost  10.0.0.0    permanent  root\n"));
+        CU_ASSERT_PTR_NOT_NULL(strstr(c.out, "\nhost  10.0.1.43   permanent  root\n"));
+        capture_done(&c);
+        for (int i = 0; i <= N; i++)
+                free(frames[i]);
+}
+
 static const char *const status_frame =
         "{\"id\":1,\"ok\":true,\"data\":{\"version\":\"0.1.0\",\"pid\":4242,\"started_at\":1794996400,"
         "\"uptime\":3600,\"config\":\"/etc/secresp/secrespd.conf\",\"database\":\"/var/lib/secresp/secresp.db\","
@@ -945,6 +969,7 @@ void ctlparser_suite_add(void)
                    UNIT_TEST(test_output_add),
                    UNIT_TEST(test_output_remove),
                    UNIT_TEST(test_output_list),
+                   UNIT_TEST(test_output_list_many),
                    UNIT_TEST(test_output_status));
         UNIT_SUITE("ctlerrors",
                    UNIT_TEST(test_output_errors));
