@@ -8,9 +8,6 @@
 #include <CUnit/Basic.h>
 #include "tests/unit/unit.h"
 
-void retry_suite_add(void) __attribute__((weak));
-void ctlparser_suite_add(void) __attribute__((weak));
-
 static unsigned tap_n;
 
 static void on_test_complete(const CU_pTest test, const CU_pSuite suite, const CU_pFailureRecord failure)
@@ -41,11 +38,8 @@ int main(int argc, char **argv)
         config_suite_add();
         secrets_suite_add();
         store_suite_add();
-        /* weak until the HTTP client and CLI suites land */
-        if (retry_suite_add)
-                retry_suite_add();
-        if (ctlparser_suite_add)
-                ctlparser_suite_add();
+        retry_suite_add();
+        ctlparser_suite_add();
 
         CU_set_test_complete_handler(on_test_complete);
         if (only) {
