@@ -232,7 +232,7 @@ static void test_example_config(void)
         size_t len = 0;
         FILE *in, *out;
 
-        snprintf(path, sizeof(path), "%s/etc/secrespd.conf", top ? top : ".");
+        snprintf(path, sizeof(path), "%s/etc/secrespd.conf", top ? top : TOP_SRCDIR);
         CU_ASSERT_EQUAL_FATAL(config_load(path, &c, &e), 0);
         config_free(c);
 
