@@ -218,7 +218,7 @@ int store_begin(Store *s) { return exec_sql(s->db, "BEGIN IMMEDIATE", NULL); }
 int store_commit(Store *s) { return exec_sql(s->db, "COMMIT", NULL); }
 void store_rollback(Store *s) { (void) exec_sql(s->db, "ROLLBACK", NULL); }
 
-static void bind_text(sqlite3_stmt *st, int i, const char *v)
+void store_bind_text(sqlite3_stmt *st, int i, const char *v)
 {
         if (v)
                 sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
@@ -238,13 +238,13 @@ int store_event(Store *s, int64_t at, const char *actor, const char *action, con
         if (rc != SQLITE_OK)
                 return -EIO;
         sqlite3_bind_int64(st, 1, at);
-        bind_text(st, 2, actor);
-        bind_text(st, 3, action);
-        bind_text(st, 4, kind);
-        bind_text(st, 5, value);
-        bind_text(st, 6, reason);
-        bind_text(st, 7, result);
-        bind_text(st, 8, detail);
+        store_bind_text(st, 2, actor);
+        store_bind_text(st, 3, action);
+        store_bind_text(st, 4, kind);
+        store_bind_text(st, 5, value);
+        store_bind_text(st, 6, reason);
+        store_bind_text(st, 7, result);
+        store_bind_text(st, 8, detail);
         rc = sqlite3_step(st);
         sqlite3_finalize(st);
         return rc == SQLITE_DONE ? 0 : -EIO;

@@ -22,6 +22,9 @@ int store_begin(Store *s);
 int store_commit(Store *s);
 void store_rollback(Store *s);
 
+/* Binds a string, or NULL when v is NULL. */
+void store_bind_text(sqlite3_stmt *st, int i, const char *v);
+
 /* Appends to the audit table `events`. */
 int store_event(Store *s, int64_t at, const char *actor, const char *action, const char *kind,
                 const char *value, const char *reason, const char *result, const char *detail);

@@ -8,14 +8,6 @@
 #include "daemon/store_whitelist.h"
 #include "engine/whitelist.h"
 
-static void bind_opt(sqlite3_stmt *st, int i, const char *v)
-{
-        if (v)
-                sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
-        else
-                sqlite3_bind_null(st, i);
-}
-
 static void bind_expiry(sqlite3_stmt *st, int i, int64_t t)
 {
         if (t)
@@ -52,8 +44,8 @@ int store_wl_upsert(Store *s, const WlEntry *e, bool *ret_updated)
                 return -EIO;
         if (sqlite3_prepare_v2(db, "SELECT 1 FROM whitelist WHERE kind = ? AND value = ?", -1, &st, NULL) != SQLITE_OK)
                 goto fail;
-        bind_opt(st, 1, e->kind);
-        bind_opt(st, 2, e->value);
+        store_bind_text(st, 1, e->kind);
+        store_bind_text(st, 2, e->value);
         exists = sqlite3_step(st) == SQLITE_ROW;
         sqlite3_finalize(st);
 
@@ -65,12 +57,12 @@ int store_wl_upsert(Store *s, const WlEntry *e, bool *ret_updated)
                                "ON CONFLICT (kind, value) DO UPDATE SET expires_at = ?4, "
                                "reason = coalesce(?5, reason)", -1, &st, NULL) != SQLITE_OK)
                 goto fail;
-        bind_opt(st, 1, e->kind);
-        bind_opt(st, 2, e->value);
+        store_bind_text(st, 1, e->kind);
+        store_bind_text(st, 2, e->value);
         sqlite3_bind_int64(st, 3, e->created_at);
         bind_expiry(st, 4, e->expires_at);
-        bind_opt(st, 5, e->reason);
-        bind_opt(st, 6, e->created_by);
+        store_bind_text(st, 5, e->reason);
+        store_bind_text(st, 6, e->created_by);
         if (sqlite3_step(st) != SQLITE_DONE)
                 goto fail;
         sqlite3_finalize(st);
@@ -99,8 +91,8 @@ int store_wl_remove(Store *s, const char *kind, const char *value, const char *a
                 return -EIO;
         if (sqlite3_prepare_v2(db, "DELETE FROM whitelist WHERE kind = ? AND value = ?", -1, &st, NULL) != SQLITE_OK)
                 goto fail;
-        bind_opt(st, 1, kind);
-        bind_opt(st, 2, value);
+        store_bind_text(st, 1, kind);
+        store_bind_text(st, 2, value);
         if (sqlite3_step(st) != SQLITE_DONE)
                 goto fail;
         sqlite3_finalize(st);
@@ -129,7 +121,7 @@ int store_wl_list(Store *s, const char *kind, WlEntryFn fn, void *userdata)
                                "SELECT " WL_COLUMNS " FROM whitelist WHERE ?1 IS NULL OR kind = ?1 "
                                "ORDER BY kind, value", -1, &st, NULL) != SQLITE_OK)
                 return -EIO;
-        bind_opt(st, 1, kind);
+        store_bind_text(st, 1, kind);
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
                 WlEntry e;
                 row_to_entry(st, &e);
@@ -147,6 +139,17 @@ typedef struct Expired {
         WlEntry e;
         char *kind, *value, *reason, *created_by;
 } Expired;
+
+static void expired_free(Expired *list, size_t n)
+{
+        for (size_t i = 0; i < n; i++) {
+                free(list[i].kind);
+                free(list[i].value);
+                free(list[i].reason);
+                free(list[i].created_by);
+        }
+        free(list);
+}
 
 int store_wl_expire(Store *s, int64_t now, WlEntryFn fn, void *userdata)
 {
@@ -199,24 +202,12 @@ int store_wl_expire(Store *s, int64_t now, WlEntryFn fn, void *userdata)
         for (size_t i = 0; i < n; i++)
                 if (fn)
                         (void) fn(&list[i].e, userdata);
-        for (size_t i = 0; i < n; i++) {
-                free(list[i].kind);
-                free(list[i].value);
-                free(list[i].reason);
-                free(list[i].created_by);
-        }
-        free(list);
+        expired_free(list, n);
         return (int) n;
 fail:
         sqlite3_finalize(st);
         store_rollback(s);
-        for (size_t i = 0; i < n; i++) {
-                free(list[i].kind);
-                free(list[i].value);
-                free(list[i].reason);
-                free(list[i].created_by);
-        }
-        free(list);
+        expired_free(list, n);
         return -EIO;
 }
 
@@ -243,7 +234,7 @@ int store_wl_count(Store *s, const char *kind, int64_t *ret)
         if (sqlite3_prepare_v2(store_db(s), "SELECT count(*) FROM whitelist WHERE ?1 IS NULL OR kind = ?1", -1, &st,
                                NULL) != SQLITE_OK)
                 return -EIO;
-        bind_opt(st, 1, kind);
+        store_bind_text(st, 1, kind);
         rc = sqlite3_step(st);
         if (rc == SQLITE_ROW)
                 *ret = sqlite3_column_int64(st, 0);
@@ -263,7 +254,7 @@ int store_wl_covers(Store *s, const char *kind, const char *value, int64_t now, 
         if (sqlite3_prepare_v2(store_db(s), "SELECT value FROM whitelist WHERE kind = ? AND "
                                "(expires_at IS NULL OR expires_at > ?)", -1, &st, NULL) != SQLITE_OK)
                 return -EIO;
-        bind_opt(st, 1, kind);
+        store_bind_text(st, 1, kind);
         sqlite3_bind_int64(st, 2, now);
         while (!found && (rc = sqlite3_step(st)) == SQLITE_ROW)
                 found = wl_covers(k, col_text(st, 0), value);
