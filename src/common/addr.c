@@ -128,7 +128,8 @@ int hostname_normalize(const char *s, char **ret)
                 if (++label > 63)
                         return -EINVAL;
         }
-        if (s[n - 1] == '-')
+        /* an empty last label ("a.." less its one trailing dot) or a '-' ends it */
+        if (label == 0 || s[n - 1] == '-')
                 return -EINVAL;
         /* a dotted all-numeric name is a malformed IP, not a host name */
         if (strspn(s, "0123456789.") >= n)
