@@ -548,6 +548,7 @@ def t_state(s):
     is_(r.status, 200, "PUT /__sim/objects/host/3 with an explicit detection_set")
     a = s.req("GET", V25 + "/hosts/3?fields=detection_set", headers=TOK)
     is_(s.req("GET", a.json["detection_set"][1], headers=TOK).status, 404, "a dangling detection URL: 404")
+    ok("_notes" not in s.req("GET", V25 + "/hosts/3", headers=TOK).json, "PUT of a GET /__sim/objects answer: _notes dropped")
     r = s.req("PUT", "/__sim/objects/host/50", body={"name": "new", "tags": ["vectra_host_block"]})
     items, _ = walk(s, V25 + "/hosts?tags=vectra_host_block", TOK)
     is_(ids(items), [1, 3, 5, 50], "PUT /__sim/objects creates an object")

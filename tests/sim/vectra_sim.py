@@ -1042,6 +1042,8 @@ class VectraSim(Sim):
                         o = json.loads(body or b"null")
                         if not isinstance(o, dict):
                             raise ValueError("the body must be an object")
+                        # "_notes" (from GET) and other "_" keys are not object fields.
+                        o = {k: v for k, v in o.items() if not k.startswith("_")}
                         o["id"] = oid
                         new = json.loads(json.dumps(self.state))
                         lst = new[PLURAL[kind]]
