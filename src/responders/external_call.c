@@ -827,8 +827,11 @@ static void on_exec_done(const ExecResult *er, void *userdata)
         c->job = NULL;
         if (er->r == 0 && er->term_signal == 0 && er->exit_status == 0) {
                 strv_push(&c->ok, &c->n_ok, xstrdup(label));
-                log_full(LOG_DEBUG, 0, NULL, NULL, "%s: %s: '%s' succeeded for %s%s'%s'", c->responder, c->key, prog,
-                         c->what, c->unblock ? ", element " : "", c->unblock ? label : "");
+                if (c->unblock)
+                        log_debug("%s: %s: '%s' succeeded for %s, element '%s'", c->responder, c->key, prog,
+                                  c->what, label);
+                else
+                        log_debug("%s: %s: '%s' succeeded for %s", c->responder, c->key, prog, c->what);
         } else if (er->r == -ETIMEDOUT)
                 call_fail(c, -ETIMEDOUT, true, "%s: '%s' timed out after %" PRIu64 "s (%s%s) and was killed%s",
                           c->key, prog, c->timeout_ms / 1000, forwhat, label, tail);
