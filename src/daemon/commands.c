@@ -9,9 +9,16 @@
 #include "common/log.h"
 #include "common/msgid.h"
 #include "common/xalloc.h"
+#include "common/strv.h"
 #include "daemon/daemon.h"
+#include "daemon/reconcile.h"
+#include "daemon/sched.h"
+#include "daemon/store_blocks.h"
 #include "daemon/store_whitelist.h"
+#include "engine/entity.h"
 #include "engine/whitelist.h"
+#include "responders/responder.h"
+#include "sources/source.h"
 
 #define REASON_MAX 512
 
@@ -39,6 +46,83 @@ static cJSON *entry_json(const WlEntry *e)
         cJSON_AddItemToObject(o, "reason", e->reason ? cJSON_CreateString(e->reason) : cJSON_CreateNull());
         cJSON_AddStringToObject(o, "created_by", e->created_by);
         return o;
+}
+
+static cJSON *ms_to_time(uint64_t ms)
+{
+        return ms ? cJSON_CreateNumber((double) (ms / 1000)) : cJSON_CreateNull();
+}
+
+static void add_cycle(cJSON *o, const CycleStats *st)
+{
+        cJSON_AddStringToObject(o, "last_result", source_result_to_string(st->result));
+        cJSON_AddNumberToObject(o, "last_duration_ms", (double) st->duration_ms);
+        cJSON_AddNumberToObject(o, "found", st->found);
+        cJSON_AddNumberToObject(o, "to_block", st->to_block);
+        cJSON_AddNumberToObject(o, "to_unblock", st->to_unblock);
+        cJSON_AddNumberToObject(o, "blocked", st->blocked);
+        cJSON_AddNumberToObject(o, "unblocked", st->unblocked);
+        cJSON_AddNumberToObject(o, "failed", st->failed);
+        cJSON_AddNumberToObject(o, "requests", st->requests);
+        cJSON_AddItemToObject(o, "last_error", st->error ? cJSON_CreateString(st->error) : cJSON_CreateNull());
+}
+
+static void add_sources(Daemon *d, cJSON *arr)
+{
+        for (size_t i = 0; i < d->n_sources; i++) {
+                Source *s = d->sources[i];
+                cJSON *o = cJSON_CreateObject();
+                uint64_t now_loop = uv_now(d->loop);
+                cJSON_AddStringToObject(o, "name", s->name);
+                cJSON_AddStringToObject(o, "kind", s->ops->kind);
+                cJSON_AddStringToObject(o, "state", s->running ? "running" : "idle");
+                cJSON_AddItemToObject(o, "last_run", ms_to_time(s->last.started_ms));
+                cJSON_AddItemToObject(o, "next_run",
+                                      s->running || !s->next_run_ms ? cJSON_CreateNull() :
+                                      cJSON_CreateNumber((double) (clock_wall() +
+                                                                   (int64_t) ((s->next_run_ms > now_loop ?
+                                                                               s->next_run_ms - now_loop : 0) /
+                                                                              1000))));
+                add_cycle(o, &s->last);
+                cJSON_AddItemToArray(arr, o);
+        }
+}
+
+static void add_responders(Daemon *d, cJSON *arr)
+{
+        for (size_t i = 0; i < d->config->n_responders; i++) {
+                Responder *r = d->config->responders[i];
+                cJSON *o = cJSON_CreateObject();
+                sqlite3_stmt *st;
+
+                cJSON_AddStringToObject(o, "name", r->name);
+                cJSON_AddStringToObject(o, "kind", r->ops->module);
+                cJSON_AddBoolToObject(o, "simulation", r->simulation);
+                if (sqlite3_prepare_v2(store_db(d->store),
+                                       "SELECT (SELECT max(at) FROM events WHERE detail = ?1 AND result = 'ok'),"
+                                       " (SELECT last_error FROM blocks WHERE responder = ?1 AND last_error IS NOT NULL"
+                                       "  ORDER BY updated_at DESC LIMIT 1),"
+                                       " (SELECT count(*) FROM blocks WHERE responder = ?1 AND state IN"
+                                       "  ('blocking','unblocking')),"
+                                       " (SELECT count(*) FROM blocks WHERE responder = ?1 AND state = 'failed'),"
+                                       " (SELECT count(*) FROM blocks WHERE responder = ?1 AND state = 'blocked')",
+                                       -1, &st, NULL) == SQLITE_OK) {
+                        sqlite3_bind_text(st, 1, r->name, -1, SQLITE_STATIC);
+                        if (sqlite3_step(st) == SQLITE_ROW) {
+                                cJSON_AddItemToObject(o, "last_success",
+                                                      sqlite3_column_type(st, 0) == SQLITE_NULL ? cJSON_CreateNull() :
+                                                      cJSON_CreateNumber((double) sqlite3_column_int64(st, 0)));
+                                cJSON_AddItemToObject(o, "last_error",
+                                                      sqlite3_column_type(st, 1) == SQLITE_NULL ? cJSON_CreateNull() :
+                                                      cJSON_CreateString((const char *) sqlite3_column_text(st, 1)));
+                                cJSON_AddNumberToObject(o, "pending", sqlite3_column_int(st, 2));
+                                cJSON_AddNumberToObject(o, "failed", sqlite3_column_int(st, 3));
+                                cJSON_AddNumberToObject(o, "blocked", sqlite3_column_int(st, 4));
+                        }
+                        sqlite3_finalize(st);
+                }
+                cJSON_AddItemToArray(arr, o);
+        }
 }
 
 static void cmd_status(Daemon *d, CtlClient *c, const CtlRequest *req)
@@ -75,9 +159,8 @@ static void cmd_status(Daemon *d, CtlClient *c, const CtlRequest *req)
         if (store_block_counts(d->store, blocks) == 0)
                 for (int i = 0; i < STORE_BLOCK_STATES; i++)
                         cJSON_AddNumberToObject(b, store_block_state_names[i], (double) blocks[i]);
-        /* filled as sources and responders are configured */
-        cJSON_AddArrayToObject(data, "sources");
-        cJSON_AddArrayToObject(data, "responders");
+        add_sources(d, cJSON_AddArrayToObject(data, "sources"));
+        add_responders(d, cJSON_AddArrayToObject(data, "responders"));
         control_send(c, ctl_reply_ok(req->id, data));
 }
 
@@ -179,6 +262,12 @@ static void cmd_whitelist_add(Daemon *d, CtlClient *c, const CtlRequest *req)
         log_event(LOG_NOTICE, MSGID_WL_ADDED, &f, "whitelist: %s %s '%s' %s by %s%s%s", updated ? "extended" : "added",
                   e.kind, value, until, e.created_by, e.reason ? ": " : "", e.reason ? e.reason : "");
         daemon_schedule_sweep(d);
+        /* whitelisting something that is blocked unblocks it at once */
+        {
+                int n = reconciler_unblock_covered(d->reconciler, e.kind, value, e.created_by);
+                if (n > 0)
+                        log_notice("whitelist: unblocking %d block(s) covered by %s '%s'", n, e.kind, value);
+        }
         daemon_update_status(d);
 
         {
@@ -263,6 +352,225 @@ static void cmd_reload(Daemon *d, CtlClient *c, const CtlRequest *req)
         control_send(c, ctl_reply_ok(req->id, NULL));
 }
 
+static cJSON *block_json(const BlockRecord *b)
+{
+        cJSON *o = cJSON_CreateObject(), *e;
+
+        cJSON_AddStringToObject(o, "kind", b->kind);
+        cJSON_AddStringToObject(o, "value", b->value);
+        cJSON_AddStringToObject(o, "responder", b->responder);
+        cJSON_AddStringToObject(o, "state", b->state);
+        cJSON_AddStringToObject(o, "intent", b->intent ? b->intent : "block");
+        e = cJSON_AddArrayToObject(o, "elements");
+        for (size_t i = 0; b->elements && b->elements[i]; i++)
+                cJSON_AddItemToArray(e, cJSON_CreateString(b->elements[i]));
+        cJSON_AddNumberToObject(o, "attempts", (double) b->attempts);
+        cJSON_AddItemToObject(o, "next_attempt_at", b->next_attempt_at ?
+                              cJSON_CreateNumber((double) (b->next_attempt_at / 1000)) : cJSON_CreateNull());
+        cJSON_AddItemToObject(o, "last_error", b->last_error ? cJSON_CreateString(b->last_error) : cJSON_CreateNull());
+        cJSON_AddItemToObject(o, "reason", b->reason ? cJSON_CreateString(b->reason) : cJSON_CreateNull());
+        cJSON_AddItemToObject(o, "source", b->source ? cJSON_CreateString(b->source) : cJSON_CreateNull());
+        cJSON_AddItemToObject(o, "expires_at", time_or_null(b->expires_at));
+        cJSON_AddNumberToObject(o, "created_at", (double) b->created_at);
+        cJSON_AddNumberToObject(o, "updated_at", (double) b->updated_at);
+        return o;
+}
+
+static int block_item(const BlockRecord *b, void *userdata)
+{
+        ListCtx *l = userdata;
+        control_send(l->c, ctl_reply_item(l->id, block_json(b)));
+        l->count++;
+        return 0;
+}
+
+static const char *opt_string(const CtlRequest *req, const char *name)
+{
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(req->args, name);
+        return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static void cmd_blocks_list(Daemon *d, CtlClient *c, const CtlRequest *req)
+{
+        BlockFilter f = {
+                .state = opt_string(req, "state"),
+                .responder = opt_string(req, "responder"),
+                .kind = opt_string(req, "kind"),
+                .value = opt_string(req, "value"),
+        };
+        ListCtx l = { .c = c, .id = req->id };
+
+        if (f.state && !strv_contains((char **) (const char *const[]) { "blocking", "blocked", "unblocking",
+                                                                         "unblocked", "failed", NULL }, f.state)) {
+                control_send(c, ctl_reply_error(req->id, CTL_E_INVALID, "unknown state '%.32s'; expected blocking, "
+                                                "blocked, unblocking, unblocked or failed", f.state));
+                return;
+        }
+        if (store_block_list(d->store, &f, block_item, &l) < 0) {
+                reply_store_error(d, c, req, "blocks");
+                return;
+        }
+        control_send(c, ctl_reply_end(req->id, l.count));
+}
+
+static void cmd_history(Daemon *d, CtlClient *c, const CtlRequest *req)
+{
+        const char *value = opt_string(req, "value"), *kind = opt_string(req, "kind");
+        ListCtx l = { .c = c, .id = req->id };
+        sqlite3_stmt *st;
+        int rc;
+
+        if (!value) {
+                control_send(c, ctl_reply_error(req->id, CTL_E_INVALID, "missing \"value\" (an IP, account, ...)"));
+                return;
+        }
+        if (sqlite3_prepare_v2(store_db(d->store),
+                               "SELECT at, actor, action, kind, value, reason, result, detail FROM events "
+                               "WHERE value = ?1 AND (?2 IS NULL OR kind = ?2) ORDER BY at, id", -1, &st,
+                               NULL) != SQLITE_OK) {
+                reply_store_error(d, c, req, "history");
+                return;
+        }
+        store_bind_text(st, 1, value);
+        store_bind_text(st, 2, kind);
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                cJSON *o = cJSON_CreateObject();
+                static const char *const names[] = { "at", "actor", "action", "kind", "value", "reason", "result",
+                                                     "detail" };
+                cJSON_AddNumberToObject(o, "at", (double) sqlite3_column_int64(st, 0));
+                for (int i = 1; i < 8; i++)
+                        cJSON_AddItemToObject(o, names[i], sqlite3_column_type(st, i) == SQLITE_NULL ?
+                                              cJSON_CreateNull() :
+                                              cJSON_CreateString((const char *) sqlite3_column_text(st, i)));
+                control_send(c, ctl_reply_item(req->id, o));
+                l.count++;
+        }
+        sqlite3_finalize(st);
+        control_send(c, ctl_reply_end(req->id, l.count));
+}
+
+static void on_manual_done(void *userdata, const ReconcileOutcome *o)
+{
+        CtlDeferred *df = userdata;
+        cJSON *data = cJSON_CreateObject();
+
+        cJSON_AddNumberToObject(data, "calls", o->calls);
+        cJSON_AddNumberToObject(data, "succeeded", o->succeeded);
+        cJSON_AddNumberToObject(data, "failed", o->failed);
+        cJSON_AddNumberToObject(data, "unchanged", o->unchanged);
+        control_deferred_reply(df, ctl_reply_ok(control_deferred_id(df), data));
+}
+
+/* block|unblock KIND VALUE [responder] [reason] [expires_in]: the operator
+ * acts through the same state machine as the sources, audited by name. */
+static void cmd_manual(Daemon *d, CtlClient *c, const CtlRequest *req, bool block)
+{
+        const char *responder = opt_string(req, "responder"), *reason = opt_string(req, "reason");
+        const cJSON *exp = cJSON_GetObjectItemCaseSensitive(req->args, "expires_in");
+        _cleanup_free_ char *value = NULL, *source = NULL, *why = NULL;
+        char *only[2] = { NULL, NULL };
+        ReconcileRequest rr;
+        EntityKind ek;
+        WlKind kind;
+        bool covered = false;
+        int k;
+
+        if (get_kind_value(c, req, &kind, &value) < 0)
+                return;
+        ek = entity_kind_from_string(wl_kind_to_string(kind));
+        if (responder && !config_find_responder(d->config, responder)) {
+                control_send(c, ctl_reply_error(req->id, CTL_E_NOTFOUND, "no responder named '%.64s'", responder));
+                return;
+        }
+        if (block && store_wl_covers(d->store, wl_kind_to_string(kind), value, clock_wall(), &covered) == 0 &&
+            covered) {
+                control_send(c, ctl_reply_error(req->id, "whitelisted", "%s '%s' is whitelisted; remove it from the "
+                                                "whitelist first", wl_kind_to_string(kind), value));
+                return;
+        }
+        if (exp && (!cJSON_IsNumber(exp) || exp->valuedouble < 1 || exp->valuedouble > 100.0 * 365 * 86400)) {
+                control_send(c, ctl_reply_error(req->id, CTL_E_INVALID, "\"expires_in\" must be seconds, 1 to 100 years"));
+                return;
+        }
+        source = xasprintf("operator:%s", control_client_user(c));
+        why = xasprintf("%s by %s%s%s", block ? "blocked" : "unblocked", control_client_user(c), reason ? ": " : "",
+                        reason ? reason : "");
+        only[0] = (char *) responder;
+        rr = (ReconcileRequest) {
+                .entity = { .kind = ek, .value = value },
+                .block = block,
+                .reason = why,
+                .source = source,
+                .responders = responder ? only : NULL,
+                .expires_at = exp ? clock_wall() + (int64_t) exp->valuedouble : 0,
+        };
+        (void) store_event(d->store, clock_wall(), control_client_user(c), block ? "manual.block" : "manual.unblock",
+                           wl_kind_to_string(kind), value, reason, "requested", responder);
+        k = reconciler_want(d->reconciler, &rr, on_manual_done, control_defer(c, req->id));
+        if (k < 0)
+                control_send(c, ctl_reply_error(req->id, CTL_E_INTERNAL, "cannot %s: %s", block ? "block" : "unblock",
+                                                strerror(-k)));
+}
+
+static void cmd_block(Daemon *d, CtlClient *c, const CtlRequest *req)
+{
+        cmd_manual(d, c, req, true);
+}
+
+static void cmd_unblock(Daemon *d, CtlClient *c, const CtlRequest *req)
+{
+        cmd_manual(d, c, req, false);
+}
+
+static void on_run_done(void *userdata, const CycleStats *st, cJSON *plan)
+{
+        CtlDeferred *df = userdata;
+        cJSON *data = cJSON_CreateObject();
+
+        add_cycle(data, st);
+        if (plan)
+                cJSON_AddItemToObject(data, "plan", plan);
+        control_deferred_reply(df, ctl_reply_ok(control_deferred_id(df), data));
+}
+
+static void cmd_run_or_plan(Daemon *d, CtlClient *c, const CtlRequest *req, bool plan)
+{
+        const char *name = opt_string(req, "source");
+        Source *s;
+        CtlDeferred *df;
+        int k;
+
+        if (!name && d->n_sources == 1)
+                s = d->sources[0];
+        else if (!name) {
+                control_send(c, ctl_reply_error(req->id, CTL_E_INVALID, d->n_sources ?
+                                                "several sources are configured: name one" :
+                                                "no source is configured"));
+                return;
+        } else if (!(s = daemon_find_source(d, name))) {
+                control_send(c, ctl_reply_error(req->id, CTL_E_NOTFOUND, "no source named '%.64s'", name));
+                return;
+        }
+        df = control_defer(c, req->id);
+        k = sched_run_now(s, plan, on_run_done, df);
+        if (k < 0) {
+                control_deferred_reply(df, ctl_reply_error(req->id, k == -EBUSY ? "busy" : CTL_E_INTERNAL,
+                                                           "%s: %s", s->name, k == -EBUSY ?
+                                                           "a cycle is already running or requested; try again" :
+                                                           strerror(-k)));
+        }
+}
+
+static void cmd_run(Daemon *d, CtlClient *c, const CtlRequest *req)
+{
+        cmd_run_or_plan(d, c, req, false);
+}
+
+static void cmd_plan(Daemon *d, CtlClient *c, const CtlRequest *req)
+{
+        cmd_run_or_plan(d, c, req, true);
+}
+
 static const struct {
         const char *name;
         CommandFn fn;
@@ -272,6 +580,12 @@ static const struct {
         { "whitelist.remove", cmd_whitelist_remove },
         { "whitelist.list", cmd_whitelist_list },
         { "reload", cmd_reload },
+        { "blocks.list", cmd_blocks_list },
+        { "history", cmd_history },
+        { "block", cmd_block },
+        { "unblock", cmd_unblock },
+        { "run", cmd_run },
+        { "plan", cmd_plan },
 };
 
 void commands_dispatch(void *userdata, CtlClient *c, const CtlRequest *req)

@@ -10,14 +10,20 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "common/duration.h"
+#include "common/addr.h"
 #include "common/log.h"
+#include "common/strv.h"
 #include "common/xalloc.h"
 #include "daemon/conf.h"
+#include "engine/whitelist.h"
+#include "responders/responder.h"
 
 /* Each setting is described once in these tables: its name, type, range
  * and default.  The walker checks types and ranges, rejects unknown names
  * with a hint, and fills Config at the recorded offset, so adding a
  * setting is one table line (plus the man page and etc/ example). */
+struct Walk;
+
 typedef enum OptType {
         OPT_STRING,
         OPT_PATH,       /* absolute path */
@@ -25,7 +31,11 @@ typedef enum OptType {
         OPT_DURATION,   /* seconds; "30s 10m 4h 30d" or an integer */
         OPT_INT,
         OPT_SECRET,
-        OPT_GROUP,
+        OPT_BOOL,
+        OPT_STRINGS,    /* array of strings -> NULL-terminated char ** */
+        OPT_GROUP,      /* a nested group; children use the same base */
+        OPT_LIST,       /* list of groups -> array of elem_size structs */
+        OPT_CUSTOM,     /* parsed by parse() */
 } OptType;
 
 typedef struct Opt {
@@ -36,15 +46,32 @@ typedef struct Opt {
         const char *const *values;
         const char *def;
         const struct Opt *group;
+        size_t count_offset;    /* OPT_LIST: where the element count goes */
+        size_t elem_size;       /* OPT_LIST */
+        bool allow_none;        /* OPT_INT: the string "none" gives -1 */
+        int (*parse)(struct Walk *w, const config_setting_t *s, const char *fullname);
 } Opt;
 
+typedef struct Walk {
+        const char *path;       /* top file */
+        ConfigErrors *errs;
+        Config *cfg;
+        void *base;             /* struct that the current table's offsets point into */
+} Walk;
+
+static int parse_responders(Walk *w, const config_setting_t *s, const char *fullname);
+
 #define OFF(f) offsetof(Config, f)
+#define VOFF(f) offsetof(VectraConf, f)
 
 static const char *const log_targets[] = { "auto", "journal", "stderr", NULL };
 /* indexes are syslog priorities */
 static const char *const log_levels[] = {
         "emerg", "alert", "crit", "err", "warning", "notice", "info", "debug", NULL,
 };
+static const char *const score_ops[] = { "and", "or", NULL };
+static const char *const api_versions[] = { "auto", "2.5", "3", NULL };
+static const char *const auth_modes[] = { "oauth", "token", NULL };
 
 static const Opt control_opts[] = {
         { "socket", OPT_PATH, OFF(control.socket) },
@@ -71,6 +98,66 @@ static const Opt http_opts[] = {
         { NULL },
 };
 
+/* VAR's defaults (vectra.md §1): 100/100 and urgency 101 switch scoring off. */
+#define ENTITY_OPTS(grp, tag, untag)                                                                      \
+        { "enabled", OPT_BOOL, VOFF(grp.enabled), .def = "true" },                                      \
+        { "block_tag", OPT_STRING, VOFF(grp.block_tag), .def = tag },                                   \
+        { "unblock_tag", OPT_STRING, VOFF(grp.unblock_tag), .def = untag },                             \
+        { "block_group", OPT_STRING, VOFF(grp.block_group), .def = "Block" },                           \
+        { "noblock_group", OPT_STRING, VOFF(grp.noblock_group), .def = "NoBlock" },                     \
+        { "threat", OPT_INT, VOFF(grp.threat), 0, 100, .def = "100" },                                  \
+        { "certainty", OPT_INT, VOFF(grp.certainty), 0, 100, .def = "100" },                            \
+        { "score_op", OPT_ENUM, VOFF(grp.score_op), .values = score_ops, .def = "and" },                \
+        { "urgency", OPT_INT, VOFF(grp.urgency), 0, 101, .def = "101", .allow_none = true },            \
+        { "detection_types", OPT_STRINGS, VOFF(grp.detection_types) },                                  \
+        { "detection_min_threat", OPT_INT, VOFF(grp.detection_min_threat), 0, 100, .def = "100" },      \
+        { "detection_min_certainty", OPT_INT, VOFF(grp.detection_min_certainty), 0, 100, .def = "100" }, \
+        { "detection_score_op", OPT_ENUM, VOFF(grp.detection_score_op), .values = score_ops, .def = "and" }, \
+        { NULL }
+
+static const Opt vectra_host_opts[] = { ENTITY_OPTS(hosts, "vectra_host_block", "vectra_host_unblock") };
+static const Opt vectra_account_opts[] = {
+        ENTITY_OPTS(accounts, "vectra_account_block", "vectra_account_unblock")
+};
+static const Opt vectra_detection_opts[] = {
+        { "enabled", OPT_BOOL, VOFF(detections.enabled), .def = "true" },
+        { "block_tag", OPT_STRING, VOFF(detections.block_tag), .def = "block" },
+        { "unblock_tag", OPT_STRING, VOFF(detections.unblock_tag), .def = "unblock" },
+        { "types", OPT_STRINGS, VOFF(detections.types) },
+        { "host_threat", OPT_INT, VOFF(detections.host_threat), 0, 100, .def = "100" },
+        { "host_certainty", OPT_INT, VOFF(detections.host_certainty), 0, 100, .def = "100" },
+        { "host_score_op", OPT_ENUM, VOFF(detections.host_score_op), .values = score_ops, .def = "and" },
+        { NULL },
+};
+
+static const Opt vectra_opts[] = {
+        { "name", OPT_STRING, VOFF(name) },
+        { "url", OPT_STRING, VOFF(url) },
+        { "api_version", OPT_ENUM, VOFF(api_version), .values = api_versions, .def = "auto" },
+        { "auth", OPT_ENUM, VOFF(auth), .values = auth_modes, .def = "oauth" },
+        { "client_id", OPT_STRING, VOFF(client_id) },
+        { "secret_key", OPT_SECRET, VOFF(secret_key) },
+        { "token", OPT_SECRET, VOFF(token) },
+        { "interval", OPT_DURATION, VOFF(interval), 10, 86400, .def = "5m" },
+        { "page_size", OPT_INT, VOFF(page_size), 1, 5000, .def = "500" },
+        { "ca_file", OPT_PATH, VOFF(ca_file) },
+        { "tls_verify", OPT_BOOL, VOFF(tls_verify), .def = "true" },
+        { "simulation", OPT_BOOL, VOFF(simulation), .def = "false" },
+        { "max_new_blocks_per_cycle", OPT_INT, VOFF(max_new_blocks_per_cycle), 0, 1000000, .def = "0" },
+        { "explicit_unblock", OPT_BOOL, VOFF(explicit_unblock), .def = "false" },
+        { "groom", OPT_BOOL, VOFF(groom), .def = "false" },
+        { "block_duration", OPT_DURATION, VOFF(block_duration), 0, 3650 * 86400LL, .def = "0" },
+        { "block_days", OPT_STRINGS, VOFF(block_days) },
+        { "block_start_hour", OPT_INT, VOFF(block_start_hour), 0, 23, .def = "0" },
+        { "block_end_hour", OPT_INT, VOFF(block_end_hour), 0, 23, .def = "0" },
+        { "responders", OPT_STRINGS, VOFF(responders) },
+        { "static_destinations", OPT_PATH, VOFF(static_destinations) },
+        { "hosts", OPT_GROUP, .group = vectra_host_opts },
+        { "accounts", OPT_GROUP, .group = vectra_account_opts },
+        { "detections", OPT_GROUP, .group = vectra_detection_opts },
+        { NULL },
+};
+
 static const Opt root_opts[] = {
         { "state_directory", OPT_PATH, OFF(state_directory) },
         { "runtime_directory", OPT_PATH, OFF(runtime_directory) },
@@ -79,6 +166,10 @@ static const Opt root_opts[] = {
         { "control", OPT_GROUP, .group = control_opts },
         { "whitelist", OPT_GROUP, .group = whitelist_opts },
         { "http", OPT_GROUP, .group = http_opts },
+        { "protect", OPT_STRINGS, OFF(protect) },
+        { "responders", OPT_CUSTOM, .parse = parse_responders },
+        { "vectra", OPT_LIST, OFF(vectra), .count_offset = OFF(n_vectra), .elem_size = sizeof(VectraConf),
+          .group = vectra_opts },
         { NULL },
 };
 
@@ -145,12 +236,6 @@ static const char *did_you_mean(const Opt *opts, const char *name)
         return best;
 }
 
-typedef struct Walk {
-        const char *path;       /* top file */
-        ConfigErrors *errs;
-        Config *cfg;
-} Walk;
-
 static void walk_err(Walk *w, const config_setting_t *s, const char *fullname, const char *fmt, ...)
         __attribute__((format(printf, 4, 5)));
 static void walk_err(Walk *w, const config_setting_t *s, const char *fullname, const char *fmt, ...)
@@ -181,9 +266,9 @@ static const char *type_name(int t)
         }
 }
 
-static void *field(Config *c, const Opt *o)
+static void *field(Walk *w, const Opt *o)
 {
-        return (char *) c + o->offset;
+        return (char *) w->base + o->offset;
 }
 
 /* Parses one value given as text (defaults) or as a libconfig setting. */
@@ -222,7 +307,27 @@ static int set_value(Walk *w, const Opt *o, const config_setting_t *s, const cha
                         return -EINVAL;
                 }
                 break;
+        case OPT_BOOL:
+                if (s) {
+                        if (t != CONFIG_TYPE_BOOL) {
+                                walk_err(w, s, fullname, "expected true or false, got %s", type_name(t));
+                                return -EINVAL;
+                        }
+                        text = config_setting_get_bool(s) ? "true" : "false";
+                }
+                break;
+        case OPT_STRINGS:
+                if (t != CONFIG_TYPE_ARRAY && t != CONFIG_TYPE_LIST) {
+                        walk_err(w, s, fullname, "expected an array of strings [ \"a\", \"b\" ], got %s",
+                                 type_name(t));
+                        return -EINVAL;
+                }
+                break;
         case OPT_INT:
+                if (s && o->allow_none && t == CONFIG_TYPE_STRING && !strcmp(config_setting_get_string(s), "none")) {
+                        *(int64_t *) field(w, o) = -1;
+                        return 0;
+                }
                 if (s) {
                         if (t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64) {
                                 walk_err(w, s, fullname, "expected an integer, got %s", type_name(t));
@@ -232,7 +337,7 @@ static int set_value(Walk *w, const Opt *o, const config_setting_t *s, const cha
                         text = buf;
                 }
                 break;
-        case OPT_GROUP:
+        default:
                 return -EINVAL;
         }
 
@@ -244,13 +349,13 @@ static int set_value(Walk *w, const Opt *o, const config_setting_t *s, const cha
                 }
                 __attribute__((fallthrough));
         case OPT_STRING: {
-                char **p = field(w->cfg, o);
+                char **p = field(w, o);
                 free(*p);
                 *p = xstrdup(text);
                 return 0;
         }
         case OPT_SECRET: {
-                Secret *p = field(w->cfg, o);
+                Secret *p = field(w, o);
                 _cleanup_free_ char *why = NULL;
                 Secret sec;
                 int r = secret_resolve(text, &sec, &why);
@@ -266,7 +371,7 @@ static int set_value(Walk *w, const Opt *o, const config_setting_t *s, const cha
         case OPT_ENUM:
                 for (int i = 0; o->values[i]; i++)
                         if (!strcmp(text, o->values[i])) {
-                                *(int *) field(w->cfg, o) = i;
+                                *(int *) field(w, o) = i;
                                 return 0;
                         }
                 {
@@ -294,7 +399,30 @@ static int set_value(Walk *w, const Opt *o, const config_setting_t *s, const cha
                         walk_err(w, s, fullname, "duration \"%s\" is out of range %s..%s", text, lo, hi);
                         return -ERANGE;
                 }
-                *(uint64_t *) field(w->cfg, o) = v;
+                *(uint64_t *) field(w, o) = v;
+                return 0;
+        }
+        case OPT_BOOL:
+                *(bool *) field(w, o) = !strcmp(text, "true");
+                return 0;
+        case OPT_STRINGS: {
+                char ***p = field(w, o);
+                int n = config_setting_length(s);
+                char **v = xnew(char *, (size_t) n + 1);
+                for (int i = 0; i < n; i++) {
+                        const config_setting_t *e = config_setting_get_elem(s, (unsigned) i);
+                        if (config_setting_type(e) != CONFIG_TYPE_STRING) {
+                                walk_err(w, e, fullname, "element %d: expected a string, got %s", i + 1,
+                                         type_name(config_setting_type(e)));
+                                for (int j = 0; j < i; j++)
+                                        free(v[j]);
+                                free(v);
+                                return -EINVAL;
+                        }
+                        v[i] = xstrdup(config_setting_get_string(e));
+                }
+                strv_free(*p);
+                *p = v;
                 return 0;
         }
         case OPT_INT: {
@@ -311,7 +439,7 @@ static int set_value(Walk *w, const Opt *o, const config_setting_t *s, const cha
                                  (long long) o->max);
                         return -ERANGE;
                 }
-                *(int64_t *) field(w->cfg, o) = v;
+                *(int64_t *) field(w, o) = v;
                 return 0;
         }
         default:
@@ -328,6 +456,38 @@ static void apply_defaults(Walk *w, const Opt *opts, const char *prefix)
                         apply_defaults(w, o->group, p);
                 } else if (o->def)
                         (void) set_value(w, o, NULL, o->def, full);
+        }
+}
+
+static void walk_group(Walk *w, const config_setting_t *g, const Opt *opts, const char *prefix);
+
+/* A list of groups, each filled from the same table into a fresh element. */
+static void walk_list(Walk *w, const config_setting_t *s, const Opt *o, const char *full)
+{
+        void *saved = w->base;
+        size_t *count = (size_t *) ((char *) w->base + o->count_offset);
+        char **arr = (char **) ((char *) w->base + o->offset);
+        int n = config_setting_length(s);
+
+        if (config_setting_type(s) != CONFIG_TYPE_LIST) {
+                walk_err(w, s, full, "expected a list of groups ( { ... }, { ... } ), got %s",
+                         type_name(config_setting_type(s)));
+                return;
+        }
+        *arr = xcalloc((size_t) n ? (size_t) n : 1, o->elem_size);
+        *count = (size_t) n;
+        for (int i = 0; i < n; i++) {
+                const config_setting_t *e = config_setting_get_elem(s, (unsigned) i);
+                _cleanup_free_ char *p = xasprintf("%s[%d].", full, i);
+
+                w->base = *arr + (size_t) i * o->elem_size;
+                apply_defaults(w, o->group, p);
+                if (config_setting_type(e) != CONFIG_TYPE_GROUP)
+                        walk_err(w, e, full, "element %d: expected a group { ... }, got %s", i + 1,
+                                 type_name(config_setting_type(e)));
+                else
+                        walk_group(w, e, o->group, p);
+                w->base = saved;
         }
 }
 
@@ -352,7 +512,8 @@ static void walk_group(Walk *w, const config_setting_t *g, const Opt *opts, cons
                                 walk_err(w, s, full, "unknown setting");
                         continue;
                 }
-                if (o->type == OPT_GROUP) {
+                switch (o->type) {
+                case OPT_GROUP: {
                         _cleanup_free_ char *p = xasprintf("%s.", full);
                         if (config_setting_type(s) != CONFIG_TYPE_GROUP) {
                                 walk_err(w, s, full, "expected a group { ... }, got %s",
@@ -362,7 +523,15 @@ static void walk_group(Walk *w, const config_setting_t *g, const Opt *opts, cons
                         walk_group(w, s, o->group, p);
                         continue;
                 }
-                (void) set_value(w, o, s, NULL, full);
+                case OPT_LIST:
+                        walk_list(w, s, o, full);
+                        continue;
+                case OPT_CUSTOM:
+                        (void) o->parse(w, s, full);
+                        continue;
+                default:
+                        (void) set_value(w, o, s, NULL, full);
+                }
         }
 }
 
@@ -373,6 +542,164 @@ static char *env_dir(const char *name, const char *fallback)
         if (e && e[0] == '/')
                 return xstrndup(e, strcspn(e, ":"));
         return xstrdup(fallback);
+}
+
+/* responders = ( { name = "fw"; type = "external_call"; simulation = false; ... }, ... );
+ * name, type and simulation are ours; every other setting of the group
+ * belongs to the module, which checks it in its configure() and must
+ * accept these three. */
+static const char *setting_string(const config_setting_t *g, const char *name)
+{
+        const config_setting_t *s = config_setting_get_member(g, name);
+        return s && config_setting_type(s) == CONFIG_TYPE_STRING ? config_setting_get_string(s) : NULL;
+}
+
+static int parse_responders(Walk *w, const config_setting_t *list, const char *full)
+{
+        Config *c = w->cfg;
+        int n = config_setting_length(list);
+
+        if (config_setting_type(list) != CONFIG_TYPE_LIST) {
+                walk_err(w, list, full, "expected a list of groups ( { ... }, { ... } ), got %s",
+                         type_name(config_setting_type(list)));
+                return -EINVAL;
+        }
+        for (int i = 0; i < n; i++) {
+                const config_setting_t *g = config_setting_get_elem(list, (unsigned) i);
+                _cleanup_free_ char *where = xasprintf("%s[%d]", full, i);
+                const config_setting_t *sim;
+                const ResponderOps *ops;
+                const char *name, *type;
+                char **errs = NULL;
+                size_t n_errs = 0;
+                Responder *r;
+
+                if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
+                        walk_err(w, g, where, "expected a group { ... }");
+                        continue;
+                }
+                name = setting_string(g, "name");
+                type = setting_string(g, "type");
+                if (!name || !name[0] || strpbrk(name, ": \t")) {
+                        walk_err(w, g, where, "needs a name = \"...\" without spaces or ':'");
+                        continue;
+                }
+                if (config_find_responder(c, name)) {
+                        walk_err(w, g, where, "a responder named '%s' is already defined", name);
+                        continue;
+                }
+                if (!type) {
+                        walk_err(w, g, where, "responder '%s' needs a type = \"...\" (e.g. \"external_call\")", name);
+                        continue;
+                }
+                ops = responder_find_module(type);
+                if (!ops) {
+                        walk_err(w, config_setting_get_member(g, "type"), where, "unknown responder type '%s'", type);
+                        continue;
+                }
+                r = xnew(Responder, 1);
+                r->ops = ops;
+                r->name = xstrdup(name);
+                r->caps = ops->caps;
+                r->priv = ops->priv_size ? xcalloc(1, ops->priv_size) : NULL;
+                sim = config_setting_get_member(g, "simulation");
+                if (sim && config_setting_type(sim) != CONFIG_TYPE_BOOL)
+                        walk_err(w, sim, where, "simulation: expected true or false");
+                r->simulation = sim && config_setting_type(sim) == CONFIG_TYPE_BOOL && config_setting_get_bool(sim);
+                c->responders = xreallocarray(c->responders, c->n_responders + 1, sizeof(Responder *));
+                c->responders[c->n_responders++] = r;
+                if (ops->configure && ops->configure(r, g, &errs, &n_errs) < 0 && n_errs == 0)
+                        walk_err(w, g, where, "responder '%s' is not configured correctly", name);
+                for (size_t j = 0; j < n_errs; j++) {
+                        errs_add(w->errs, "%s", errs[j]);
+                        free(errs[j]);
+                }
+                free(errs);
+        }
+        return 0;
+}
+
+Responder *config_find_responder(const Config *c, const char *name)
+{
+        for (size_t i = 0; i < c->n_responders; i++)
+                if (!strcmp(c->responders[i]->name, name))
+                        return c->responders[i];
+        return NULL;
+}
+
+static const config_setting_t *lookup_elem(const config_t *cf, const char *list, size_t i, const char *name)
+{
+        const config_setting_t *l = config_lookup(cf, list), *e;
+        if (!l)
+                return NULL;
+        e = config_setting_get_elem(l, (unsigned) i);
+        if (!e || !name)
+                return e;
+        return config_setting_get_member(e, name) ? config_setting_get_member(e, name) : e;
+}
+
+static const char *const day_names[] = {
+        "week", "weekday", "weekend", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
+        "sunday", NULL,
+};
+
+static void check_vectra(Walk *w, const config_t *cf, size_t i)
+{
+        VectraConf *v = &w->cfg->vectra[i];
+        _cleanup_free_ char *full = xasprintf("vectra[%zu]", i);
+
+        if (!v->name || !v->name[0] || strpbrk(v->name, ": \t/"))
+                walk_err(w, lookup_elem(cf, "vectra", i, "name"), full,
+                         "needs name = \"...\" (no spaces, ':' or '/'), used in status and the journal");
+        for (size_t j = 0; j < i && v->name; j++)
+                if (w->cfg->vectra[j].name && !strcmp(w->cfg->vectra[j].name, v->name))
+                        walk_err(w, lookup_elem(cf, "vectra", i, "name"), full, "the name '%s' is used twice",
+                                 v->name);
+        if (!v->url || (strncmp(v->url, "https://", 8) && strncmp(v->url, "http://", 7)))
+                walk_err(w, lookup_elem(cf, "vectra", i, "url"), full,
+                         "needs url = \"https://brain.example.com\"");
+        else if (v->api_version == 0)
+                /* VAR's rule: SaaS (v3) iff the URL names portal.vectra.ai */
+                v->api_version = strstr(v->url, "portal.vectra.ai") ? 2 : 1;
+        if (v->auth == 1 && v->api_version == 2)
+                walk_err(w, lookup_elem(cf, "vectra", i, "auth"), full,
+                         "auth = \"token\" exists on v2.5 brains only; v3 uses OAuth");
+        if (v->auth == 1 && !v->token.ref)
+                walk_err(w, lookup_elem(cf, "vectra", i, NULL), full, "auth = \"token\" needs token = \"env:...\"");
+        if (v->auth == 0 && (!v->client_id || !v->secret_key.ref))
+                walk_err(w, lookup_elem(cf, "vectra", i, NULL), full,
+                         "OAuth needs client_id and secret_key = \"env:...\"");
+        for (size_t j = 0; v->block_days && v->block_days[j]; j++) {
+                bool ok = false;
+                for (size_t k = 0; day_names[k]; k++)
+                        ok = ok || !strcmp(v->block_days[j], day_names[k]);
+                if (!ok)
+                        walk_err(w, lookup_elem(cf, "vectra", i, "block_days"), full,
+                                 "block_days: unknown day '%s' (week, weekday, weekend, monday ... sunday)",
+                                 v->block_days[j]);
+        }
+        for (size_t j = 0; v->responders && v->responders[j]; j++)
+                if (!config_find_responder(w->cfg, v->responders[j]))
+                        walk_err(w, lookup_elem(cf, "vectra", i, "responders"), full,
+                                 "responders: no responder named '%s' is defined", v->responders[j]);
+        /* a responder that cannot act on a kind this brain blocks is a
+         * config error now, not a surprise at the first block */
+        for (size_t j = 0; j < w->cfg->n_responders; j++) {
+                Responder *r = w->cfg->responders[j];
+                if (v->responders && !strv_contains(v->responders, r->name))
+                        continue;
+                if (v->responders && v->hosts.enabled && !(r->caps & RESPONDER_CAP_HOST) &&
+                    !(r->caps & (RESPONDER_CAP_ACCOUNT | RESPONDER_CAP_DESTINATION)))
+                        walk_err(w, lookup_elem(cf, "vectra", i, "responders"), full,
+                                 "responder '%s' can block nothing this source finds", r->name);
+                if (v->responders && v->static_destinations && !(r->caps & RESPONDER_CAP_DESTINATION))
+                        walk_err(w, lookup_elem(cf, "vectra", i, "static_destinations"), full,
+                                 "responder '%s' cannot block destinations (needed by static_destinations)",
+                                 r->name);
+        }
+        if (v->static_destinations && access(v->static_destinations, R_OK) < 0)
+                walk_err(w, lookup_elem(cf, "vectra", i, "static_destinations"), full, "cannot read \"%s\": %s",
+                         v->static_destinations, strerror(errno));
 }
 
 static void check_cross(Walk *w, const config_t *cf)
@@ -395,6 +722,15 @@ static void check_cross(Walk *w, const config_t *cf)
                 walk_err(w, s, "http.max_host_connections", "is larger than http.max_total_connections (%lld)",
                          (long long) c->http.max_total_connections);
         }
+        for (size_t i = 0; c->protect && c->protect[i]; i++) {
+                char *v = NULL;
+                const char *why;
+                if (wl_normalize(WL_HOST, c->protect[i], &v, &why) < 0)
+                        walk_err(w, config_lookup(cf, "protect"), "protect", "'%s': %s", c->protect[i], why);
+                free(v);
+        }
+        for (size_t i = 0; i < c->n_vectra; i++)
+                check_vectra(w, cf, i);
 }
 
 int config_load(const char *path, Config **ret, ConfigErrors *errs)
@@ -421,7 +757,7 @@ int config_load(const char *path, Config **ret, ConfigErrors *errs)
 
         c = xnew(Config, 1);
         c->path = xstrdup(path);
-        w = (Walk) { .path = path, .errs = errs, .cfg = c };
+        w = (Walk) { .path = path, .errs = errs, .cfg = c, .base = c };
         apply_defaults(&w, root_opts, "");
         walk_group(&w, config_root_setting(&cf), root_opts, "");
         if (!c->state_directory)
@@ -440,19 +776,53 @@ int config_load(const char *path, Config **ret, ConfigErrors *errs)
         return 0;
 }
 
+static void free_table(void *base, const Opt *opts)
+{
+        for (const Opt *o = opts; o->name; o++) {
+                void *p = (char *) base + o->offset;
+                switch (o->type) {
+                case OPT_STRING:
+                case OPT_PATH:
+                        free(*(char **) p);
+                        break;
+                case OPT_SECRET:
+                        secret_done(p);
+                        break;
+                case OPT_STRINGS:
+                        strv_free(*(char ***) p);
+                        break;
+                case OPT_GROUP:
+                        free_table(base, o->group);
+                        break;
+                case OPT_LIST: {
+                        char *arr = *(char **) p;
+                        size_t n = *(size_t *) ((char *) base + o->count_offset);
+                        for (size_t i = 0; i < n; i++)
+                                free_table(arr + i * o->elem_size, o->group);
+                        free(arr);
+                        break;
+                }
+                default:
+                        break;
+                }
+        }
+}
+
 Config *config_free(Config *c)
 {
         if (!c)
                 return NULL;
         free(c->path);
-        free(c->state_directory);
-        free(c->runtime_directory);
-        free(c->control.socket);
-        free(c->control.group);
-        free(c->http.ca_file);
-        free(c->http.proxy);
-        free(c->http.proxy_user);
-        secret_done(&c->http.proxy_password);
+        free_table(c, root_opts);
+        for (size_t i = 0; i < c->n_responders; i++) {
+                Responder *r = c->responders[i];
+                if (r->ops->done)
+                        r->ops->done(r);
+                free(r->priv);
+                free(r->name);
+                free(r);
+        }
+        free(c->responders);
         free(c);
         return NULL;
 }
@@ -478,10 +848,10 @@ static void print_string(FILE *f, const char *s)
         fputc('"', f);
 }
 
-static void print_group(const Config *c, FILE *f, const Opt *opts, int depth)
+static void print_group(const Config *c, FILE *f, const void *base, const Opt *opts, int depth)
 {
         for (const Opt *o = opts; o->name; o++) {
-                const void *p = (const char *) c + o->offset;
+                const void *p = (const char *) base + o->offset;
                 char buf[64];
 
                 if ((o->type == OPT_STRING || o->type == OPT_PATH) && !*(char *const *) p) {
@@ -492,20 +862,39 @@ static void print_group(const Config *c, FILE *f, const Opt *opts, int depth)
                         fprintf(f, "%*s# %s: not set\n", depth * 2, "", o->name);
                         continue;
                 }
+                if (o->type == OPT_CUSTOM) {
+                        /* module settings are the module's: show what was built */
+                        for (size_t i = 0; i < c->n_responders; i++)
+                                fprintf(f, "%*s# responder \"%s\": type %s%s, settings as in the file\n", depth * 2,
+                                        "", c->responders[i]->name, c->responders[i]->ops->module,
+                                        c->responders[i]->simulation ? ", simulation" : "");
+                        continue;
+                }
                 fprintf(f, "%*s%s", depth * 2, "", o->name);
                 switch (o->type) {
                 case OPT_GROUP:
                         fputs(": {\n", f);
-                        print_group(c, f, o->group, depth + 1);
+                        print_group(c, f, base, o->group, depth + 1);
                         fprintf(f, "%*s};\n", depth * 2, "");
                         continue;
+                case OPT_LIST: {
+                        const char *arr = *(char *const *) p;
+                        size_t n = *(const size_t *) ((const char *) base + o->count_offset);
+                        fputs(" = (\n", f);
+                        for (size_t i = 0; i < n; i++) {
+                                fprintf(f, "%*s{\n", depth * 2 + 2, "");
+                                print_group(c, f, arr + i * o->elem_size, o->group, depth + 2);
+                                fprintf(f, "%*s}%s\n", depth * 2 + 2, "", i + 1 < n ? "," : "");
+                        }
+                        fprintf(f, "%*s);\n", depth * 2, "");
+                        continue;
+                }
                 case OPT_STRING:
-                case OPT_PATH: {
+                case OPT_PATH:
                         fputs(" = ", f);
                         print_string(f, *(char *const *) p);
                         fputs(";\n", f);
                         continue;
-                }
                 case OPT_SECRET: {
                         _cleanup_free_ char *m = xasprintf("<secret %s>", ((const Secret *) p)->ref);
                         fputs(" = ", f);
@@ -513,6 +902,19 @@ static void print_group(const Config *c, FILE *f, const Opt *opts, int depth)
                         fputs(";\n", f);
                         continue;
                 }
+                case OPT_STRINGS: {
+                        char *const *v = *(char *const *const *) p;
+                        fputs(" = [", f);
+                        for (size_t i = 0; v && v[i]; i++) {
+                                fputs(i ? ", " : " ", f);
+                                print_string(f, v[i]);
+                        }
+                        fputs(v && v[0] ? " ];\n" : "];\n", f);
+                        continue;
+                }
+                case OPT_BOOL:
+                        fprintf(f, " = %s;\n", *(const bool *) p ? "true" : "false");
+                        continue;
                 case OPT_ENUM:
                         fprintf(f, " = \"%s\";\n", o->values[*(const int *) p]);
                         continue;
@@ -521,7 +923,12 @@ static void print_group(const Config *c, FILE *f, const Opt *opts, int depth)
                         fprintf(f, " = \"%s\";\n", buf);
                         continue;
                 case OPT_INT:
-                        fprintf(f, " = %lld;\n", (long long) *(const int64_t *) p);
+                        if (o->allow_none && *(const int64_t *) p < 0)
+                                fputs(" = \"none\";\n", f);
+                        else
+                                fprintf(f, " = %lld;\n", (long long) *(const int64_t *) p);
+                        continue;
+                default:
                         continue;
                 }
         }
@@ -530,5 +937,5 @@ static void print_group(const Config *c, FILE *f, const Opt *opts, int depth)
 void config_print(const Config *c, FILE *f)
 {
         fprintf(f, "# %s, normalised; secrets are shown as their references\n", c->path);
-        print_group(c, f, root_opts, 0);
+        print_group(c, f, c, root_opts, 0);
 }

@@ -8,6 +8,62 @@
 
 #define SECRESP_DEFAULT_CONFIG SYSCONFDIR "/secresp/secrespd.conf"
 
+typedef struct Responder Responder;
+
+/* "and" / "or" of two thresholds, as VAR's (threat, op, certainty) tuples. */
+typedef enum ScoreOp { SCORE_AND, SCORE_OR } ScoreOp;
+
+/* VAR's host and account criteria (vectra.md §1.2, §1.4). */
+typedef struct VectraEntityConf {
+        bool enabled;
+        char *block_tag;
+        char *unblock_tag;
+        char *block_group;
+        char *noblock_group;
+        int64_t threat, certainty;      /* >= on the API */
+        int score_op;                   /* ScoreOp */
+        int64_t urgency;                /* v3; 101 disables; -1 = "none": use threat/certainty */
+        char **detection_types;         /* NULL-terminated */
+        int64_t detection_min_threat, detection_min_certainty;  /* strict > */
+        int detection_score_op;
+} VectraEntityConf;
+
+/* Destination blocking from detections (vectra.md §1.3). */
+typedef struct VectraDetectionConf {
+        bool enabled;
+        char *block_tag;
+        char *unblock_tag;
+        char **types;
+        int64_t host_threat, host_certainty;
+        int host_score_op;
+} VectraDetectionConf;
+
+typedef struct VectraConf {
+        char *name;
+        char *url;
+        int api_version;                /* 0 auto, 1 = "2.5", 2 = "3" */
+        int auth;                       /* 0 oauth, 1 token (v2.5 only) */
+        char *client_id;
+        Secret secret_key;
+        Secret token;
+        uint64_t interval;              /* seconds between cycles (VAR SLEEP_MINUTES) */
+        int64_t page_size;
+        char *ca_file;
+        bool tls_verify;
+        bool simulation;
+        int64_t max_new_blocks_per_cycle;       /* 0 = no cap */
+        bool explicit_unblock;
+        bool groom;
+        uint64_t block_duration;        /* 0 = until the condition goes */
+        char **block_days;
+        int64_t block_start_hour, block_end_hour;
+        char **responders;              /* names; NULL = every responder */
+        char *static_destinations;      /* file of IPs/CIDRs, or NULL */
+        VectraEntityConf hosts;
+        VectraEntityConf accounts;
+        VectraDetectionConf detections;
+} VectraConf;
+
 typedef struct Config {
         char *path;
         char *state_directory;
@@ -33,6 +89,11 @@ typedef struct Config {
                 char *proxy_user;
                 Secret proxy_password;
         } http;
+        VectraConf *vectra;
+        size_t n_vectra;
+        Responder **responders;
+        size_t n_responders;
+        char **protect;                 /* never blocked: IPs, CIDRs, host names */
 } Config;
 
 /* Error lines, each "file:line: setting: message". */
@@ -48,6 +109,8 @@ Config *config_free(Config *c);
 /* The effective configuration in libconfig syntax, secrets masked. */
 void config_print(const Config *c, FILE *f);
 void config_errors_done(ConfigErrors *e);
+
+Responder *config_find_responder(const Config *c, const char *name);
 
 /* Derived paths: owned strings. */
 char *config_database_path(const Config *c);

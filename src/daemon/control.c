@@ -33,6 +33,7 @@ struct CtlClient {
         bool refused;           /* answered permission-denied; draining */
         uv_shutdown_t shutdown_req;
         int handles_open;
+        unsigned refs;          /* deferred replies still to come */
 };
 
 struct ControlServer {
@@ -88,8 +89,41 @@ static void client_free(CtlClient *c)
 static void on_client_handle_closed(uv_handle_t *h)
 {
         CtlClient *c = h->data;
-        if (--c->handles_open == 0)
+        if (--c->handles_open == 0 && c->refs == 0)
                 client_free(c);
+}
+
+struct CtlDeferred {
+        CtlClient *c;
+        double id;
+};
+
+CtlDeferred *control_defer(CtlClient *c, double id)
+{
+        CtlDeferred *d = xnew(CtlDeferred, 1);
+        d->c = c;
+        d->id = id;
+        c->refs++;
+        return d;
+}
+
+double control_deferred_id(const CtlDeferred *d)
+{
+        return d->id;
+}
+
+void control_deferred_reply(CtlDeferred *d, cJSON *msg)
+{
+        CtlClient *c = d->c;
+
+        /* the client may have gone while the work ran: then the reply is dropped */
+        if (!c->closing)
+                control_send(c, msg);
+        else
+                cJSON_Delete(msg);
+        if (--c->refs == 0 && c->closing && c->handles_open == 0)
+                client_free(c);
+        free(d);
 }
 
 static void client_close(CtlClient *c)

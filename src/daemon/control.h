@@ -33,6 +33,14 @@ unsigned control_server_clients(const ControlServer *s);
 
 /* Queues one message (takes ownership of msg). */
 void control_send(CtlClient *c, cJSON *msg);
+/* A reply that comes later (after a responder call, a source cycle): the
+ * handle keeps the client's memory alive; if the client has gone by then
+ * the reply is dropped.  control_deferred_reply() takes msg and frees d. */
+typedef struct CtlDeferred CtlDeferred;
+CtlDeferred *control_defer(CtlClient *c, double id);
+double control_deferred_id(const CtlDeferred *d);
+void control_deferred_reply(CtlDeferred *d, cJSON *msg);
+
 /* The peer's user name (for audit) and uid. */
 const char *control_client_user(const CtlClient *c);
 uid_t control_client_uid(const CtlClient *c);

@@ -10,7 +10,14 @@
 #include "common/msgid.h"
 #include "common/xalloc.h"
 #include "daemon/daemon.h"
+#include "daemon/http.h"
+#include "daemon/reconcile.h"
+#include "daemon/sched.h"
 #include "daemon/store_whitelist.h"
+#include "responders/responder.h"
+#include "sources/vectra.h"
+
+#define STOP_DEADLINE_MS 1500   /* SIGTERM to exit well within 2 s */
 
 static int on_expired(const WlEntry *e, void *userdata)
 {
@@ -97,6 +104,127 @@ static int mkdir_p(const char *path, mode_t mode)
         return 0;
 }
 
+static void record_cycle(Daemon *d, Source *s, const CycleStats *st)
+{
+        sqlite3_stmt *q;
+        LogFields f = { .source = s->name, .action = "cycle", .result = source_result_to_string(st->result) };
+        bool ok = st->result == SOURCE_OK || st->result == SOURCE_SKIPPED;
+
+        if (sqlite3_prepare_v2(store_db(d->store),
+                               "INSERT INTO cycles (source, started_at, finished_at, result, found, to_block, "
+                               "to_unblock, failed, requests, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", -1, &q,
+                               NULL) == SQLITE_OK) {
+                sqlite3_bind_text(q, 1, s->name, -1, SQLITE_STATIC);
+                sqlite3_bind_int64(q, 2, (int64_t) (st->started_ms / 1000));
+                sqlite3_bind_int64(q, 3, (int64_t) ((st->started_ms + st->duration_ms) / 1000));
+                sqlite3_bind_text(q, 4, source_result_to_string(st->result), -1, SQLITE_STATIC);
+                sqlite3_bind_int(q, 5, (int) st->found);
+                sqlite3_bind_int(q, 6, (int) st->to_block);
+                sqlite3_bind_int(q, 7, (int) st->to_unblock);
+                sqlite3_bind_int(q, 8, (int) st->failed);
+                sqlite3_bind_int(q, 9, (int) st->requests);
+                store_bind_text(q, 10, st->error);
+                (void) sqlite3_step(q);
+                sqlite3_finalize(q);
+        }
+        if (ok)
+                log_event(st->to_block || st->to_unblock || st->failed ? LOG_NOTICE : LOG_INFO, MSGID_CYCLE_DONE, &f,
+                          "%s: cycle %s in %llu ms: %u found, %u to block, %u to unblock, %u blocked, "
+                          "%u unblocked, %u failed, %u requests%s", s->name, source_result_to_string(st->result),
+                          (unsigned long long) st->duration_ms, st->found, st->to_block, st->to_unblock, st->blocked,
+                          st->unblocked, st->failed, st->requests,
+                          st->suppressed ? "; new blocks suppressed by max_new_blocks_per_cycle" : "");
+        else
+                log_event(LOG_ERR, MSGID_CYCLE_FAILED, &f, "%s: cycle failed after %llu ms: %s; nothing was unblocked "
+                          "for lack of data, will retry", s->name, (unsigned long long) st->duration_ms,
+                          st->error ? st->error : source_result_to_string(st->result));
+}
+
+static void on_cycle(void *userdata, Source *s, const CycleStats *st)
+{
+        Daemon *d = userdata;
+        record_cycle(d, s, st);
+        daemon_update_status(d);
+}
+
+static void on_once_cycle(void *userdata, const CycleStats *st, cJSON *plan)
+{
+        Source *s = NULL;
+        Daemon *d = userdata;
+        int code = source_result_exit_code(st->result);
+
+        (void) s;
+        cJSON_Delete(plan);
+        if (code > d->once_exit)
+                d->once_exit = code;
+        if (--d->once_pending == 0) {
+                d->exit_code = d->once_exit;
+                daemon_stop(d, "--once finished");
+        }
+}
+
+/* --once: one cycle of every source, then exit with the worst code. */
+static void run_once(Daemon *d)
+{
+        if (d->n_sources == 0) {
+                daemon_stop(d, "--once finished: no source is enabled");
+                return;
+        }
+        d->once_pending = (unsigned) d->n_sources;
+        for (size_t i = 0; i < d->n_sources; i++) {
+                sched_start(d->sources[i], (unsigned) i, on_cycle, d);
+                if (sched_run_now(d->sources[i], false, on_once_cycle, d) < 0)
+                        on_once_cycle(d, &(CycleStats) { .result = SOURCE_FAILED }, NULL);
+        }
+}
+
+static int daemon_start_sources(Daemon *d)
+{
+        const Config *cfg = d->config;
+        SourceEnv env;
+        int r;
+
+        if (cfg->n_vectra == 0)
+                return 0;
+        {
+                HttpClientOptions ho = {
+                        .ca_file = cfg->http.ca_file,
+                        .connect_timeout_ms = (long) cfg->http.connect_timeout * 1000,
+                        .timeout_ms = (long) cfg->http.timeout * 1000,
+                        .max_host_connections = (long) cfg->http.max_host_connections,
+                        .max_total_connections = (long) cfg->http.max_total_connections,
+                        .proxy = cfg->http.proxy,
+                        .proxy_user = cfg->http.proxy_user,
+                        .proxy_password = cfg->http.proxy_password.value,
+                };
+                r = http_client_new(d->loop, &ho, &d->http);
+                if (r < 0)
+                        return log_error_errno(r, "cannot create the HTTP client");
+        }
+        env = (SourceEnv) { .loop = d->loop, .store = d->store, .reconciler = d->reconciler, .http = d->http,
+                            .config = cfg };
+        d->sources = xnew(Source *, cfg->n_vectra);
+        for (size_t i = 0; i < cfg->n_vectra; i++) {
+                r = vectra_source_new(&env, &cfg->vectra[i], &d->sources[d->n_sources]);
+                if (r < 0)
+                        return log_error_errno(r, "vectra '%s': cannot create the source", cfg->vectra[i].name);
+                d->n_sources++;
+        }
+        return 0;
+}
+
+Source *daemon_find_source(Daemon *d, const char *name)
+{
+        for (size_t i = 0; i < d->n_sources; i++) {
+                const char *n = d->sources[i]->name;
+                const char *colon = strchr(n, ':');
+                /* "vectra:brain1" answers to "brain1" too */
+                if (!strcmp(n, name) || (colon && !strcmp(colon + 1, name)))
+                        return d->sources[i];
+        }
+        return NULL;
+}
+
 int daemon_start(Daemon *d, uv_loop_t *loop, Config *cfg, const char *config_path, bool once)
 {
         _cleanup_free_ char *why = NULL;
@@ -111,7 +239,8 @@ int daemon_start(Daemon *d, uv_loop_t *loop, Config *cfg, const char *config_pat
         d->socket_path = config_socket_path(cfg);
 
         uv_timer_init(loop, &d->sweep_timer);
-        d->sweep_timer.data = d;
+        uv_timer_init(loop, &d->stop_timer);
+        d->sweep_timer.data = d->stop_timer.data = d;
         uv_signal_init(loop, &d->sig_hup);
         uv_signal_init(loop, &d->sig_term);
         uv_signal_init(loop, &d->sig_int);
@@ -134,6 +263,21 @@ int daemon_start(Daemon *d, uv_loop_t *loop, Config *cfg, const char *config_pat
         /* entries that expired while we were down go before anything else */
         sweep(d);
 
+        for (size_t i = 0; i < cfg->n_responders; i++)
+                cfg->responders[i]->loop = loop;
+        {
+                BlockPolicy bp = BLOCK_POLICY_DEFAULT;
+                r = reconciler_new(loop, d->store, &bp, &d->reconciler);
+                if (r < 0) {
+                        log_error_errno(r, "cannot create the reconciler");
+                        goto fail;
+                }
+        }
+        reconciler_set_responders(d->reconciler, cfg->responders, cfg->n_responders);
+        r = daemon_start_sources(d);
+        if (r < 0)
+                goto fail;
+
         co = (ControlOptions) {
                 .path = d->socket_path,
                 .group = cfg->control.group,
@@ -149,6 +293,10 @@ int daemon_start(Daemon *d, uv_loop_t *loop, Config *cfg, const char *config_pat
                 goto fail;
         }
         daemon_schedule_sweep(d);
+        /* calls a crash left unfinished are issued again, expired blocks lifted */
+        (void) reconciler_resume(d->reconciler);
+        for (size_t i = 0; !once && i < d->n_sources; i++)
+                sched_start(d->sources[i], (unsigned) i, on_cycle, d);
 
         notify_ready();
         daemon_update_status(d);
@@ -156,13 +304,39 @@ int daemon_start(Daemon *d, uv_loop_t *loop, Config *cfg, const char *config_pat
                   "secrespd " PACKAGE_VERSION " started: config %s, database %s (schema %d), control %s",
                   config_path, d->db_path, store_schema_version(d->store), d->socket_path);
         if (once)
-                /* no source is enabled yet: one cycle is nothing to do */
-                daemon_stop(d, "--once finished");
+                run_once(d);
         return 0;
 fail:
         d->exit_code = 1;
         daemon_stop(d, NULL);
         return r;
+}
+
+static void on_http_closed(void *userdata)
+{
+        (void) userdata;
+}
+
+static void finish_stop(void *userdata)
+{
+        Daemon *d = userdata;
+
+        if (!uv_is_closing((uv_handle_t *) &d->stop_timer))
+                uv_close((uv_handle_t *) &d->stop_timer, NULL);
+        d->reconciler = reconciler_free(d->reconciler);
+        if (d->http) {
+                (void) http_client_shutdown(d->http, on_http_closed, d);
+                d->http = NULL;
+        }
+}
+
+static void on_stop_deadline(uv_timer_t *t)
+{
+        Daemon *d = t->data;
+
+        log_warning("shutdown: %u responder call(s) still running after %d ms; cancelling them (their rows "
+                    "are resumed at the next start)", reconciler_in_flight(d->reconciler), STOP_DEADLINE_MS);
+        reconciler_cancel(d->reconciler);
 }
 
 void daemon_stop(Daemon *d, const char *why)
@@ -182,6 +356,19 @@ void daemon_stop(Daemon *d, const char *why)
         uv_close((uv_handle_t *) &d->sig_hup, NULL);
         uv_close((uv_handle_t *) &d->sig_term, NULL);
         uv_close((uv_handle_t *) &d->sig_int, NULL);
+        for (size_t i = 0; i < d->n_sources; i++) {
+                sched_stop(d->sources[i]);
+                if (d->sources[i]->ops->stop)
+                        d->sources[i]->ops->stop(d->sources[i]);
+        }
+        if (!d->reconciler) {
+                finish_stop(d);
+                return;
+        }
+        /* in-flight responder calls may finish; past the deadline they are
+         * cancelled, and their intent, already on disk, resumes next start */
+        uv_timer_start(&d->stop_timer, on_stop_deadline, STOP_DEADLINE_MS, 0);
+        reconciler_shutdown(d->reconciler, finish_stop, d);
 }
 
 int daemon_reload(Daemon *d, char **ret_errors)
@@ -234,8 +421,11 @@ int daemon_reload(Daemon *d, char **ret_errors)
                 }
         }
         log_setup(NULL, n->log_target, n->log_level);
-        config_free(d->config);
-        d->config = n;
+        /* Sources and responders are rebuilt at the next restart; a reload
+         * applies the settings that can change under a running loop. */
+        if (n->n_vectra != d->config->n_vectra || n->n_responders != d->config->n_responders)
+                log_warning("reload: sources and responders added or removed take effect at the next restart");
+        daemon_retire_config(d, n);
         control_server_update(d->control, n->control.group, n->control.client_timeout * 1000);
         daemon_schedule_sweep(d);
         d->last_reload = clock_wall();
@@ -248,8 +438,44 @@ int daemon_reload(Daemon *d, char **ret_errors)
         return 0;
 }
 
+/* The old config's responders and sources may still be referenced by calls
+ * in flight, so it is freed only once nothing holds it. */
+void daemon_retire_config(Daemon *d, Config *n)
+{
+        Config *old = d->config;
+
+        /* keep the objects that live on: responders and sources stay those of the first config */
+        for (size_t i = 0; i < n->n_responders; i++) {
+                Responder *r = n->responders[i];
+                if (r->ops->done)
+                        r->ops->done(r);
+                free(r->priv);
+                free(r->name);
+                free(r);
+        }
+        free(n->responders);
+        n->responders = old->responders;
+        n->n_responders = old->n_responders;
+        old->responders = NULL;
+        old->n_responders = 0;
+        /* vectra settings are read by the sources at each cycle from their own copy */
+        d->retired = xreallocarray(d->retired, d->n_retired + 1, sizeof(Config *));
+        d->retired[d->n_retired++] = old;
+        d->config = n;
+}
+
 void daemon_fini(Daemon *d)
 {
+        for (size_t i = 0; i < d->n_sources; i++) {
+                d->sources[i]->ops->free(d->sources[i]);
+                sched_free(d->sources[i]);
+                free(d->sources[i]->name);
+                free(d->sources[i]);
+        }
+        free(d->sources);
+        for (size_t i = 0; i < d->n_retired; i++)
+                config_free(d->retired[i]);
+        free(d->retired);
         d->store = store_close(d->store);
         d->config = config_free(d->config);
         free(d->config_path);

@@ -8,6 +8,10 @@
 #include "daemon/notify.h"
 #include "daemon/store.h"
 
+typedef struct Reconciler Reconciler;
+typedef struct HttpClient HttpClient;
+typedef struct Source Source;
+
 typedef struct Daemon {
         uv_loop_t *loop;
         Config *config;
@@ -16,6 +20,15 @@ typedef struct Daemon {
         Watchdog watchdog;
         uv_signal_t sig_hup, sig_term, sig_int;
         uv_timer_t sweep_timer;
+        uv_timer_t stop_timer;          /* bounds the drain on shutdown */
+        Reconciler *reconciler;
+        HttpClient *http;
+        Source **sources;
+        size_t n_sources;
+        Config **retired;               /* configs replaced by a reload, still referenced */
+        size_t n_retired;
+        unsigned once_pending;          /* --once: cycles still running */
+        int once_exit;
         char *config_path;
         char *socket_path;
         char *db_path;
@@ -36,6 +49,8 @@ int daemon_start(Daemon *d, uv_loop_t *loop, Config *cfg, const char *config_pat
 int daemon_reload(Daemon *d, char **ret_errors);
 void daemon_stop(Daemon *d, const char *why);
 void daemon_fini(Daemon *d);
+void daemon_retire_config(Daemon *d, Config *n);
+Source *daemon_find_source(Daemon *d, const char *name);
 
 /* Re-arms the whitelist expiry timer after a change. */
 void daemon_schedule_sweep(Daemon *d);

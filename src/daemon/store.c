@@ -81,7 +81,38 @@ static const char *const migrations[] = {
         "  result TEXT NOT NULL,"
         "  detail TEXT);"
         "CREATE INDEX events_value ON events(kind, value, at);",
+        /* 1 -> 2: the direction of a pending or failed call, where each entity
+         * was seen (for write-back to the source), and the cycle history */
+        "ALTER TABLE blocks ADD COLUMN intent TEXT NOT NULL DEFAULT 'block' "
+        "  CHECK (intent IN ('block','unblock'));"
+        "CREATE TABLE sightings ("
+        "  id INTEGER PRIMARY KEY,"
+        "  entity_id INTEGER NOT NULL REFERENCES entities(id),"
+        "  source TEXT NOT NULL,"
+        "  ext_kind TEXT NOT NULL,"
+        "  ext_id TEXT NOT NULL,"
+        "  attrs TEXT,"
+        "  first_seen INTEGER NOT NULL,"
+        "  last_seen INTEGER NOT NULL,"
+        "  UNIQUE (source, ext_kind, ext_id, entity_id));"
+        "CREATE INDEX sightings_entity ON sightings(entity_id);"
+        "CREATE TABLE cycles ("
+        "  id INTEGER PRIMARY KEY,"
+        "  source TEXT NOT NULL,"
+        "  started_at INTEGER NOT NULL,"
+        "  finished_at INTEGER,"
+        "  result TEXT,"
+        "  found INTEGER NOT NULL DEFAULT 0,"
+        "  to_block INTEGER NOT NULL DEFAULT 0,"
+        "  to_unblock INTEGER NOT NULL DEFAULT 0,"
+        "  failed INTEGER NOT NULL DEFAULT 0,"
+        "  requests INTEGER NOT NULL DEFAULT 0,"
+        "  error TEXT);"
+        "CREATE INDEX cycles_source ON cycles(source, started_at);",
 };
+
+_Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION,
+               "one migration per schema version");
 
 const char *const store_block_state_names[STORE_BLOCK_STATES] = {
         "blocking", "blocked", "unblocking", "unblocked", "failed",

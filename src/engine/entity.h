@@ -27,6 +27,7 @@ typedef struct EntityAttrs {
         const char *const *macs;        /* NULL-terminated */
         const char *vm_uuid;
         const char *aws_vm_uuid;
+        const char *ext_kind;           /* what the source calls it: "host", "account", "detection" */
         const char *ext_id;             /* the source's id, e.g. Vectra host id "1969" */
         const char *source;             /* source instance name, e.g. "brain1" */
 } EntityAttrs;

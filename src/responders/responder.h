@@ -48,6 +48,10 @@ typedef struct ResponderOps {
         int (*block)(Responder *r, const Entity *e, ResponderDone cb, void *userdata);
         int (*unblock)(Responder *r, const Entity *e, const char *const *elements, size_t n,
                        ResponderDone cb, void *userdata);
+        /* Cancels every call in flight: each done callback runs with
+         * -ECANCELED (transient) before the handles it used are closed.
+         * May be NULL when calls finish by themselves quickly. */
+        void (*cancel_all)(Responder *r);
 } ResponderOps;
 
 struct Responder {

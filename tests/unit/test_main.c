@@ -40,6 +40,12 @@ int main(int argc, char **argv)
         store_suite_add();
         retry_suite_add();
         ctlparser_suite_add();
+        state_suite_add();
+        policy_suite_add();
+        vartags_suite_add();
+        window_suite_add();
+        static_dst_suite_add();
+        vectra_model_suite_add();
 
         CU_set_test_complete_handler(on_test_complete);
         if (only) {

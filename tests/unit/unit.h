@@ -13,6 +13,12 @@ void secrets_suite_add(void);
 void store_suite_add(void);
 void retry_suite_add(void);
 void ctlparser_suite_add(void);
+void state_suite_add(void);
+void policy_suite_add(void);
+void vartags_suite_add(void);
+void window_suite_add(void);
+void static_dst_suite_add(void);
+void vectra_model_suite_add(void);
 
 /* Adds a suite with its tests; aborts on registry errors. */
 #define UNIT_SUITE(name, ...) do {                                        \
