@@ -98,6 +98,14 @@ static const Opt http_opts[] = {
         { NULL },
 };
 
+static const Opt reconcile_opts[] = {
+        { "retry_attempts", OPT_INT, OFF(reconcile.retry_attempts), 1, 100, .def = "6" },
+        { "retry_base_ms", OPT_INT, OFF(reconcile.retry_base_ms), 10, 600000, .def = "2000" },
+        { "retry_max", OPT_DURATION, OFF(reconcile.retry_max), 1, 86400, .def = "5m" },
+        { "failed_interval", OPT_DURATION, OFF(reconcile.failed_interval), 1, 7 * 86400, .def = "1h" },
+        { NULL },
+};
+
 /* VAR's defaults (vectra.md §1): 100/100 and urgency 101 switch scoring off. */
 #define ENTITY_OPTS(grp, tag, untag)                                                                      \
         { "enabled", OPT_BOOL, VOFF(grp.enabled), .def = "true" },                                      \
@@ -167,6 +175,7 @@ static const Opt root_opts[] = {
         { "whitelist", OPT_GROUP, .group = whitelist_opts },
         { "http", OPT_GROUP, .group = http_opts },
         { "protect", OPT_STRINGS, OFF(protect) },
+        { "reconcile", OPT_GROUP, .group = reconcile_opts },
         { "responders", OPT_CUSTOM, .parse = parse_responders },
         { "vectra", OPT_LIST, OFF(vectra), .count_offset = OFF(n_vectra), .elem_size = sizeof(VectraConf),
           .group = vectra_opts },

@@ -89,6 +89,12 @@ typedef struct Config {
                 char *proxy_user;
                 Secret proxy_password;
         } http;
+        struct {
+                int64_t retry_attempts;         /* fast tries before FAILED */
+                int64_t retry_base_ms;
+                uint64_t retry_max;             /* seconds */
+                uint64_t failed_interval;       /* seconds between slow retries */
+        } reconcile;
         VectraConf *vectra;
         size_t n_vectra;
         Responder **responders;

@@ -267,6 +267,10 @@ int daemon_start(Daemon *d, uv_loop_t *loop, Config *cfg, const char *config_pat
                 cfg->responders[i]->loop = loop;
         {
                 BlockPolicy bp = BLOCK_POLICY_DEFAULT;
+                bp.retry.max_attempts = (unsigned) cfg->reconcile.retry_attempts;
+                bp.retry.base_ms = (uint64_t) cfg->reconcile.retry_base_ms;
+                bp.retry.max_ms = cfg->reconcile.retry_max * 1000;
+                bp.failed_interval_ms = cfg->reconcile.failed_interval * 1000;
                 r = reconciler_new(loop, d->store, &bp, &d->reconciler);
                 if (r < 0) {
                         log_error_errno(r, "cannot create the reconciler");

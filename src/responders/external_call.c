@@ -1019,6 +1019,21 @@ static int ec_start(Responder *r, const Entity *e, bool unblock, const char *con
         return 0;
 }
 
+/* Shutdown: every running command is killed; its call reports -ECANCELED
+ * (transient), so the intent stays on disk and resumes at the next start. */
+static void ec_cancel_all(Responder *r)
+{
+        ExtCall *ec = r->priv;
+
+        for (Call *c = ec ? ec->calls : NULL; c; c = c->next) {
+                if (!c->r)
+                        c->r = -ECANCELED;
+                c->transient = true;
+                if (c->job)
+                        (void) exec_cancel(c->job);
+        }
+}
+
 static int ec_block(Responder *r, const Entity *e, ResponderDone cb, void *userdata)
 {
         return ec_start(r, e, false, NULL, 0, cb, userdata);
@@ -1039,4 +1054,5 @@ const ResponderOps external_call_ops = {
         .done = ec_done,
         .block = ec_block,
         .unblock = ec_unblock,
+        .cancel_all = ec_cancel_all,
 };

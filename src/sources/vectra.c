@@ -750,7 +750,15 @@ static void request(Cycle *c, VObj *o, const char *value, bool block)
         Vectra *v = c->v;
         _cleanup_free_ char *id = xasprintf("%lld", (long long) o->id);
         char **names = eligible(v, o, block);
-        ActCtx *a = xnew(ActCtx, 1);
+        ActCtx *a;
+
+        if (block && names[0][0] == '\0') {
+                log_info("%s: %s %s: no responder is allowed by its client: tags; not blocked", v->src->name,
+                         var_kind_to_string(o->kind), value);
+                strv_free(names);
+                return;
+        }
+        a = xnew(ActCtx, 1);
         ReconcileRequest rr = {
                 .entity = {
                         .kind = entity_kind_of(o->kind),
@@ -922,6 +930,14 @@ static void act(Cycle *c)
                 if (o->decision.verdict != POLICY_BLOCK && o->decision.verdict != POLICY_UNBLOCK)
                         continue;
                 block = o->decision.verdict == POLICY_BLOCK;
+                if (!block) {
+                        /* a marker of another install, with nothing of ours to undo */
+                        bool ours = false;
+                        for (size_t k = 0; o->values && o->values[k]; k++)
+                                ours = ours || value_blocked(v, entity_kind_of(o->kind), o->values[k]);
+                        if (!ours)
+                                continue;
+                }
                 if (block)
                         c->st.to_block++;
                 else
@@ -1012,14 +1028,17 @@ static void owners_from_db(Vectra *v, const VObj *o, VarTags *t)
         const Config *cfg = v->src->env.config;
         EntityKind ek = entity_kind_of(o->kind);
 
-        /* drop what the tags claimed: the database is the truth now */
-        for (size_t i = 0; i < t->n_owners; i++) {
-                free(t->owners[i].client);
-                strlist_done(&t->owners[i].elements);
+        /* For our responders the database is the truth; the tags of other
+         * clients (another VAR install, a responder we do not run) stay. */
+        for (size_t i = 0; i < cfg->n_responders; i++) {
+                const char *client = cfg->responders[i]->ops->client_name;
+                const StrList *el;
+                while ((el = var_tags_elements(t, client)) && el->n > 0) {
+                        _cleanup_free_ char *e = xstrdup(el->items[0]);
+                        if (!var_tags_remove(t, client, e))
+                                break;
+                }
         }
-        free(t->owners);
-        t->owners = NULL;
-        t->n_owners = 0;
         for (size_t k = 0; o->values && o->values[k]; k++) {
                 sqlite3_stmt *st;
                 if (sqlite3_prepare_v2(store_db(v->src->env.store),
