@@ -101,7 +101,6 @@ struct Vectra {
         Cycle *cycle;
         PolicyConfig pol[_VAR_KIND_MAX];
         Window window;
-        char **static_applied;          /* cache only for logging */
 };
 
 static void gather_done(Cycle *c);
@@ -893,6 +892,147 @@ static void decide_set(Cycle *c, VSet *set, PolicyDecision **ds, VObj ***objs, s
         }
 }
 
+/* VAR's static destination list (§2.9), done right: the file is re-read
+ * every cycle, bad lines are reported by number, and what is applied is
+ * what our rows say (a failed block is retried, nothing is written in
+ * simulation or plan mode). */
+static char *static_source(Vectra *v)
+{
+        return xasprintf("%s:static", v->src->name);
+}
+
+static void static_request(Cycle *c, const char *value, bool block)
+{
+        Vectra *v = c->v;
+        _cleanup_free_ char *src = static_source(v);
+        char **names = NULL;
+        ActCtx *a = xnew(ActCtx, 1);
+        ReconcileRequest rr;
+
+        for (size_t i = 0; i < v->src->env.config->n_responders; i++) {
+                Responder *r = v->src->env.config->responders[i];
+                if (v->conf->responders && !strv_contains(v->conf->responders, r->name))
+                        continue;
+                if (r->caps & (RESPONDER_CAP_STATIC_LIST | RESPONDER_CAP_DESTINATION))
+                        names = strv_push(names, r->name);
+        }
+        if (!names)
+                names = strv_push(NULL, "");
+        rr = (ReconcileRequest) {
+                .entity = { .kind = ENTITY_DESTINATION, .value = value,
+                            .attrs = { .ext_kind = "static", .ext_id = value, .source = src } },
+                .block = block,
+                .reason = block ? "static destination list" : "removed from the static destination list",
+                .source = src,
+                .responders = names,
+        };
+        a->c = c;
+        a->block = block;
+        c->pending++;
+        if (reconciler_want(v->src->env.reconciler, &rr, on_reconciled, a) < 0) {
+                c->st.failed++;
+                c->pending--;
+                free(a);
+        }
+        strv_free(names);
+}
+
+static char **static_applied(Vectra *v)
+{
+        _cleanup_free_ char *src = static_source(v);
+        sqlite3_stmt *st;
+        char **r = NULL;
+
+        if (sqlite3_prepare_v2(store_db(v->src->env.store),
+                               "SELECT DISTINCT e.value FROM blocks b JOIN entities e ON e.id = b.entity_id WHERE "
+                               "e.kind = 'destination' AND b.source = ? AND (b.state IN ('blocking','blocked') OR "
+                               "(b.state = 'failed' AND b.intent = 'block')) ORDER BY e.value", -1, &st,
+                               NULL) != SQLITE_OK)
+                return NULL;
+        sqlite3_bind_text(st, 1, src, -1, SQLITE_STATIC);
+        while (sqlite3_step(st) == SQLITE_ROW)
+                r = strv_push(r, (const char *) sqlite3_column_text(st, 0));
+        sqlite3_finalize(st);
+        return r;
+}
+
+static void act_static(Cycle *c, bool enforce)
+{
+        Vectra *v = c->v;
+        const char *path = v->conf->static_destinations;
+        StaticDstList *list = NULL;
+        StaticDstDiff diff = { 0 };
+        char **applied;
+        char *text = NULL;
+        size_t len = 0;
+        FILE *f;
+
+        if (!path)
+                return;
+        f = fopen(path, "re");
+        if (!f) {
+                /* an unreadable list must not unblock everything it held */
+                log_error("%s: cannot read static_destinations \"%s\": %m; static blocks left as they are",
+                          v->src->name, path);
+                return;
+        }
+        {
+                char buf[4096];
+                size_t n;
+                while ((n = fread(buf, 1, sizeof(buf), f)) > 0) {
+                        text = xreallocarray(text, len + n + 1, 1);
+                        memcpy(text + len, buf, n);
+                        len += n;
+                }
+        }
+        fclose(f);
+        if (static_dst_parse(text ? text : "", len, &list) < 0) {
+                free(text);
+                return;
+        }
+        free(text);
+        for (size_t i = 0; i < list->n_errors; i++)
+                log_warning("%s:%u: %s (line ignored)", path, list->errors[i].line, list->errors[i].message);
+        applied = static_applied(v);
+        if (static_dst_diff((const char *const *) list->entries, list->n_entries, (const char *const *) applied,
+                            strv_length(applied), &diff) == 0) {
+                if (diff.n_add || diff.n_remove)
+                        log_info("%s: static destinations: %zu to block, %zu to unblock", v->src->name, diff.n_add,
+                                 diff.n_remove);
+                for (size_t i = 0; i < diff.n_add; i++) {
+                        if (value_whitelisted(v, ENTITY_DESTINATION, diff.add[i]))
+                                continue;
+                        c->st.to_block++;
+                        if (c->plan) {
+                                cJSON *e = cJSON_CreateObject();
+                                cJSON_AddStringToObject(e, "kind", "destination");
+                                cJSON_AddStringToObject(e, "value", diff.add[i]);
+                                cJSON_AddStringToObject(e, "verdict", "block");
+                                cJSON_AddStringToObject(e, "reason", "static destination list");
+                                cJSON_AddStringToObject(e, "source", v->src->name);
+                                cJSON_AddItemToArray(c->plan_out, e);
+                        } else if (enforce)
+                                static_request(c, diff.add[i], true);
+                }
+                for (size_t i = 0; i < diff.n_remove; i++) {
+                        c->st.to_unblock++;
+                        if (c->plan) {
+                                cJSON *e = cJSON_CreateObject();
+                                cJSON_AddStringToObject(e, "kind", "destination");
+                                cJSON_AddStringToObject(e, "value", diff.remove[i]);
+                                cJSON_AddStringToObject(e, "verdict", "unblock");
+                                cJSON_AddStringToObject(e, "reason", "removed from the static destination list");
+                                cJSON_AddStringToObject(e, "source", v->src->name);
+                                cJSON_AddItemToArray(c->plan_out, e);
+                        } else if (enforce)
+                                static_request(c, diff.remove[i], false);
+                }
+                static_dst_diff_done(&diff);
+        }
+        strv_free(applied);
+        static_dst_list_free(list);
+}
+
 static void act(Cycle *c)
 {
         Vectra *v = c->v;
@@ -964,6 +1104,7 @@ static void act(Cycle *c)
         }
         free(ds);
         free(objs);
+        act_static(c, enforce);
         if (--c->pending == 0)
                 write_back(c);
 }
