@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The demo: secrespd on etc/demo.conf, driven by secrespctl, narrated.
+# The demo: secrespd on etc/demo.conf against the bundled Vectra simulator,
+# driven by secrespctl, narrated.  About half a minute.
 # Usage: run-demo.sh BUILDDIR   (./quickstart demo calls it)
 set -euo pipefail
 
@@ -9,55 +10,99 @@ demo="$build/demo-run"
 conf="$demo/secrespd.conf"
 sock="$demo/run/control.sock"
 log="$demo/secrespd.log"
+export DEMO_VECTRA_TOKEN=tok123         # the simulator's legacy API token
 
 bold=$(tput bold 2>/dev/null || true); plain=$(tput sgr0 2>/dev/null || true)
 step() { printf '\n%s==> %s%s\n' "$bold" "$*" "$plain"; }
 run() { printf '%s$ %s%s\n' "$bold" "$*" "$plain"; "$@" || true; }
 ctl() { run "$build/secrespctl" -s "$sock" "$@"; }
+sim() { python3 - "$vectra_url" "$@" <<'PY'
+import json, sys, urllib.request
+base, what = sys.argv[1], sys.argv[2]
+def get(p):
+    return json.load(urllib.request.urlopen(base + p, timeout=10))
+if what == "tags":
+    for i in sys.argv[3:]:
+        h = get("/__sim/objects/host/" + i)
+        print("  host %-3s %-12s %-10s tags=%s" % (i, h["name"], h.get("last_source"), h["tags"]))
+elif what == "notes":
+    for kind, objs in get("/__sim/notes").items():
+        for i, notes in objs.items():
+            for n in notes:
+                print("  %s %s: %s" % (kind, i, n["note"]))
+elif what == "untag":
+    h = get("/__sim/objects/host/" + sys.argv[3])
+    h["tags"] = [t for t in h["tags"] if t != "vectra_host_block"]
+    h = {k: v for k, v in h.items() if not k.startswith("_")}
+    req = urllib.request.Request(base + "/__sim/objects/host/" + sys.argv[3], method="PUT",
+                                 data=json.dumps(h).encode(), headers={"Content-Type": "application/json"})
+    urllib.request.urlopen(req, timeout=10)
+    print("  removed the tag vectra_host_block from host %s" % sys.argv[3])
+PY
+}
 
 rm -rf "$demo"
 mkdir -p "$demo"
-sed "s|@DEMO_DIR@|$demo|g" "$top/etc/demo.conf" > "$conf"
-
-pid=
-cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; true; }
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
 
-step "Check the configuration and print it normalised (secrets would be masked)"
+step "Start the bundled Vectra Detect simulator (v2.5 API, a few hosts, groups and detections)"
+python3 "$top/tests/sim/vectra_sim.py" --api 2.5 --state "$top/tests/sim/vectra/example-state.json" \
+        --port-file "$demo/vectra.port" --log "$demo/vectra-requests.jsonl" 2>"$demo/vectra.log" &
+pids+=($!)
+for _ in $(seq 100); do [ -s "$demo/vectra.port" ] && break; sleep 0.1; done
+vectra_url="http://127.0.0.1:$(cat "$demo/vectra.port")"
+echo "  listening on $vectra_url"
+sed -e "s|@DEMO_DIR@|$demo|g" -e "s|@TOP@|$top|g" -e "s|@VECTRA_URL@|$vectra_url|g" \
+        "$top/etc/demo.conf" >"$conf"
+
+step "Check the configuration and print it normalised (the token shows as its reference)"
 run "$build/secrespd" -n -v -c "$conf"
 
 step "Start secrespd in the foreground (its log: $log)"
 "$build/secrespd" -f -c "$conf" 2> >(sed 's/^/    [secrespd] /' | tee "$log" >&2) &
-pid=$!
+pids+=($!)
+daemon=$!
 for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
 [ -S "$sock" ] || { echo "secrespd did not start"; exit 1; }
 
-step "What is it doing?"
-ctl status
+step "Run a Vectra cycle now: tagged hosts, the Block group and scored hosts are blocked; NoBlock wins"
+ctl run brain1
+ctl blocks
+echo "  the demo firewall now holds:"; sed 's/^/    /' "$demo/firewall.list" 2>/dev/null || true
 
-step "Whitelist a subnet for a pentest, a user the original way, and a domain for 4 seconds"
-ctl whitelist add host 10.20.0.0/24 --days 7 --reason "pentest window"
+step "What VAR's contract wrote back to Vectra: marker and VAR ID tags, and notes"
+sim tags 1 2 3 4
+sim notes
+
+step "The condition goes away (the analyst removes the tag): the next cycle unblocks"
+sim untag 1
+ctl run brain1
+sim tags 1
+
+step "Whitelisting a blocked host unblocks it at once, and it is never blocked again"
+ctl whitelist add host 10.0.0.4 --days 7 --reason "CFO laptop, handled by IT"
+sleep 1
+ctl blocks --value 10.0.0.4
+ctl plan brain1
+
+step "The whitelist, the original tool's way too"
 ctl whitelist --user alice
 ctl whitelist add destination Updates.Example.COM. --expires 4s --reason "vendor update"
-ctl whitelist add host 10.20.0.7/24
-ctl wh l
-
-step "Wait for the short entry to expire (the sweep removes it and logs WL_EXPIRED)"
-sleep 5
 ctl whitelist list
-ctl --json whitelist list user
 
 step "A bad configuration on reload is refused, the running one kept"
 cp "$conf" "$conf.good"
-printf 'whitelist: { default_expiry = "forever"; };\n' >> "$conf"
+printf 'whitelist: { default_expiry = "forever"; };\n' >>"$conf"
 ctl reload
 cp "$conf.good" "$conf"
-ctl reload
 
-step "Status again, for scripts"
-ctl --json status
+step "What secrespd is doing, for people and for scripts"
+ctl status
+ctl history host 10.0.0.1
 
-step "Stop: SIGTERM, blocks and the whitelist stay in the database"
-kill -TERM "$pid"; wait "$pid" || true; pid=
-run sqlite3 "$demo/state/secresp.db" "SELECT at, actor, action, kind, value, result FROM events ORDER BY id"
-printf '\nDemo done. The database is %s.\n' "$demo/state/secresp.db"
+step "Stop: SIGTERM; blocks stay in place (they live on the firewall and in the database)"
+kill -TERM "$daemon"; wait "$daemon" || true
+run sqlite3 "$demo/state/secresp.db" "SELECT e.kind, e.value, b.responder, b.state FROM blocks b JOIN entities e ON e.id = b.entity_id ORDER BY e.value"
+printf '\nDemo done. Everything is under %s.\n' "$demo"
