@@ -150,7 +150,7 @@ static int receive(int fd, CtlExchange *x, int timeout_ms, const char **reterr_r
 }
 
 int ctl_client_call(const char *path, const cJSON *request, CtlExchange *x, int timeout_ms,
-                    char **reterr_message)
+                    int reply_timeout_ms, char **reterr_message)
 {
         _cleanup_free_ char *json = NULL;
         _cleanup_free_ uint8_t *frame = NULL;
@@ -185,9 +185,10 @@ int ctl_client_call(const char *path, const cJSON *request, CtlExchange *x, int 
                 goto out;
         }
 
-        r = receive(fd, x, timeout_ms, &reason);
+        r = receive(fd, x, reply_timeout_ms, &reason);
         if (r == -ETIMEDOUT)
-                *reterr_message = xasprintf("secrespd at %s did not answer within %d s", path, timeout_ms / 1000);
+                *reterr_message = xasprintf("secrespd at %s did not answer within %d s", path,
+                                            reply_timeout_ms / 1000);
         else if (r == -EBADMSG)
                 *reterr_message = xasprintf("bad reply from secrespd at %s: %s", path, reason);
         else if (r == -ECONNRESET)

@@ -50,6 +50,23 @@ char *output_format_span(uint64_t sec, bool round, char buf[static OUTPUT_SPAN_M
         return buf;
 }
 
+char *output_format_ms(double ms, char buf[static OUTPUT_SPAN_MAX])
+{
+        char span[OUTPUT_SPAN_MAX];
+
+        if (!(ms >= 0))
+                ms = 0;
+        if (ms < 999.5)
+                snprintf(buf, OUTPUT_SPAN_MAX, "%.0fms", ms);
+        else if (ms < 59950)
+                snprintf(buf, OUTPUT_SPAN_MAX, "%.1fs", ms / 1000);
+        else if (ms < 1e18)
+                snprintf(buf, OUTPUT_SPAN_MAX, "%s", output_format_span((uint64_t) (ms / 1000 + 0.5), true, span));
+        else
+                snprintf(buf, OUTPUT_SPAN_MAX, "%gs", ms / 1000);
+        return buf;
+}
+
 static char *sanitize(const char *s, bool keep_newlines)
 {
         size_t n = strlen(s);
@@ -141,13 +158,15 @@ static char *format_absolute(const OutputCtx *o, double t)
         return xasprintf("%s (%s)", output_format_time((time_t) t, when), rel);
 }
 
+/* "last_error" as "last error", or as the header "LAST-ERROR": a header
+ * is one word, so that columns split on blanks. */
 static char *label_from_key(const char *key, bool upper)
 {
         char *s = output_sanitize(key);
 
         for (char *p = s; *p; p++) {
-                if (*p == '_')
-                        *p = ' ';
+                if (*p == '_' || (upper && *p == ' '))
+                        *p = upper ? '-' : ' ';
                 else if (upper && *p >= 'a' && *p <= 'z')
                         *p = (char) (*p - 'a' + 'A');
         }
@@ -254,30 +273,48 @@ static void table_print(FILE *f, const Table *t, const char *indent)
 typedef enum CellKind {
         CELL_TEXT,
         CELL_RELATIVE,          /* Unix time as "5m ago" / "in 4m" */
+        CELL_MS,                /* milliseconds as "1.2s" */
+        CELL_HIDDEN,            /* known, but not a column (shown otherwise, or too wide) */
 } CellKind;
 
 typedef struct Column {
         const char *key;
         const char *header;
         CellKind kind;
+        const char *requires;   /* the cell is "-" while this key is null */
 } Column;
 
+/* A source's last_result and counters are zero before its first cycle:
+ * they mean something once last_run is set.  last_error follows the
+ * table, where it has room. */
 static const Column source_columns[] = {
-        { "name",        "NAME",        CELL_TEXT },
-        { "kind",        "KIND",        CELL_TEXT },
-        { "state",       "STATE",       CELL_TEXT },
-        { "last_run",    "LAST RUN",    CELL_RELATIVE },
-        { "next_run",    "NEXT RUN",    CELL_RELATIVE },
-        { "last_result", "LAST RESULT", CELL_TEXT },
+        { "name",             "NAME",      CELL_TEXT },
+        { "kind",             "KIND",      CELL_TEXT },
+        { "state",            "STATE",     CELL_TEXT },
+        { "last_run",         "LAST-RUN",  CELL_RELATIVE },
+        { "next_run",         "NEXT-RUN",  CELL_RELATIVE },
+        { "last_result",      "RESULT",    CELL_TEXT, "last_run" },
+        { "last_duration_ms", "DURATION",  CELL_MS,   "last_run" },
+        { "found",            "FOUND",     CELL_TEXT, "last_run" },
+        { "blocked",          "BLOCKED",   CELL_TEXT, "last_run" },
+        { "unblocked",        "UNBLOCKED", CELL_TEXT, "last_run" },
+        { "failed",           "FAILED",    CELL_TEXT, "last_run" },
+        { "to_block",         NULL,        CELL_HIDDEN },
+        { "to_unblock",       NULL,        CELL_HIDDEN },
+        { "requests",         NULL,        CELL_HIDDEN },
+        { "last_error",       NULL,        CELL_HIDDEN },
         { NULL },
 };
 
 static const Column responder_columns[] = {
         { "name",         "NAME",         CELL_TEXT },
         { "kind",         "KIND",         CELL_TEXT },
+        { "simulation",   "SIMULATION",   CELL_TEXT },
+        { "last_success", "LAST-SUCCESS", CELL_RELATIVE },
         { "pending",      "PENDING",      CELL_TEXT },
-        { "last_success", "LAST SUCCESS", CELL_RELATIVE },
-        { "last_error",   "LAST ERROR",   CELL_TEXT },
+        { "failed",       "FAILED",       CELL_TEXT },
+        { "blocked",      "BLOCKED",      CELL_TEXT },
+        { "last_error",   "LAST-ERROR",   CELL_TEXT },
         { NULL },
 };
 
@@ -291,9 +328,23 @@ static bool column_known(const Column *cols, const char *key)
 
 static char *format_cell(const OutputCtx *o, const char *key, CellKind kind, const cJSON *v)
 {
+        char span[OUTPUT_SPAN_MAX];
+
+        if (cJSON_IsNumber(v) && kind == CELL_MS)
+                return xstrdup(output_format_ms(v->valuedouble, span));
         if (cJSON_IsNumber(v) && (kind == CELL_RELATIVE || looks_like_time(key, v)))
                 return format_relative(o, v->valuedouble);
         return format_value(v);
+}
+
+static char *format_column(const OutputCtx *o, const Column *col, const cJSON *item)
+{
+        if (col->requires) {
+                const cJSON *r = cJSON_GetObjectItemCaseSensitive(item, col->requires);
+                if (!r || cJSON_IsNull(r))
+                        return xstrdup("-");
+        }
+        return format_cell(o, col->key, col->kind, cJSON_GetObjectItemCaseSensitive(item, col->key));
 }
 
 /* Known columns first, then any key an item has that we do not know, so
@@ -301,12 +352,16 @@ static char *format_cell(const OutputCtx *o, const char *key, CellKind kind, con
 static void print_object_table(const OutputCtx *o, const cJSON *items, const Column *cols, const char *indent)
 {
         const char **extra = NULL;
+        const Column **shown = NULL;
         size_t n_known = 0, n_extra = 0;
         const cJSON *item, *v;
         Table t;
 
         for (const Column *c = cols; c && c->key; c++)
-                n_known++;
+                if (c->kind != CELL_HIDDEN) {
+                        shown = xreallocarray(shown, n_known + 1, sizeof(Column *));
+                        shown[n_known++] = c;
+                }
         cJSON_ArrayForEach(item, items)
                 cJSON_ArrayForEach(v, item) {
                         bool seen = false;
@@ -323,13 +378,12 @@ static void print_object_table(const OutputCtx *o, const cJSON *items, const Col
 
         table_init(&t, n_known + n_extra);
         for (size_t i = 0; i < n_known; i++)
-                table_add(&t, xstrdup(cols[i].header));
+                table_add(&t, xstrdup(shown[i]->header));
         for (size_t i = 0; i < n_extra; i++)
                 table_add(&t, label_from_key(extra[i], true));
         cJSON_ArrayForEach(item, items) {
                 for (size_t i = 0; i < n_known; i++)
-                        table_add(&t, format_cell(o, cols[i].key, cols[i].kind,
-                                                  cJSON_GetObjectItemCaseSensitive(item, cols[i].key)));
+                        table_add(&t, format_column(o, shown[i], item));
                 for (size_t i = 0; i < n_extra; i++)
                         table_add(&t, format_cell(o, extra[i], CELL_TEXT,
                                                   cJSON_GetObjectItemCaseSensitive(item, extra[i])));
@@ -337,6 +391,7 @@ static void print_object_table(const OutputCtx *o, const cJSON *items, const Col
         table_print(o->out, &t, indent);
         table_done(&t);
         free(extra);
+        free(shown);
 }
 
 static bool all_objects(const cJSON *array)
@@ -349,9 +404,13 @@ static bool all_objects(const cJSON *array)
         return true;
 }
 
+/* note_key: a text too long for a column, as "  NAME: last error: TEXT"
+ * lines after the table. */
 static void print_section(const OutputCtx *o, const char *title, const cJSON *items, const Column *cols,
-                          const char *empty)
+                          const char *empty, const char *note_key)
 {
+        const cJSON *item;
+
         fputc('\n', o->out);
         if (cJSON_GetArraySize(items) == 0) {
                 fprintf(o->out, "%s\n", empty);
@@ -359,6 +418,19 @@ static void print_section(const OutputCtx *o, const char *title, const cJSON *it
         }
         fprintf(o->out, "%s:\n", title);
         print_object_table(o, items, cols, "  ");
+        if (!note_key)
+                return;
+        cJSON_ArrayForEach(item, items) {
+                const cJSON *note = cJSON_GetObjectItemCaseSensitive(item, note_key);
+                _cleanup_free_ char *name = NULL, *label = NULL, *text = NULL;
+
+                if (!cJSON_IsString(note) || !note->valuestring[0])
+                        continue;
+                name = format_value(cJSON_GetObjectItemCaseSensitive(item, "name"));
+                label = label_from_key(note_key, false);
+                text = output_sanitize(note->valuestring);
+                fprintf(o->out, "  %s: %s: %s\n", name, label, text);
+        }
 }
 
 typedef enum FieldKind {
@@ -391,9 +463,10 @@ static const struct {
         const char *key;
         const Column *columns;
         const char *empty;
+        const char *note_key;
 } status_sections[] = {
-        { "sources",    source_columns,    "no sources configured" },
-        { "responders", responder_columns, "no responders configured" },
+        { "sources",    source_columns,    "no sources configured",    "last_error" },
+        { "responders", responder_columns, "no responders configured", NULL },
 };
 
 #define ELEMENTSOF(a) (sizeof(a) / sizeof((a)[0]))
@@ -462,7 +535,7 @@ static void table_status(const OutputCtx *o, const cJSON *data)
         for (size_t i = 0; i < ELEMENTSOF(status_sections); i++) {
                 v = cJSON_GetObjectItemCaseSensitive(data, status_sections[i].key);
                 print_section(o, status_sections[i].key, cJSON_IsArray(v) ? v : NULL,
-                              status_sections[i].columns, status_sections[i].empty);
+                              status_sections[i].columns, status_sections[i].empty, status_sections[i].note_key);
         }
         cJSON_ArrayForEach(v, data) {
                 _cleanup_free_ char *title = NULL;
@@ -471,7 +544,7 @@ static void table_status(const OutputCtx *o, const cJSON *data)
                     cJSON_GetArraySize(v) == 0 || !all_objects(v))
                         continue;
                 title = label_from_key(v->string, false);
-                print_section(o, title, v, NULL, "");
+                print_section(o, title, v, NULL, "", NULL);
         }
 }
 
@@ -582,6 +655,324 @@ static void table_whitelist_list(const OutputCtx *o, const cJSON *items)
         table_done(&t);
 }
 
+static const cJSON *field(const cJSON *o, const char *key)
+{
+        return cJSON_GetObjectItemCaseSensitive(o, key);
+}
+
+static bool is_string(const cJSON *v, const char *s)
+{
+        return cJSON_IsString(v) && strcmp(v->valuestring, s) == 0;
+}
+
+/* A text cell: "-" for null, or "" in a last column (no trailing "-"). */
+static char *text_cell(const cJSON *v, bool last)
+{
+        if (last && (!v || cJSON_IsNull(v)))
+                return xstrdup("");
+        return format_value(v);
+}
+
+static void table_add_headers(Table *t, const char *const *headers, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                table_add(t, xstrdup(headers[i]));
+}
+
+/* The responder's elements (address objects, groups, ...): "a,b". */
+static char *format_elements(const cJSON *v)
+{
+        const cJSON *e;
+        char *s = xstrdup("");
+
+        cJSON_ArrayForEach(e, (cJSON_IsArray(v) ? v : NULL)) {
+                _cleanup_free_ char *one = format_value(e);
+                char *n = xasprintf("%s%s%s", s, s[0] ? "," : "", one);
+                free(s);
+                s = n;
+        }
+        if (!s[0]) {
+                free(s);
+                return xstrdup("-");
+        }
+        return s;
+}
+
+/* "failed" alone would hide whether the entity is still blocked. */
+static char *format_block_state(const cJSON *item)
+{
+        const cJSON *state = field(item, "state"), *intent = field(item, "intent");
+        _cleanup_free_ char *st = format_value(state);
+
+        if (is_string(state, "failed") && cJSON_IsString(intent)) {
+                _cleanup_free_ char *in = output_sanitize(intent->valuestring);
+                return xasprintf("%s (%s)", st, in);
+        }
+        return xstrdup(st);
+}
+
+static char *format_attempts(const OutputCtx *o, const cJSON *item)
+{
+        const cJSON *next = field(item, "next_attempt_at");
+        _cleanup_free_ char *n = format_value(field(item, "attempts"));
+        char span[OUTPUT_SPAN_MAX];
+
+        if (!cJSON_IsNumber(next))
+                return xstrdup(n);
+        if (next->valuedouble <= (double) o->now)
+                return xasprintf("%s, retry due", n);
+        return xasprintf("%s, retry in %s", n,
+                         output_format_span((uint64_t) (next->valuedouble - (double) o->now), false, span));
+}
+
+static bool has_text(const cJSON *v)
+{
+        return cJSON_IsString(v) && v->valuestring[0];
+}
+
+static void table_blocks_list(const OutputCtx *o, const CtlCommand *c, const cJSON *items)
+{
+        static const char *const headers[] = { "KIND", "VALUE", "RESPONDER", "STATE", "ELEMENTS", "ATTEMPTS",
+                                               "UPDATED", "REASON", "LAST-ERROR" };
+        size_t n_cols = ELEMENTSOF(headers) - 1;
+        const cJSON *item;
+        Table t;
+
+        if (cJSON_GetArraySize(items) == 0) {
+                fputs("no blocks\n", o->out);
+                return;
+        }
+        cJSON_ArrayForEach(item, items)
+                if (has_text(field(item, "last_error")))
+                        n_cols = ELEMENTSOF(headers);
+        table_init(&t, n_cols);
+        table_add_headers(&t, headers, n_cols);
+        cJSON_ArrayForEach(item, items) {
+                table_add(&t, format_value(field(item, "kind")));
+                table_add(&t, format_value(field(item, "value")));
+                table_add(&t, format_value(field(item, "responder")));
+                table_add(&t, format_block_state(item));
+                table_add(&t, format_elements(field(item, "elements")));
+                table_add(&t, format_attempts(o, item));
+                table_add(&t, format_cell(o, "updated_at", CELL_RELATIVE, field(item, "updated_at")));
+                table_add(&t, text_cell(field(item, "reason"), n_cols == ELEMENTSOF(headers) - 1));
+                if (n_cols == ELEMENTSOF(headers))
+                        table_add(&t, text_cell(field(item, "last_error"), true));
+        }
+        table_print(o->out, &t, "");
+        table_done(&t);
+}
+
+/* Without a KIND, one VALUE may be a user and an account: then a KIND
+ * column tells their events apart. */
+static bool several_kinds(const cJSON *items)
+{
+        const cJSON *item, *first = NULL;
+
+        cJSON_ArrayForEach(item, items) {
+                const cJSON *k = field(item, "kind");
+
+                if (!cJSON_IsString(k))
+                        continue;
+                if (!first)
+                        first = k;
+                else if (strcmp(first->valuestring, k->valuestring) != 0)
+                        return true;
+        }
+        return false;
+}
+
+static void table_history(const OutputCtx *o, const CtlCommand *c, const cJSON *items)
+{
+        static const char *const headers[] = { "WHEN", "ACTOR", "ACTION", "KIND", "RESULT", "REASON", "DETAIL" };
+        bool kinds = c->kind == CTL_KIND_NONE && several_kinds(items);
+        const cJSON *item;
+        Table t;
+
+        if (cJSON_GetArraySize(items) == 0) {
+                _cleanup_free_ char *value = output_sanitize(c->value ?: "?");
+                const char *kind = ctl_kind_to_string(c->kind);
+
+                fprintf(o->out, "no history for %s%s%s\n", kind ?: "", kind ? " " : "", value);
+                return;
+        }
+        table_init(&t, kinds ? ELEMENTSOF(headers) : ELEMENTSOF(headers) - 1);
+        for (size_t i = 0; i < ELEMENTSOF(headers); i++)
+                if (kinds || strcmp(headers[i], "KIND") != 0)
+                        table_add(&t, xstrdup(headers[i]));
+        cJSON_ArrayForEach(item, items) {
+                const cJSON *at = field(item, "at");
+                char when[OUTPUT_TIME_MAX];
+
+                table_add(&t, cJSON_IsNumber(at) ? xstrdup(output_format_time((time_t) at->valuedouble, when)) :
+                          format_value(at));
+                table_add(&t, format_value(field(item, "actor")));
+                table_add(&t, format_value(field(item, "action")));
+                if (kinds)
+                        table_add(&t, format_value(field(item, "kind")));
+                table_add(&t, format_value(field(item, "result")));
+                table_add(&t, format_value(field(item, "reason")));
+                table_add(&t, text_cell(field(item, "detail"), true));
+        }
+        table_print(o->out, &t, "");
+        table_done(&t);
+}
+
+static unsigned count_field(const cJSON *data, const char *key)
+{
+        const cJSON *v = field(data, key);
+
+        if (!cJSON_IsNumber(v) || !(v->valuedouble > 0))
+                return 0;
+        return v->valuedouble >= 4e9 ? 4000000000u : (unsigned) v->valuedouble;
+}
+
+typedef struct ManualOutcome {
+        unsigned calls, succeeded, failed, unchanged;
+} ManualOutcome;
+
+static ManualOutcome manual_outcome(const cJSON *data)
+{
+        return (ManualOutcome) {
+                .calls = count_field(data, "calls"),
+                .succeeded = count_field(data, "succeeded"),
+                .failed = count_field(data, "failed"),
+                .unchanged = count_field(data, "unchanged"),
+        };
+}
+
+/* A block that reached no responder did not happen: that fails too. */
+static bool manual_failed(const CtlCommand *c, const cJSON *data)
+{
+        ManualOutcome m = manual_outcome(data);
+
+        return m.failed > 0 || (c->action == CTL_ACTION_BLOCK && m.calls == 0 && m.unchanged == 0);
+}
+
+static char *format_outcome(const ManualOutcome *m)
+{
+        char *s = xasprintf("%u call%s, %u succeeded", m->calls, m->calls == 1 ? "" : "s", m->succeeded), *n;
+
+        if (m->failed) {
+                n = xasprintf("%s, %u failed", s, m->failed);
+                free(s);
+                s = n;
+        }
+        if (m->unchanged) {
+                n = xasprintf("%s, %u unchanged", s, m->unchanged);
+                free(s);
+                s = n;
+        }
+        return s;
+}
+
+static void table_manual(const OutputCtx *o, const CtlCommand *c, const cJSON *data)
+{
+        bool block = c->action == CTL_ACTION_BLOCK;
+        ManualOutcome m = manual_outcome(data);
+        _cleanup_free_ char *value = output_sanitize(c->value ?: "?"), *outcome = format_outcome(&m);
+        _cleanup_free_ char *on = c->responder ? output_sanitize(c->responder) : NULL;
+        _cleanup_free_ char *where = on ? xasprintf(" on %s", on) : xstrdup("");
+        const char *kind = ctl_kind_to_string(c->kind) ?: "?";
+
+        if (m.failed > 0)
+                fprintf(o->err, "secrespctl: %s %s %s%s: %s; secrespd retries (see 'secrespctl blocks')\n",
+                        block ? "block" : "unblock", kind, value, where, outcome);
+        else if (m.calls == 0 && m.unchanged == 0) {
+                if (block && on)
+                        fprintf(o->err, "secrespctl: responder %s cannot block %s %s\n", on, kind, value);
+                else if (block)
+                        fprintf(o->err, "secrespctl: no responder can block %s %s\n", kind, value);
+                else
+                        fprintf(o->out, "%s %s is not blocked%s; nothing to unblock\n", kind, value, where);
+        } else if (m.calls == 0)
+                fprintf(o->out, "%s %s already %s%s (unchanged)\n", kind, value, block ? "blocked" : "unblocked",
+                        where);
+        else
+                fprintf(o->out, "%s %s %s%s: %s\n", block ? "blocked" : "unblocked", kind, value, where, outcome);
+}
+
+static bool cycle_ok(const cJSON *data)
+{
+        const cJSON *r = field(data, "last_result");
+
+        return is_string(r, "ok") || is_string(r, "outside-window");
+}
+
+static bool plan_row_shown(const CtlCommand *c, const cJSON *d)
+{
+        const cJSON *v = field(d, "verdict");
+
+        return c->all || is_string(v, "block") || is_string(v, "unblock");
+}
+
+static void print_plan(const OutputCtx *o, const CtlCommand *c, const cJSON *plan)
+{
+        static const char *const headers[] = { "KIND", "VALUE", "VERDICT", "REASON" };
+        size_t n = 0;
+        const cJSON *d;
+        Table t;
+
+        cJSON_ArrayForEach(d, plan)
+                if (plan_row_shown(c, d))
+                        n++;
+        if (n == 0) {
+                fputs("nothing to do\n", o->out);
+                return;
+        }
+        table_init(&t, ELEMENTSOF(headers));
+        table_add_headers(&t, headers, ELEMENTSOF(headers));
+        cJSON_ArrayForEach(d, plan) {
+                if (!plan_row_shown(c, d))
+                        continue;
+                table_add(&t, format_value(field(d, "kind")));
+                table_add(&t, format_value(field(d, "value")));
+                table_add(&t, format_value(field(d, "verdict")));
+                table_add(&t, text_cell(field(d, "reason"), true));
+        }
+        fputc('\n', o->out);
+        table_print(o->out, &t, "");
+        table_done(&t);
+}
+
+static void table_run(const OutputCtx *o, const CtlCommand *c, const cJSON *data)
+{
+        bool plan = c->action == CTL_ACTION_PLAN;
+        const cJSON *result = field(data, "last_result"), *ms = field(data, "last_duration_ms");
+        const cJSON *error = field(data, "last_error");
+        _cleanup_free_ char *src = c->source ? output_sanitize(c->source) : NULL;
+        _cleanup_free_ char *res = format_value(result);
+        _cleanup_free_ char *found = format_value(field(data, "found"));
+        _cleanup_free_ char *to_block = format_value(field(data, "to_block"));
+        _cleanup_free_ char *to_unblock = format_value(field(data, "to_unblock"));
+        _cleanup_free_ char *requests = format_value(field(data, "requests"));
+        const char *verb = plan ? "plan" : "run";
+        char took[OUTPUT_SPAN_MAX];
+
+        if (is_string(result, "outside-window"))
+                fprintf(o->out, "%s%s%s: skipped, outside the source's time window\n", verb, src ? " " : "",
+                        src ?: "");
+        else {
+                fprintf(o->out, "%s%s%s: %s in %s: %s found, %s to block, %s to unblock", verb, src ? " " : "",
+                        src ?: "", res, cJSON_IsNumber(ms) ? output_format_ms(ms->valuedouble, took) : "?", found,
+                        to_block, to_unblock);
+                if (!plan) {
+                        _cleanup_free_ char *blocked = format_value(field(data, "blocked"));
+                        _cleanup_free_ char *unblocked = format_value(field(data, "unblocked"));
+                        _cleanup_free_ char *failed = format_value(field(data, "failed"));
+
+                        fprintf(o->out, ", %s blocked, %s unblocked, %s failed", blocked, unblocked, failed);
+                }
+                fprintf(o->out, ", %s request%s\n", requests, strcmp(requests, "1") == 0 ? "" : "s");
+        }
+        if (has_text(error)) {
+                _cleanup_free_ char *e = output_sanitize(error->valuestring);
+                fprintf(o->err, "secrespctl: %s%s%s: %s\n", verb, src ? " " : "", src ?: "", e);
+        }
+        if (plan && is_string(result, "ok"))
+                print_plan(o, c, field(data, "plan"));
+}
+
 static void table_reload(const OutputCtx *o, const cJSON *data)
 {
         fputs("secrespd reloaded its configuration\n", o->out);
@@ -616,6 +1007,10 @@ const Output output_table = {
         .whitelist_remove = table_whitelist_remove,
         .whitelist_list = table_whitelist_list,
         .reload = table_reload,
+        .blocks_list = table_blocks_list,
+        .history = table_history,
+        .manual = table_manual,
+        .run = table_run,
         .error = table_error,
         .unreachable = table_unreachable,
 };
@@ -642,6 +1037,20 @@ int output_reply(const Output *out, const OutputCtx *o, const CtlCommand *c, con
         case CTL_ACTION_RELOAD:
                 out->reload(o, x->data);
                 return 0;
+        case CTL_ACTION_BLOCKS_LIST:
+                out->blocks_list(o, c, x->data);
+                return 0;
+        case CTL_ACTION_HISTORY:
+                out->history(o, c, x->data);
+                return 0;
+        case CTL_ACTION_BLOCK:
+        case CTL_ACTION_UNBLOCK:
+                out->manual(o, c, x->data);
+                return manual_failed(c, x->data) ? 1 : 0;
+        case CTL_ACTION_RUN:
+        case CTL_ACTION_PLAN:
+                out->run(o, c, x->data);
+                return cycle_ok(x->data) ? 0 : 1;
         default:
                 abort();
         }

@@ -21,6 +21,12 @@ typedef struct Output {
         void (*whitelist_remove)(const OutputCtx *o, const CtlCommand *c, const cJSON *data);
         void (*whitelist_list)(const OutputCtx *o, const cJSON *items);
         void (*reload)(const OutputCtx *o, const cJSON *data);
+        void (*blocks_list)(const OutputCtx *o, const CtlCommand *c, const cJSON *items);
+        void (*history)(const OutputCtx *o, const CtlCommand *c, const cJSON *items);
+        /* block and unblock */
+        void (*manual)(const OutputCtx *o, const CtlCommand *c, const cJSON *data);
+        /* run and plan */
+        void (*run)(const OutputCtx *o, const CtlCommand *c, const cJSON *data);
         /* the daemon refused or failed the request */
         void (*error)(const OutputCtx *o, const char *code, const char *message);
         /* the daemon could not be reached; message is complete */
@@ -31,7 +37,9 @@ extern const Output output_table;
 extern const Output output_json;
 
 /* Shows the daemon's answer to c and returns the exit status: 0, or 1 when
- * the daemon refused it or there was nothing to remove. */
+ * the daemon refused it, there was nothing to remove, a block or unblock
+ * failed on a responder (or no responder could block), or a cycle did not
+ * end "ok" or "outside-window". */
 int output_reply(const Output *out, const OutputCtx *o, const CtlCommand *c, const CtlExchange *x);
 
 #define OUTPUT_TIME_MAX 32
@@ -42,5 +50,7 @@ char *output_format_time(time_t t, char buf[static OUTPUT_TIME_MAX]);
 /* The two largest units, "29d23h", "5m3s", "0s"; rounded to the nearest
  * smaller unit, or truncated (never overstating time left). */
 char *output_format_span(uint64_t sec, bool round, char buf[static OUTPUT_SPAN_MAX]);
+/* A duration in milliseconds: "850ms", "1.2s", "2m5s". */
+char *output_format_ms(double ms, char buf[static OUTPUT_SPAN_MAX]);
 /* A copy of s safe for a terminal: control characters become '?'. */
 char *output_sanitize(const char *s);

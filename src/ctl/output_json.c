@@ -45,15 +45,41 @@ static void json_whitelist_remove(const OutputCtx *o, const CtlCommand *c, const
         print_data(o->out, data);
 }
 
-static void json_whitelist_list(const OutputCtx *o, const cJSON *items)
+static void print_items(FILE *f, const cJSON *items)
 {
         if (items) {
-                print_json(o->out, items);
+                print_json(f, items);
                 return;
         }
         cJSON *empty = cJSON_CreateArray();
-        print_json(o->out, empty);
+        print_json(f, empty);
         cJSON_Delete(empty);
+}
+
+static void json_whitelist_list(const OutputCtx *o, const cJSON *items)
+{
+        print_items(o->out, items);
+}
+
+static void json_blocks_list(const OutputCtx *o, const CtlCommand *c, const cJSON *items)
+{
+        print_items(o->out, items);
+}
+
+static void json_history(const OutputCtx *o, const CtlCommand *c, const cJSON *items)
+{
+        print_items(o->out, items);
+}
+
+static void json_manual(const OutputCtx *o, const CtlCommand *c, const cJSON *data)
+{
+        print_data(o->out, data);
+}
+
+/* plan: every decision, whatever --all says; scripts filter them. */
+static void json_run(const OutputCtx *o, const CtlCommand *c, const cJSON *data)
+{
+        print_data(o->out, data);
 }
 
 static void json_reload(const OutputCtx *o, const cJSON *data)
@@ -84,6 +110,10 @@ const Output output_json = {
         .whitelist_remove = json_whitelist_remove,
         .whitelist_list = json_whitelist_list,
         .reload = json_reload,
+        .blocks_list = json_blocks_list,
+        .history = json_history,
+        .manual = json_manual,
+        .run = json_run,
         .error = json_error,
         .unreachable = json_unreachable,
 };

@@ -18,7 +18,8 @@ typedef enum TokenType {
         TOKEN_NONE,
         TOKEN_KEYWORD,
         TOKEN_KIND,
-        TOKEN_VALUE,            /* any word */
+        TOKEN_VALUE,            /* any word: the VALUE */
+        TOKEN_SOURCE,           /* any word: the SOURCE of run and plan */
 } TokenType;
 
 typedef struct TokenTable TokenTable;
@@ -40,6 +41,11 @@ typedef enum OptionId {
         OPT_PERMANENT,
         OPT_REASON,
         OPT_USER,
+        OPT_STATE,
+        OPT_RESPONDER,
+        OPT_KIND,
+        OPT_VALUE,
+        OPT_ALL,
 } OptionId;
 
 typedef struct Option {
@@ -83,13 +89,51 @@ static const Option opts_add[] = {
         { NULL },
 };
 
-static const TokenTable tt_main, tt_whitelist, tt_add_kind, tt_add_value, tt_add_opts,
-        tt_remove_kind, tt_remove_value, tt_list, tt_end;
+static const Option opts_blocks[] = {
+        { "state",     0, "STATE",     OPT_STATE },
+        { "responder", 0, "NAME",      OPT_RESPONDER },
+        { "kind",      0, "KIND",      OPT_KIND },
+        { "value",     0, "VALUE",     OPT_VALUE },
+        { NULL },
+};
 
+static const Option opts_block[] = {
+        { "responder", 0, "NAME",      OPT_RESPONDER },
+        { "reason",    0, "TEXT",      OPT_REASON },
+        { "expires",   0, "DURATION",  OPT_EXPIRES },
+        { NULL },
+};
+
+static const Option opts_unblock[] = {
+        { "responder", 0, "NAME",      OPT_RESPONDER },
+        { "reason",    0, "TEXT",      OPT_REASON },
+        { NULL },
+};
+
+static const Option opts_plan[] = {
+        { "all", 0, NULL, OPT_ALL },
+        { NULL },
+};
+
+static const TokenTable tt_main, tt_whitelist, tt_add_kind, tt_add_value, tt_add_opts,
+        tt_remove_kind, tt_remove_value, tt_list, tt_end, tt_blocks, tt_block_kind, tt_block_value,
+        tt_block_opts, tt_unblock_kind, tt_unblock_value, tt_unblock_opts, tt_history, tt_history_value,
+        tt_history_end, tt_run, tt_plan, tt_plan_opts;
+
+/* "block" is a prefix of "blocks": an exact word wins, so "block" is
+ * block, while "b" to "bloc" are ambiguous and "blocks" is never
+ * abbreviated.  Nothing that changes blocks takes fewer letters than a
+ * word that only shows them. */
 static const Token t_main[] = {
-        { TOKEN_KEYWORD, "status",    CTL_ACTION_STATUS, &tt_end },
-        { TOKEN_KEYWORD, "whitelist", CTL_ACTION_NONE,   &tt_whitelist },
-        { TOKEN_KEYWORD, "reload",    CTL_ACTION_RELOAD, &tt_end },
+        { TOKEN_KEYWORD, "status",    CTL_ACTION_STATUS,      &tt_end },
+        { TOKEN_KEYWORD, "whitelist", CTL_ACTION_NONE,        &tt_whitelist },
+        { TOKEN_KEYWORD, "blocks",    CTL_ACTION_BLOCKS_LIST, &tt_blocks },
+        { TOKEN_KEYWORD, "block",     CTL_ACTION_BLOCK,       &tt_block_kind },
+        { TOKEN_KEYWORD, "unblock",   CTL_ACTION_UNBLOCK,     &tt_unblock_kind },
+        { TOKEN_KEYWORD, "history",   CTL_ACTION_HISTORY,     &tt_history },
+        { TOKEN_KEYWORD, "run",       CTL_ACTION_RUN,         &tt_run },
+        { TOKEN_KEYWORD, "plan",      CTL_ACTION_PLAN,        &tt_plan },
+        { TOKEN_KEYWORD, "reload",    CTL_ACTION_RELOAD,      &tt_end },
         { TOKEN_END },
 };
 
@@ -137,6 +181,51 @@ static const Token t_end[] = {
         { TOKEN_END },
 };
 
+static const Token t_block_kind[] = {
+        KIND_TOKENS(&tt_block_value),
+        { TOKEN_END },
+};
+
+static const Token t_block_value[] = {
+        { TOKEN_VALUE, "VALUE", 0, &tt_block_opts },
+        { TOKEN_END },
+};
+
+static const Token t_unblock_kind[] = {
+        KIND_TOKENS(&tt_unblock_value),
+        { TOKEN_END },
+};
+
+static const Token t_unblock_value[] = {
+        { TOKEN_VALUE, "VALUE", 0, &tt_unblock_opts },
+        { TOKEN_END },
+};
+
+/* history [KIND] VALUE: a first word that names a kind is the kind; when
+ * no second word follows, parse_end() takes it back as the VALUE. */
+static const Token t_history[] = {
+        { TOKEN_VALUE, "VALUE", 0, &tt_history_end },
+        KIND_TOKENS(&tt_history_value),
+        { TOKEN_END },
+};
+
+static const Token t_history_value[] = {
+        { TOKEN_VALUE, "VALUE", 0, &tt_end },
+        { TOKEN_END },
+};
+
+static const Token t_run[] = {
+        { TOKEN_NONE },
+        { TOKEN_SOURCE, "SOURCE", 0, &tt_end },
+        { TOKEN_END },
+};
+
+static const Token t_plan[] = {
+        { TOKEN_NONE },
+        { TOKEN_SOURCE, "SOURCE", 0, &tt_plan_opts },
+        { TOKEN_END },
+};
+
 /* Options of "whitelist add" are accepted anywhere after "add", not only
  * after VALUE: a superset of the documented form that costs nothing. */
 static const TokenTable tt_main         = { "verb",              t_main,         opts_none };
@@ -148,6 +237,23 @@ static const TokenTable tt_remove_kind  = { "kind",              t_remove_kind, 
 static const TokenTable tt_remove_value = { "VALUE",             t_remove_value, opts_none };
 static const TokenTable tt_list         = { "kind",              t_list,         opts_none };
 static const TokenTable tt_end          = { "argument",          t_end,          opts_none };
+static const TokenTable tt_blocks       = { "option",            t_end,          opts_blocks };
+static const TokenTable tt_block_kind   = { "kind",              t_block_kind,   opts_block };
+static const TokenTable tt_block_value  = { "VALUE",             t_block_value,  opts_block };
+static const TokenTable tt_block_opts   = { "option",            t_end,          opts_block };
+static const TokenTable tt_unblock_kind = { "kind",              t_unblock_kind, opts_unblock };
+static const TokenTable tt_unblock_value = { "VALUE",            t_unblock_value, opts_unblock };
+static const TokenTable tt_unblock_opts = { "option",            t_end,          opts_unblock };
+static const TokenTable tt_history      = { "VALUE",             t_history,      opts_none };
+static const TokenTable tt_history_value = { "VALUE",            t_history_value, opts_none };
+static const TokenTable tt_history_end  = { "argument",          t_end,          opts_none };
+static const TokenTable tt_run          = { "SOURCE",            t_run,          opts_none };
+static const TokenTable tt_plan         = { "SOURCE",            t_plan,         opts_plan };
+static const TokenTable tt_plan_opts    = { "option",            t_end,          opts_plan };
+
+static const char *const state_names[] = {
+        "blocking", "blocked", "unblocking", "unblocked", "failed", NULL,
+};
 
 #define PATH_MAX_WORDS 8
 
@@ -157,6 +263,7 @@ typedef struct Parser {
         const char *path[PATH_MAX_WORDS];       /* canonical words so far, for messages */
         size_t n_path;
         const char *expiry_opt;                 /* which of --days/--expires/--permanent */
+        const char *history_word;               /* history: the word taken as KIND */
         char *error;
 } Parser;
 
@@ -223,44 +330,89 @@ static bool table_has_words(const TokenTable *t)
         return false;
 }
 
-/* An exact match wins; otherwise a prefix must be unique. */
-static const Token *match_token(const TokenTable *t, const char *word)
+static bool is_named(const Token *tok)
+{
+        return tok->type == TOKEN_KEYWORD || tok->type == TOKEN_KIND;
+}
+
+static bool is_any_word(const Token *tok)
+{
+        return tok->type == TOKEN_VALUE || tok->type == TOKEN_SOURCE;
+}
+
+/* An exact match wins; otherwise a prefix must be unique.  A word that
+ * abbreviates several names is an error even where any word would do
+ * (a VALUE), since the user meant one of the names; one that matches no
+ * name is the VALUE.  The empty word abbreviates nothing. */
+static const Token *match_token(const TokenTable *t, const char *word, bool *ret_ambiguous)
 {
         const Token *match = NULL, *value = NULL;
         size_t n = strlen(word);
 
+        *ret_ambiguous = false;
         for (const Token *tok = t->tokens; tok->type != TOKEN_END; tok++)
-                if ((tok->type == TOKEN_KEYWORD || tok->type == TOKEN_KIND) && strcmp(tok->keyword, word) == 0)
+                if (is_named(tok) && strcmp(tok->keyword, word) == 0)
                         return tok;
         for (const Token *tok = t->tokens; tok->type != TOKEN_END; tok++) {
-                if (tok->type == TOKEN_VALUE) {
+                if (is_any_word(tok)) {
                         value = tok;
                         continue;
                 }
-                if (tok->type != TOKEN_KEYWORD && tok->type != TOKEN_KIND)
+                if (!is_named(tok) || n == 0 || strncmp(tok->keyword, word, n) != 0)
                         continue;
-                if (strncmp(tok->keyword, word, n) != 0)
-                        continue;
-                if (match)
+                if (match) {
+                        *ret_ambiguous = true;
                         return NULL;
+                }
                 match = tok;
         }
         return match ? match : value;
 }
 
+/* "a, b or c": the names word abbreviates. */
+static char *ambiguous_words(const TokenTable *t, const char *word)
+{
+        const char *names[16];
+        size_t n = 0, len = strlen(word);
+        char *s = xstrdup("");
+
+        for (const Token *tok = t->tokens; tok->type != TOKEN_END && n < 16; tok++)
+                if (is_named(tok) && strncmp(tok->keyword, word, len) == 0)
+                        names[n++] = tok->keyword;
+        for (size_t i = 0; i < n; i++) {
+                char *x = xasprintf("%s%s%s", s, i == 0 ? "" : i + 1 == n ? " or " : ", ", names[i]);
+                free(s);
+                s = x;
+        }
+        return s;
+}
+
+static int unknown_word(Parser *p, const TokenTable *t, const char *word, bool ambiguous)
+{
+        _cleanup_free_ char *valid = valid_words(t);
+
+        if (ambiguous) {
+                _cleanup_free_ char *names = ambiguous_words(t, word);
+                return fail(p, "ambiguous %s '%s': could be %s", t->what, word, names);
+        }
+        return fail(p, "unknown %s '%s'; valid: %s", t->what, word, valid);
+}
+
 static int parse_word(Parser *p, const char *word)
 {
         const Token *tok;
+        bool ambiguous;
 
+        /* "history hosts 10.0.0.5": the first word was meant as a KIND */
+        if (p->table == &tt_history_end)
+                return unknown_word(p, &tt_remove_kind, p->cmd.value, false);
         if (!table_has_words(p->table)) {
                 _cleanup_free_ char *path = path_string(p);
                 return fail(p, "unexpected argument '%s' after '%s'", word, path);
         }
-        tok = match_token(p->table, word);
-        if (!tok) {
-                _cleanup_free_ char *valid = valid_words(p->table);
-                return fail(p, "unknown/ambiguous %s '%s'; valid: %s", p->table->what, word, valid);
-        }
+        tok = match_token(p->table, word, &ambiguous);
+        if (!tok)
+                return unknown_word(p, p->table, word, ambiguous);
         switch (tok->type) {
         case TOKEN_KEYWORD:
                 if (tok->value != CTL_ACTION_NONE)
@@ -269,14 +421,20 @@ static int parse_word(Parser *p, const char *word)
                 break;
         case TOKEN_KIND:
                 p->cmd.kind = (CtlKind) tok->value;
+                if (p->table == &tt_history)
+                        p->history_word = word;
                 path_push(p, tok->keyword);
                 break;
         case TOKEN_VALUE:
+        case TOKEN_SOURCE:
                 if (!word[0]) {
                         _cleanup_free_ char *path = path_string(p);
-                        return fail(p, "empty VALUE after '%s'", path);
+                        return fail(p, "empty %s after '%s'", tok->keyword, path);
                 }
-                p->cmd.value = word;
+                if (tok->type == TOKEN_VALUE)
+                        p->cmd.value = word;
+                else
+                        p->cmd.source = word;
                 path_push(p, word);
                 break;
         default:
@@ -319,6 +477,71 @@ static int set_expiry(Parser *p, const char *opt, CtlExpiry e, uint64_t sec)
         return 0;
 }
 
+/* An option's argument from a fixed list: exact, else a unique prefix.
+ * The index, or -ENOENT / -EADDRNOTAVAIL (ambiguous). */
+static int match_name(const char *const *names, const char *arg)
+{
+        size_t n = strlen(arg);
+        int match = -ENOENT;
+
+        for (int i = 0; names[i]; i++)
+                if (strcmp(names[i], arg) == 0)
+                        return i;
+        for (int i = 0; names[i] && n > 0; i++) {
+                if (strncmp(names[i], arg, n) != 0)
+                        continue;
+                if (match >= 0)
+                        return -EADDRNOTAVAIL;
+                match = i;
+        }
+        return match;
+}
+
+static char *join_names(const char *const *names, const char *prefix, const char *last_sep)
+{
+        size_t len = prefix ? strlen(prefix) : 0, n = 0;
+        const char *pick[16];
+        char *s = xstrdup("");
+
+        for (size_t i = 0; names[i] && n < 16; i++)
+                if (!prefix || strncmp(names[i], prefix, len) == 0)
+                        pick[n++] = names[i];
+        for (size_t i = 0; i < n; i++) {
+                char *x = xasprintf("%s%s%s", s, i == 0 ? "" : i + 1 == n ? last_sep : ", ", pick[i]);
+                free(s);
+                s = x;
+        }
+        return s;
+}
+
+static int option_from_list(Parser *p, const char *opt, const char *const *names, const char *arg)
+{
+        int i = match_name(names, arg);
+
+        if (i >= 0)
+                return i;
+        if (i == -EADDRNOTAVAIL) {
+                _cleanup_free_ char *could = join_names(names, arg, " or ");
+                return fail(p, "ambiguous %s '%s': could be %s", opt, arg, could);
+        }
+        _cleanup_free_ char *valid = join_names(names, NULL, ", ");
+        return fail(p, "unknown %s '%s'; valid: %s", opt, arg, valid);
+}
+
+static int set_string(Parser *p, const char *opt, const char *what, const char **field, const char *arg)
+{
+        if (*field)
+                return fail(p, "%s given twice", opt);
+        if (!arg[0])
+                return fail(p, "%s needs a non-empty %s", opt, what);
+        *field = arg;
+        return 0;
+}
+
+static const char *const kind_words[_CTL_KIND_MAX] = {
+        "user", "host", "account", "destination", NULL,
+};
+
 static int apply_option(Parser *p, const Option *o, const char *arg)
 {
         uint64_t n;
@@ -358,11 +581,29 @@ static int apply_option(Parser *p, const Option *o, const char *arg)
         case OPT_PERMANENT:
                 return set_expiry(p, "--permanent", CTL_EXPIRY_PERMANENT, 0);
         case OPT_REASON:
-                if (p->cmd.reason)
-                        return fail(p, "--reason given twice");
-                if (!arg[0])
-                        return fail(p, "--reason needs a non-empty TEXT");
-                p->cmd.reason = arg;
+                return set_string(p, "--reason", "TEXT", &p->cmd.reason, arg);
+        case OPT_RESPONDER:
+                return set_string(p, "--responder", "NAME", &p->cmd.responder, arg);
+        case OPT_VALUE:
+                return set_string(p, "--value", "VALUE", &p->cmd.value, arg);
+        case OPT_STATE:
+                if (p->cmd.state)
+                        return fail(p, "--state given twice");
+                r = option_from_list(p, "--state", state_names, arg);
+                if (r < 0)
+                        return r;
+                p->cmd.state = state_names[r];
+                return 0;
+        case OPT_KIND:
+                if (p->cmd.kind != CTL_KIND_NONE)
+                        return fail(p, "--kind given twice");
+                r = option_from_list(p, "--kind", kind_words, arg);
+                if (r < 0)
+                        return r;
+                p->cmd.kind = (CtlKind) (CTL_KIND_USER + r);
+                return 0;
+        case OPT_ALL:
+                p->cmd.all = true;
                 return 0;
         case OPT_USER:
                 if (!arg[0])
@@ -500,14 +741,20 @@ static int parse_end(Parser *p)
 {
         _cleanup_free_ char *path = NULL, *valid = NULL;
 
+        /* "history host": one word is the VALUE, even when it names a kind */
+        if (p->table == &tt_history_value && !p->cmd.value) {
+                p->cmd.value = p->history_word;
+                p->cmd.kind = CTL_KIND_NONE;
+                return 0;
+        }
         if (table_may_end(p->table))
                 return 0;
         path = path_string(p);
         valid = valid_words(p->table);
         if (!path[0])
                 return fail(p, "missing %s; valid: %s", p->table->what, valid);
-        if (p->table->tokens[0].type == TOKEN_VALUE)
-                return fail(p, "missing VALUE after '%s'", path);
+        if (is_any_word(&p->table->tokens[0]))
+                return fail(p, "missing %s after '%s'", p->table->tokens[0].keyword, path);
         return fail(p, "missing %s after '%s'; valid: %s", p->table->what, path, valid);
 }
 
@@ -561,6 +808,18 @@ const char *ctl_action_to_cmd(CtlAction a)
                 return "whitelist.list";
         case CTL_ACTION_RELOAD:
                 return "reload";
+        case CTL_ACTION_BLOCKS_LIST:
+                return "blocks.list";
+        case CTL_ACTION_HISTORY:
+                return "history";
+        case CTL_ACTION_BLOCK:
+                return "block";
+        case CTL_ACTION_UNBLOCK:
+                return "unblock";
+        case CTL_ACTION_RUN:
+                return "run";
+        case CTL_ACTION_PLAN:
+                return "plan";
         default:
                 return NULL;
         }
@@ -568,7 +827,20 @@ const char *ctl_action_to_cmd(CtlAction a)
 
 bool ctl_action_is_list(CtlAction a)
 {
-        return a == CTL_ACTION_WHITELIST_LIST;
+        return a == CTL_ACTION_WHITELIST_LIST || a == CTL_ACTION_BLOCKS_LIST || a == CTL_ACTION_HISTORY;
+}
+
+int ctl_action_timeout_ms(CtlAction a)
+{
+        switch (a) {
+        case CTL_ACTION_BLOCK:
+        case CTL_ACTION_UNBLOCK:
+        case CTL_ACTION_RUN:
+        case CTL_ACTION_PLAN:
+                return CTL_TIMEOUT_SLOW_MS;
+        default:
+                return CTL_TIMEOUT_MS;
+        }
 }
 
 static const char *const kind_names[_CTL_KIND_MAX] = {
@@ -591,6 +863,12 @@ CtlKind ctl_kind_from_string(const char *s)
                 if (s && strcmp(kind_names[k], s) == 0)
                         return (CtlKind) k;
         return _CTL_KIND_INVALID;
+}
+
+static void add_optional(cJSON *args, const char *name, const char *value)
+{
+        if (value)
+                cJSON_AddStringToObject(args, name, value);
 }
 
 cJSON *ctl_command_to_request(const CtlCommand *c, double id)
@@ -620,6 +898,29 @@ cJSON *ctl_command_to_request(const CtlCommand *c, double id)
                 if (c->kind != CTL_KIND_NONE)
                         cJSON_AddStringToObject(args, "kind", ctl_kind_to_string(c->kind));
                 break;
+        case CTL_ACTION_BLOCKS_LIST:
+                add_optional(args, "state", c->state);
+                add_optional(args, "responder", c->responder);
+                add_optional(args, "kind", ctl_kind_to_string(c->kind));
+                add_optional(args, "value", c->value);
+                break;
+        case CTL_ACTION_HISTORY:
+                add_optional(args, "kind", ctl_kind_to_string(c->kind));
+                cJSON_AddStringToObject(args, "value", c->value);
+                break;
+        case CTL_ACTION_BLOCK:
+        case CTL_ACTION_UNBLOCK:
+                cJSON_AddStringToObject(args, "kind", ctl_kind_to_string(c->kind));
+                cJSON_AddStringToObject(args, "value", c->value);
+                add_optional(args, "responder", c->responder);
+                add_optional(args, "reason", c->reason);
+                if (c->expiry == CTL_EXPIRY_SECONDS)
+                        cJSON_AddNumberToObject(args, "expires_in", (double) c->expires_in);
+                break;
+        case CTL_ACTION_RUN:
+        case CTL_ACTION_PLAN:
+                add_optional(args, "source", c->source);
+                break;
         default:
                 break;
         }
@@ -647,10 +948,21 @@ const char *ctl_usage(void)
                "  whitelist list [KIND]         list whitelist entries\n"
                "  whitelist --user NAME         the original tool's form of\n"
                "                                \"whitelist add user NAME\" (also -u, --username)\n"
+               "  blocks [--state STATE] [--responder NAME] [--kind KIND] [--value VALUE]\n"
+               "                                list blocks and their state on each responder\n"
+               "  block KIND VALUE [--responder NAME] [--reason TEXT] [--expires DURATION]\n"
+               "                                block VALUE now, on every capable responder\n"
+               "  unblock KIND VALUE [--responder NAME] [--reason TEXT]\n"
+               "                                lift a block\n"
+               "  history [KIND] VALUE          what happened to VALUE, oldest first\n"
+               "  run [SOURCE]                  run a source's cycle now\n"
+               "  plan [SOURCE] [--all]         show what a cycle would block and unblock\n"
                "  reload                        reload secrespd's configuration\n"
                "\n"
-               "KIND is one of user, host, account, destination. Verbs and kinds may be\n"
-               "abbreviated to any unique prefix: \"wh l\" is \"whitelist list\".\n"
+               "KIND is one of user, host, account, destination; STATE one of blocking,\n"
+               "blocked, unblocking, unblocked, failed. Verbs, kinds and states may be\n"
+               "abbreviated to any unique prefix: \"wh l\" is \"whitelist list\"; \"block\"\n"
+               "and \"blocks\" are never abbreviated.\n"
                "DURATION is like 30s, 10m, 4h, 30d or 1h30m.\n"
                "\n"
                "Options:\n"

@@ -12,6 +12,12 @@
 #define CTL_SOCKET_DEFAULT "/run/secresp/control.sock"
 #define CTL_DAYS_MAX       36500        /* DURATION_MAX_SEC in days */
 
+/* How long secrespctl waits for each read or write on the socket.  The
+ * daemon answers block, unblock, run and plan only after responders or a
+ * source have answered, each bounded by its own timeouts. */
+#define CTL_TIMEOUT_MS      10000
+#define CTL_TIMEOUT_SLOW_MS 120000
+
 typedef struct cJSON cJSON;
 
 typedef enum CtlAction {
@@ -23,6 +29,12 @@ typedef enum CtlAction {
         CTL_ACTION_WHITELIST_REMOVE,
         CTL_ACTION_WHITELIST_LIST,
         CTL_ACTION_RELOAD,
+        CTL_ACTION_BLOCKS_LIST,
+        CTL_ACTION_HISTORY,
+        CTL_ACTION_BLOCK,
+        CTL_ACTION_UNBLOCK,
+        CTL_ACTION_RUN,
+        CTL_ACTION_PLAN,
         _CTL_ACTION_MAX,
         _CTL_ACTION_INVALID = -EINVAL,
 } CtlAction;
@@ -43,17 +55,21 @@ typedef enum CtlExpiry {
         CTL_EXPIRY_PERMANENT,
 } CtlExpiry;
 
-/* Strings point into argv and live as long as it does. */
+/* Strings point into argv (or static tables) and live as long as it does. */
 typedef struct CtlCommand {
         CtlAction action;
         bool json;
         const char *socket;     /* -s, NULL when not given */
-        CtlKind kind;           /* CTL_KIND_NONE: "whitelist list" of every kind */
-        const char *value;
+        CtlKind kind;           /* CTL_KIND_NONE: any kind ("whitelist list", "blocks", "history") */
+        const char *value;      /* VALUE, or blocks --value */
         CtlExpiry expiry;
         uint64_t expires_in;    /* seconds, for CTL_EXPIRY_SECONDS */
         const char *reason;
         bool compat;            /* the original tool's "whitelist --user NAME" */
+        const char *responder;  /* blocks, block, unblock: --responder */
+        const char *state;      /* blocks --state, a canonical state name */
+        const char *source;     /* run, plan: SOURCE */
+        bool all;               /* plan --all: every decision, not only changes */
 } CtlCommand;
 
 /* 0 and *ret on success.  -EINVAL on a usage error, with a malloc'ed
@@ -66,6 +82,8 @@ const char *ctl_kind_to_string(CtlKind k);
 CtlKind ctl_kind_from_string(const char *s);
 /* Whether the daemon answers with a stream of items rather than one reply. */
 bool ctl_action_is_list(CtlAction a);
+/* How long to wait for each read or write of the action's exchange. */
+int ctl_action_timeout_ms(CtlAction a);
 
 /* The request frame's JSON object for c, with request id id; owned by the
  * caller.  NULL when the action has no request (help, version). */

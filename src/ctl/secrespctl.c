@@ -62,7 +62,7 @@ int main(int argc, char *argv[])
         request = ctl_command_to_request(&cmd, 1);
         ctl_exchange_init(&x, 1, ctl_action_is_list(cmd.action));
         r = ctl_client_call(ctl_socket_path(cmd.socket, secure_getenv("SECRESP_SOCKET")), request, &x,
-                            CTL_CLIENT_TIMEOUT_MS, &error);
+                            CTL_TIMEOUT_MS, ctl_action_timeout_ms(cmd.action), &error);
         cJSON_Delete(request);
         ctx.now = time(NULL);
         if (r < 0) {

@@ -57,7 +57,7 @@ static int parse_words(CtlCommand *ret, char **ret_error, ...)
                 free(err_);                                                     \
         } while (0)
 
-#define VALID_VERBS "valid: status, whitelist, reload"
+#define VALID_VERBS "valid: status, whitelist, blocks, block, unblock, history, run, plan, reload"
 #define VALID_WL    "valid: add, remove, list"
 #define VALID_KINDS "valid: user, host, account, destination"
 
@@ -97,7 +97,7 @@ static void test_verbs(void)
 static void test_abbreviations(void)
 {
         static const char *const status[] = { "s", "st", "sta", "stat", "statu", "status" };
-        static const char *const reload[] = { "r", "re", "rel", "reload" };
+        static const char *const reload[] = { "re", "rel", "reload" };
         CtlCommand c;
 
         for (size_t i = 0; i < sizeof(status) / sizeof(status[0]); i++) {
@@ -131,17 +131,19 @@ static void test_abbreviations(void)
 
 static void test_unknown_and_ambiguous(void)
 {
-        PARSE_FAIL("unknown/ambiguous verb 'x'; " VALID_VERBS, "x");
-        PARSE_FAIL("unknown/ambiguous verb 'statusx'; " VALID_VERBS, "statusx");
-        PARSE_FAIL("unknown/ambiguous verb 'Status'", "Status");
+        PARSE_FAIL("unknown verb 'x'; " VALID_VERBS, "x");
+        /* "r" was reload until run came */
+        PARSE_FAIL("ambiguous verb 'r': could be run or reload", "r");
+        PARSE_FAIL("unknown verb 'statusx'; " VALID_VERBS, "statusx");
+        PARSE_FAIL("unknown verb 'Status'", "Status");
         /* the empty word is a prefix of every verb */
-        PARSE_FAIL("unknown/ambiguous verb ''; " VALID_VERBS, "");
-        PARSE_FAIL("unknown/ambiguous whitelist command 'x'; " VALID_WL, "whitelist", "x");
-        PARSE_FAIL("unknown/ambiguous whitelist command 'show'; " VALID_WL, "wh", "show");
-        PARSE_FAIL("unknown/ambiguous kind 'ip'; " VALID_KINDS, "wh", "add", "ip", "10.0.0.5");
-        PARSE_FAIL("unknown/ambiguous kind 'x'; " VALID_KINDS, "wh", "remove", "x", "y");
-        PARSE_FAIL("unknown/ambiguous kind 'hosts'; " VALID_KINDS, "wh", "list", "hosts");
-        PARSE_FAIL("unknown/ambiguous kind ''; " VALID_KINDS, "wh", "list", "");
+        PARSE_FAIL("unknown verb ''; " VALID_VERBS, "");
+        PARSE_FAIL("unknown whitelist command 'x'; " VALID_WL, "whitelist", "x");
+        PARSE_FAIL("unknown whitelist command 'show'; " VALID_WL, "wh", "show");
+        PARSE_FAIL("unknown kind 'ip'; " VALID_KINDS, "wh", "add", "ip", "10.0.0.5");
+        PARSE_FAIL("unknown kind 'x'; " VALID_KINDS, "wh", "remove", "x", "y");
+        PARSE_FAIL("unknown kind 'hosts'; " VALID_KINDS, "wh", "list", "hosts");
+        PARSE_FAIL("unknown kind ''; " VALID_KINDS, "wh", "list", "");
 }
 
 static void test_missing_and_extra(void)
@@ -389,7 +391,253 @@ static void test_global_options(void)
         PARSE_OK(&c, "--vers", "status");
         CU_ASSERT_EQUAL(c.action, CTL_ACTION_VERSION);
         /* but an error before them stands */
-        PARSE_FAIL("unknown/ambiguous verb 'bogus'", "bogus", "--help");
+        PARSE_FAIL("unknown verb 'bogus'", "bogus", "--help");
+}
+
+/* ---- the block state machine's verbs ---- */
+
+#define VALID_STATES "valid: blocking, blocked, unblocking, unblocked, failed"
+
+static void test_block_verbs(void)
+{
+        CtlCommand c;
+
+        PARSE_OK(&c, "blocks");
+        CU_ASSERT_EQUAL(c.action, CTL_ACTION_BLOCKS_LIST);
+        CU_ASSERT_EQUAL(c.kind, CTL_KIND_NONE);
+        CU_ASSERT_PTR_NULL(c.value);
+        CU_ASSERT_PTR_NULL(c.state);
+        CU_ASSERT_PTR_NULL(c.responder);
+
+        PARSE_OK(&c, "block", "host", "10.0.0.5");
+        CU_ASSERT_EQUAL(c.action, CTL_ACTION_BLOCK);
+        CU_ASSERT_EQUAL(c.kind, CTL_KIND_HOST);
+        CU_ASSERT_STRING_EQUAL(c.value, "10.0.0.5");
+        CU_ASSERT_EQUAL(c.expiry, CTL_EXPIRY_DEFAULT);
+        CU_ASSERT_PTR_NULL(c.responder);
+        CU_ASSERT_PTR_NULL(c.reason);
+
+        PARSE_OK(&c, "unblock", "account", "svc-x");
+        CU_ASSERT_EQUAL(c.action, CTL_ACTION_UNBLOCK);
+        CU_ASSERT_EQUAL(c.kind, CTL_KIND_ACCOUNT);
+        CU_ASSERT_STRING_EQUAL(c.value, "svc-x");
+
+        PARSE_OK(&c, "history", "10.0.0.5");
+        CU_ASSERT_EQUAL(c.action, CTL_ACTION_HISTORY);
+        CU_ASSERT_EQUAL(c.kind, CTL_KIND_NONE);
+        CU_ASSERT_STRING_EQUAL(c.value, "10.0.0.5");
+
+        PARSE_OK(&c, "run");
+        CU_ASSERT_EQUAL(c.action, CTL_ACTION_RUN);
+        CU_ASSERT_PTR_NULL(c.source);
+        PARSE_OK(&c, "run", "vectra");
+        CU_ASSERT_STRING_EQUAL(c.source, "vectra");
+        CU_ASSERT_PTR_NULL(c.value);
+
+        PARSE_OK(&c, "plan");
+        CU_ASSERT_EQUAL(c.action, CTL_ACTION_PLAN);
+        CU_ASSERT_PTR_NULL(c.source);
+        CU_ASSERT_FALSE(c.all);
+        PARSE_OK(&c, "plan", "brain-2");
+        CU_ASSERT_STRING_EQUAL(c.source, "brain-2");
+}
+
+static void test_block_abbreviations(void)
+{
+        static const char *const ambiguous[] = { "b", "bl", "blo", "bloc" };
+        CtlCommand c;
+
+        /* every prefix of "block" is one of "blocks" too: both are typed in full */
+        for (size_t i = 0; i < sizeof(ambiguous) / sizeof(ambiguous[0]); i++) {
+                char *needle = xasprintf("ambiguous verb '%s': could be blocks or block", ambiguous[i]);
+                PARSE_FAIL(needle, ambiguous[i], "host", "10.0.0.5");
+                PARSE_FAIL(needle, ambiguous[i]);
+                free(needle);
+        }
+        /* the exact word wins over the longer verb it abbreviates */
+        PARSE_OK(&c, "block", "h", "10.0.0.5");
+        CU_ASSERT_EQUAL(c.action, CTL_ACTION_BLOCK);
+        CU_ASSERT_EQUAL(c.kind, CTL_KIND_HOST);
+        PARSE_OK(&c, "blocks");
+        CU_ASSERT_EQUAL(c.action, CTL_ACTION_BLOCKS_LIST);
+        PARSE_FAIL("unknown verb 'blockss'", "blockss");
+        PARSE_FAIL("unknown verb 'Block'", "Block", "host", "x");
+
+        PARSE_OK(&c, "u", "u", "alice");
+        CU_ASSERT_EQUAL(c.action, CTL_ACTION_UNBLOCK);
+        CU_ASSERT_EQUAL(c.kind, CTL_KIND_USER);
+        PARSE_OK(&c, "unbl", "d", "example.com");
+        CU_ASSERT_EQUAL(c.action, CTL_ACTION_UNBLOCK);
+        CU_ASSERT_EQUAL(c.kind, CTL_KIND_DESTINATION);
+        PARSE_OK(&c, "h", "a", "svc");
+        CU_ASSERT_EQUAL(c.action, CTL_ACTION_HISTORY);
+        CU_ASSERT_EQUAL(c.kind, CTL_KIND_ACCOUNT);
+        PARSE_OK(&c, "ru");
+        CU_ASSERT_EQUAL(c.action, CTL_ACTION_RUN);
+        PARSE_OK(&c, "p", "--all");
+        CU_ASSERT_EQUAL(c.action, CTL_ACTION_PLAN);
+        CU_ASSERT_TRUE(c.all);
+        PARSE_FAIL("ambiguous verb 'r': could be run or reload", "r", "vectra");
+}
+
+static void test_blocks_options(void)
+{
+        CtlCommand c;
+
+        PARSE_OK(&c, "blocks", "--state", "failed", "--responder", "fw1", "--kind", "host", "--value", "10.0.0.5");
+        CU_ASSERT_STRING_EQUAL(c.state, "failed");
+        CU_ASSERT_STRING_EQUAL(c.responder, "fw1");
+        CU_ASSERT_EQUAL(c.kind, CTL_KIND_HOST);
+        CU_ASSERT_STRING_EQUAL(c.value, "10.0.0.5");
+
+        /* states and kinds abbreviate like words; the canonical name is sent */
+        PARSE_OK(&c, "blocks", "--state=unblocked");
+        CU_ASSERT_STRING_EQUAL(c.state, "unblocked");
+        PARSE_OK(&c, "blocks", "--state", "f", "--kind=d");
+        CU_ASSERT_STRING_EQUAL(c.state, "failed");
+        CU_ASSERT_EQUAL(c.kind, CTL_KIND_DESTINATION);
+        PARSE_OK(&c, "blocks", "--state", "blocki");
+        CU_ASSERT_STRING_EQUAL(c.state, "blocking");
+        PARSE_OK(&c, "blocks", "--state", "blocked");
+        CU_ASSERT_STRING_EQUAL(c.state, "blocked");
+        PARSE_OK(&c, "blocks", "--resp", "fw1", "--val", "x", "-j");
+        CU_ASSERT_STRING_EQUAL(c.responder, "fw1");
+        CU_ASSERT_STRING_EQUAL(c.value, "x");
+        CU_ASSERT_TRUE(c.json);
+
+        PARSE_FAIL("ambiguous --state 'block': could be blocking or blocked", "blocks", "--state", "block");
+        PARSE_FAIL("ambiguous --state 'unblock': could be unblocking or unblocked", "blocks", "--state",
+                   "unblock");
+        PARSE_FAIL("ambiguous --state 'b': could be blocking or blocked", "blocks", "--state", "b");
+        PARSE_FAIL("ambiguous --state 'un': could be unblocking or unblocked", "blocks", "--state", "un");
+        PARSE_FAIL("unknown --state 'active'; " VALID_STATES, "blocks", "--state", "active");
+        PARSE_FAIL("unknown --state ''; " VALID_STATES, "blocks", "--state", "");
+        PARSE_FAIL("unknown --state 'Failed'", "blocks", "--state", "Failed");
+        PARSE_FAIL("unknown --kind 'ip'; valid: user, host, account, destination", "blocks", "--kind", "ip");
+        PARSE_FAIL("--state given twice", "blocks", "--state", "failed", "--state", "failed");
+        PARSE_FAIL("--kind given twice", "blocks", "--kind", "host", "--kind", "user");
+        PARSE_FAIL("--responder given twice", "blocks", "--responder", "a", "--responder", "b");
+        PARSE_FAIL("--value given twice", "blocks", "--value", "a", "--value", "b");
+        PARSE_FAIL("--responder needs a non-empty NAME", "blocks", "--responder", "");
+        PARSE_FAIL("--value needs a non-empty VALUE", "blocks", "--value=");
+        PARSE_FAIL("option '--state' needs an argument: STATE", "blocks", "--state");
+        /* "--s" and "--v" name a global option too */
+        PARSE_FAIL("ambiguous option '--s'", "blocks", "--s", "failed");
+        PARSE_FAIL("ambiguous option '--v'", "blocks", "--v", "x");
+        /* filters are options, not words */
+        PARSE_FAIL("unexpected argument 'host' after 'blocks'", "blocks", "host");
+        PARSE_FAIL("unknown option '--reason'; valid after 'blocks': --state STATE, --responder NAME, "
+                   "--kind KIND, --value VALUE", "blocks", "--reason", "x");
+}
+
+static void test_block_args(void)
+{
+        CtlCommand c;
+
+        PARSE_OK(&c, "block", "host", "10.0.0.5", "--responder", "fw1", "--reason", "beaconing", "--expires", "4h");
+        CU_ASSERT_STRING_EQUAL(c.responder, "fw1");
+        CU_ASSERT_STRING_EQUAL(c.reason, "beaconing");
+        CU_ASSERT_EQUAL(c.expiry, CTL_EXPIRY_SECONDS);
+        CU_ASSERT_EQUAL(c.expires_in, 4 * 3600);
+        /* options anywhere after the verb, abbreviated where unique */
+        PARSE_OK(&c, "block", "--exp", "30m", "user", "--resp=fw2", "alice");
+        CU_ASSERT_EQUAL(c.kind, CTL_KIND_USER);
+        CU_ASSERT_STRING_EQUAL(c.value, "alice");
+        CU_ASSERT_STRING_EQUAL(c.responder, "fw2");
+        CU_ASSERT_EQUAL(c.expires_in, 1800);
+        PARSE_OK(&c, "unblock", "host", "10.0.0.5", "--reason", "false positive", "--responder", "fw1");
+        CU_ASSERT_STRING_EQUAL(c.reason, "false positive");
+        CU_ASSERT_STRING_EQUAL(c.responder, "fw1");
+        CU_ASSERT_EQUAL(c.expiry, CTL_EXPIRY_DEFAULT);
+        PARSE_OK(&c, "block", "u", "--", "-odd");
+        CU_ASSERT_STRING_EQUAL(c.value, "-odd");
+
+        PARSE_FAIL("missing kind after 'block'; " VALID_KINDS, "block");
+        PARSE_FAIL("missing VALUE after 'block host'", "block", "host");
+        PARSE_FAIL("missing VALUE after 'block host'", "block", "host", "--reason", "x");
+        PARSE_FAIL("missing kind after 'unblock'; " VALID_KINDS, "unblock");
+        PARSE_FAIL("missing VALUE after 'unblock user'", "unblock", "u");
+        PARSE_FAIL("empty VALUE after 'block host'", "block", "h", "");
+        PARSE_FAIL("unknown kind 'ip'; " VALID_KINDS, "block", "ip", "10.0.0.5");
+        PARSE_FAIL("unexpected argument 'x' after 'block host 10.0.0.5'", "block", "h", "10.0.0.5", "x");
+        PARSE_FAIL("unexpected argument 'x' after 'unblock host 10.0.0.5'", "unblock", "h", "10.0.0.5", "x");
+
+        /* option conflicts */
+        PARSE_FAIL("--expires given twice", "block", "h", "x", "--expires", "1h", "--expires", "2h");
+        PARSE_FAIL("--reason given twice", "block", "h", "x", "--reason", "a", "--reason", "b");
+        PARSE_FAIL("--responder given twice", "unblock", "h", "x", "--responder", "a", "--responder", "b");
+        PARSE_FAIL("--responder needs a non-empty NAME", "block", "h", "x", "--responder", "");
+        PARSE_FAIL("--reason needs a non-empty TEXT", "unblock", "h", "x", "--reason", "");
+        PARSE_FAIL("--expires must be longer than 0s", "block", "h", "x", "--expires", "0");
+        PARSE_FAIL("--expires needs a duration such as 30s", "block", "h", "x", "--expires", "soon");
+        PARSE_FAIL("--expires '40000d' is too long", "block", "h", "x", "--expires", "40000d");
+        PARSE_FAIL("ambiguous option '--re'", "block", "h", "x", "--re", "x");
+        /* an unblock does not expire; whitelist add's lifetimes are not a block's */
+        PARSE_FAIL("unknown option '--expires'; valid after 'unblock host x': --responder NAME, --reason TEXT",
+                   "unblock", "h", "x", "--expires", "1h");
+        PARSE_FAIL("unknown option '--days'", "block", "h", "x", "--days", "3");
+        PARSE_FAIL("unknown option '--permanent'", "block", "h", "x", "--permanent");
+        PARSE_FAIL("unknown option '--state'", "block", "h", "x", "--state", "failed");
+        PARSE_FAIL("unknown option '--responder'", "wh", "a", "h", "x", "--responder", "fw1");
+}
+
+static void test_history_args(void)
+{
+        CtlCommand c;
+
+        PARSE_OK(&c, "history", "user", "alice");
+        CU_ASSERT_EQUAL(c.kind, CTL_KIND_USER);
+        CU_ASSERT_STRING_EQUAL(c.value, "alice");
+        PARSE_OK(&c, "history", "h", "10.0.0.5");
+        CU_ASSERT_EQUAL(c.kind, CTL_KIND_HOST);
+        CU_ASSERT_STRING_EQUAL(c.value, "10.0.0.5");
+        /* one word is the VALUE, even when it would name a kind */
+        PARSE_OK(&c, "history", "host");
+        CU_ASSERT_EQUAL(c.kind, CTL_KIND_NONE);
+        CU_ASSERT_STRING_EQUAL(c.value, "host");
+        PARSE_OK(&c, "history", "us");
+        CU_ASSERT_EQUAL(c.kind, CTL_KIND_NONE);
+        CU_ASSERT_STRING_EQUAL(c.value, "us");
+        PARSE_OK(&c, "history", "user", "user");
+        CU_ASSERT_EQUAL(c.kind, CTL_KIND_USER);
+        CU_ASSERT_STRING_EQUAL(c.value, "user");
+        PARSE_OK(&c, "history", "-j", "--", "-x");
+        CU_ASSERT_STRING_EQUAL(c.value, "-x");
+        CU_ASSERT_TRUE(c.json);
+
+        PARSE_FAIL("missing VALUE after 'history'", "history");
+        PARSE_FAIL("empty VALUE after 'history'", "history", "");
+        PARSE_FAIL("empty VALUE after 'history user'", "history", "user", "");
+        /* two words: the first must be a kind */
+        PARSE_FAIL("unknown kind 'hosts'; " VALID_KINDS, "history", "hosts", "10.0.0.5");
+        PARSE_FAIL("unexpected argument 'b' after 'history user a'", "history", "user", "a", "b");
+        PARSE_FAIL("unknown option '--kind'", "history", "--kind", "host", "x");
+}
+
+static void test_run_args(void)
+{
+        CtlCommand c;
+
+        PARSE_OK(&c, "plan", "--all", "vectra");
+        CU_ASSERT_TRUE(c.all);
+        CU_ASSERT_STRING_EQUAL(c.source, "vectra");
+        PARSE_OK(&c, "plan", "vectra", "--all", "--json");
+        CU_ASSERT_TRUE(c.all);
+        CU_ASSERT_TRUE(c.json);
+        PARSE_OK(&c, "plan", "--al");
+        CU_ASSERT_TRUE(c.all);
+        /* a SOURCE is taken as written: "plan" is a name like any */
+        PARSE_OK(&c, "run", "plan");
+        CU_ASSERT_EQUAL(c.action, CTL_ACTION_RUN);
+        CU_ASSERT_STRING_EQUAL(c.source, "plan");
+
+        PARSE_FAIL("unexpected argument 'b' after 'run a'", "run", "a", "b");
+        PARSE_FAIL("unexpected argument 'b' after 'plan a'", "plan", "a", "--all", "b");
+        PARSE_FAIL("empty SOURCE after 'run'", "run", "");
+        PARSE_FAIL("empty SOURCE after 'plan'", "plan", "");
+        PARSE_FAIL("unknown option '--all'", "run", "--all");
+        PARSE_FAIL("option '--all' takes no argument", "plan", "--all=yes");
+        PARSE_FAIL("unknown option '--reason'", "run", "vectra", "--reason", "x");
 }
 
 static void test_outputs_untouched_on_error(void)
@@ -460,6 +708,59 @@ static void test_requests(void)
         CU_ASSERT_TRUE(ctl_action_is_list(CTL_ACTION_WHITELIST_LIST));
         CU_ASSERT_FALSE(ctl_action_is_list(CTL_ACTION_STATUS));
         CU_ASSERT_PTR_NULL(ctl_action_to_cmd(CTL_ACTION_VERSION));
+}
+
+static void test_block_requests(void)
+{
+        assert_request("{\"v\":1,\"id\":1,\"cmd\":\"blocks.list\",\"args\":{}}", "blocks", NULL);
+        assert_request("{\"v\":1,\"id\":1,\"cmd\":\"blocks.list\",\"args\":{\"state\":\"failed\","
+                       "\"responder\":\"fw1\",\"kind\":\"host\",\"value\":\"10.0.0.5\"}}",
+                       "blocks", "--value", "10.0.0.5", "--kind", "h", "--responder", "fw1", "--state", "fa", NULL);
+        assert_request("{\"v\":1,\"id\":1,\"cmd\":\"blocks.list\",\"args\":{\"kind\":\"user\"}}",
+                       "blocks", "--kind", "user", NULL);
+
+        assert_request("{\"v\":1,\"id\":1,\"cmd\":\"history\",\"args\":{\"value\":\"10.0.0.5\"}}",
+                       "history", "10.0.0.5", NULL);
+        assert_request("{\"v\":1,\"id\":1,\"cmd\":\"history\",\"args\":{\"kind\":\"account\","
+                       "\"value\":\"svc\"}}", "hist", "acc", "svc", NULL);
+        assert_request("{\"v\":1,\"id\":1,\"cmd\":\"history\",\"args\":{\"value\":\"a\"}}",
+                       "history", "a", NULL);
+
+        assert_request("{\"v\":1,\"id\":1,\"cmd\":\"block\",\"args\":{\"kind\":\"host\","
+                       "\"value\":\"10.0.0.5\"}}", "block", "host", "10.0.0.5", NULL);
+        assert_request("{\"v\":1,\"id\":1,\"cmd\":\"block\",\"args\":{\"kind\":\"destination\","
+                       "\"value\":\"evil.example\",\"responder\":\"fw1\",\"reason\":\"C2\",\"expires_in\":86400}}",
+                       "block", "d", "evil.example", "--expires", "1d", "--reason", "C2", "--responder", "fw1", NULL);
+        assert_request("{\"v\":1,\"id\":1,\"cmd\":\"unblock\",\"args\":{\"kind\":\"user\","
+                       "\"value\":\"alice\"}}", "unblock", "u", "alice", NULL);
+        assert_request("{\"v\":1,\"id\":1,\"cmd\":\"unblock\",\"args\":{\"kind\":\"host\","
+                       "\"value\":\"10.0.0.5\",\"responder\":\"fw1\",\"reason\":\"fp\"}}",
+                       "unblock", "h", "10.0.0.5", "--reason", "fp", "--responder", "fw1", NULL);
+
+        assert_request("{\"v\":1,\"id\":1,\"cmd\":\"run\",\"args\":{}}", "run", NULL);
+        assert_request("{\"v\":1,\"id\":1,\"cmd\":\"run\",\"args\":{\"source\":\"vectra\"}}",
+                       "run", "vectra", NULL);
+        assert_request("{\"v\":1,\"id\":1,\"cmd\":\"plan\",\"args\":{}}", "plan", "--all", NULL);
+        assert_request("{\"v\":1,\"id\":1,\"cmd\":\"plan\",\"args\":{\"source\":\"vectra\"}}",
+                       "plan", "vectra", NULL);
+
+        CU_ASSERT_TRUE(ctl_action_is_list(CTL_ACTION_BLOCKS_LIST));
+        CU_ASSERT_TRUE(ctl_action_is_list(CTL_ACTION_HISTORY));
+        CU_ASSERT_FALSE(ctl_action_is_list(CTL_ACTION_BLOCK));
+        CU_ASSERT_FALSE(ctl_action_is_list(CTL_ACTION_PLAN));
+
+        /* the daemon answers these after responders or a source did */
+        CU_ASSERT_EQUAL(ctl_action_timeout_ms(CTL_ACTION_BLOCK), 120000);
+        CU_ASSERT_EQUAL(ctl_action_timeout_ms(CTL_ACTION_UNBLOCK), 120000);
+        CU_ASSERT_EQUAL(ctl_action_timeout_ms(CTL_ACTION_RUN), 120000);
+        CU_ASSERT_EQUAL(ctl_action_timeout_ms(CTL_ACTION_PLAN), 120000);
+        CU_ASSERT_EQUAL(ctl_action_timeout_ms(CTL_ACTION_BLOCKS_LIST), 10000);
+        CU_ASSERT_EQUAL(ctl_action_timeout_ms(CTL_ACTION_HISTORY), 10000);
+        CU_ASSERT_EQUAL(ctl_action_timeout_ms(CTL_ACTION_STATUS), 10000);
+        CU_ASSERT_EQUAL(ctl_action_timeout_ms(CTL_ACTION_RELOAD), 10000);
+
+        CU_ASSERT_PTR_NOT_NULL(strstr(ctl_usage(), "blocks [--state STATE]"));
+        CU_ASSERT_PTR_NOT_NULL(strstr(ctl_usage(), "plan [SOURCE] [--all]"));
 }
 
 static void test_kinds_and_socket(void)
@@ -687,6 +988,16 @@ static void test_format_helpers(void)
         ASSERT_STR(output_format_span(3630, true, b), "1h1m");
         ASSERT_STR(output_format_span(UINT64_C(36500) * 86400, false, b), "36500d");
 
+        ASSERT_STR(output_format_ms(0, b), "0ms");
+        ASSERT_STR(output_format_ms(999, b), "999ms");
+        ASSERT_STR(output_format_ms(999.7, b), "1.0s");
+        ASSERT_STR(output_format_ms(1234, b), "1.2s");
+        ASSERT_STR(output_format_ms(59900, b), "59.9s");
+        ASSERT_STR(output_format_ms(59950, b), "1m");
+        ASSERT_STR(output_format_ms(125000, b), "2m5s");
+        ASSERT_STR(output_format_ms(-5, b), "0ms");
+        ASSERT_STR(output_format_ms(1e300, b), "1e+297s");
+
         ASSERT_STR(output_format_time(0, t), "1970-01-01 00:00:00 UTC");
         ASSERT_STR(output_format_time(NOW, t), "2026-11-18 11:06:40 UTC");
 
@@ -885,21 +1196,377 @@ static void test_output_status(void)
                    "tags:               none\n"
                    "\n"
                    "sources:\n"
-                   "  NAME    KIND    STATE  LAST RUN  NEXT RUN  LAST RESULT  BATCH SIZE\n"
-                   "  vectra  vectra  idle   5m ago    in 4m     ok           50\n"
+                   "  NAME    KIND    STATE  LAST-RUN  NEXT-RUN  RESULT  DURATION  FOUND  BLOCKED  UNBLOCKED  FAILED"
+                   "  BATCH-SIZE\n"
+                   "  vectra  vectra  idle   5m ago    in 4m     ok      -         -      -        -          -     "
+                   "  50\n"
                    "\n"
                    "responders:\n"
-                   "  NAME  KIND       PENDING  LAST SUCCESS  LAST ERROR\n"
-                   "  fw1   fortigate  2        -             HTTP 503\n"
+                   "  NAME  KIND       SIMULATION  LAST-SUCCESS  PENDING  FAILED  BLOCKED  LAST-ERROR\n"
+                   "  fw1   fortigate  -           -             2        -       -        HTTP 503\n"
                    "\n"
                    "relays:\n"
-                   "  NAME   UP   CHECKED AT\n"
+                   "  NAME   UP   CHECKED-AT\n"
                    "  graph  yes  1s ago\n");
         capture_done(&c);
 
         CU_ASSERT_EQUAL(show(&c, &output_json, "status", FRAMES(
                 "{\"id\":1,\"ok\":true,\"data\":{\"version\":\"0.1.0\",\"sources\":[]}}")), 0);
         ASSERT_STR(c.out, "{\"version\":\"0.1.0\",\"sources\":[]}\n");
+        capture_done(&c);
+}
+
+static void test_output_status_sources(void)
+{
+        Capture c;
+
+        /* what secrespd sends: a source that ran, one that never did, and responders */
+        CU_ASSERT_EQUAL(show(&c, &output_table, "status", FRAMES(
+                "{\"id\":1,\"ok\":true,\"data\":{\"version\":\"0.2.0\","
+                "\"sources\":[{\"name\":\"brain1\",\"kind\":\"vectra\",\"state\":\"idle\","
+                "\"last_run\":1794999700,\"next_run\":1795000240,\"last_result\":\"api-failed\","
+                "\"last_duration_ms\":1234,\"found\":12,\"to_block\":3,\"to_unblock\":1,\"blocked\":2,"
+                "\"unblocked\":1,\"failed\":1,\"requests\":40,\"last_error\":\"HTTP 502 from /api/v3.4/hosts\"},"
+                "{\"name\":\"brain2\",\"kind\":\"vectra\",\"state\":\"running\",\"last_run\":null,"
+                "\"next_run\":null,\"last_result\":\"ok\",\"last_duration_ms\":0,\"found\":0,\"to_block\":0,"
+                "\"to_unblock\":0,\"blocked\":0,\"unblocked\":0,\"failed\":0,\"requests\":0,"
+                "\"last_error\":null}],"
+                "\"responders\":[{\"name\":\"fw1\",\"kind\":\"fortigate\",\"simulation\":false,"
+                "\"last_success\":1794999940,\"last_error\":null,\"pending\":0,\"failed\":0,\"blocked\":17},"
+                "{\"name\":\"nac\",\"kind\":\"radius\",\"simulation\":true,\"last_success\":null,"
+                "\"last_error\":\"timeout after 30s\",\"pending\":2,\"failed\":1,\"blocked\":0}]}}")), 0);
+        ASSERT_STR(c.out,
+                   "version:  0.2.0\n"
+                   "\n"
+                   "sources:\n"
+                   "  NAME    KIND    STATE    LAST-RUN  NEXT-RUN  RESULT      DURATION  FOUND  BLOCKED  UNBLOCKED  FAILED\n"
+                   "  brain1  vectra  idle     5m ago    in 4m     api-failed  1.2s      12     2        1          1\n"
+                   "  brain2  vectra  running  -         -         -           -         -      -        -          -\n"
+                   "  brain1: last error: HTTP 502 from /api/v3.4/hosts\n"
+                   "\n"
+                   "responders:\n"
+                   "  NAME  KIND       SIMULATION  LAST-SUCCESS  PENDING  FAILED  BLOCKED  LAST-ERROR\n"
+                   "  fw1   fortigate  no          1m ago        0        0       17       -\n"
+                   "  nac   radius     yes         -             2        1       0        timeout after 30s\n");
+        ASSERT_STR(c.err, "");
+        capture_done(&c);
+}
+
+static const char *const blocks_frames[] = {
+        "{\"id\":1,\"item\":{\"kind\":\"host\",\"value\":\"10.0.0.5\",\"responder\":\"fw1\","
+        "\"state\":\"blocked\",\"intent\":\"block\",\"elements\":[\"secresp-10.0.0.5\"],\"attempts\":1,"
+        "\"next_attempt_at\":null,\"last_error\":null,\"reason\":\"vectra: threat 80\","
+        "\"source\":\"vectra:brain1\",\"expires_at\":null,\"created_at\":1794990000,\"updated_at\":1794999700}}",
+        "{\"id\":1,\"item\":{\"kind\":\"host\",\"value\":\"10.0.0.6\",\"responder\":\"fw2\","
+        "\"state\":\"failed\",\"intent\":\"unblock\",\"elements\":[],\"attempts\":5,"
+        "\"next_attempt_at\":1795000240,\"last_error\":\"HTTP 503\\u001b[2J\",\"reason\":null,"
+        "\"source\":null,\"expires_at\":null,\"created_at\":1794990000,\"updated_at\":1794999940}}",
+        "{\"id\":1,\"item\":{\"kind\":\"user\",\"value\":\"alice\",\"responder\":\"nac\","
+        "\"state\":\"blocking\",\"intent\":\"block\",\"elements\":[\"a\",\"b\"],\"attempts\":2,"
+        "\"next_attempt_at\":1794999990,\"last_error\":null,\"reason\":\"blocked by root: test\","
+        "\"source\":\"operator:root\",\"expires_at\":1795086400,\"created_at\":1794999000,"
+        "\"updated_at\":1795000000}}",
+        "{\"id\":1,\"ok\":true,\"end\":true,\"count\":3}",
+        NULL,
+};
+
+static void test_output_blocks(void)
+{
+        Capture c;
+
+        CU_ASSERT_EQUAL(show(&c, &output_table, "blocks", blocks_frames), 0);
+        ASSERT_STR(c.out,
+                   "KIND  VALUE     RESPONDER  STATE             ELEMENTS          ATTEMPTS        UPDATED  REASON"
+                   "                 LAST-ERROR\n"
+                   "host  10.0.0.5  fw1        blocked           secresp-10.0.0.5  1               5m ago   "
+                   "vectra: threat 80\n"
+                   "host  10.0.0.6  fw2        failed (unblock)  -                 5, retry in 4m  1m ago   -"
+                   "                      HTTP 503?[2J\n"
+                   "user  alice     nac        blocking          a,b               2, retry due    0s ago   "
+                   "blocked by root: test\n");
+        ASSERT_STR(c.err, "");
+        capture_done(&c);
+
+        /* no row has an error: no LAST-ERROR column */
+        CU_ASSERT_EQUAL(show(&c, &output_table, "blocks --state blocked", FRAMES(blocks_frames[0], blocks_frames[3])),
+                        0);
+        ASSERT_STR(c.out,
+                   "KIND  VALUE     RESPONDER  STATE    ELEMENTS          ATTEMPTS  UPDATED  REASON\n"
+                   "host  10.0.0.5  fw1        blocked  secresp-10.0.0.5  1         5m ago   vectra: threat 80\n");
+        capture_done(&c);
+
+        CU_ASSERT_EQUAL(show(&c, &output_table, "blocks --kind user",
+                             FRAMES("{\"id\":1,\"ok\":true,\"end\":true,\"count\":0}")), 0);
+        ASSERT_STR(c.out, "no blocks\n");
+        capture_done(&c);
+
+        CU_ASSERT_EQUAL(show(&c, &output_json, "blocks", FRAMES(blocks_frames[0], blocks_frames[3])), 0);
+        ASSERT_STR(c.out,
+                   "[{\"kind\":\"host\",\"value\":\"10.0.0.5\",\"responder\":\"fw1\",\"state\":\"blocked\","
+                   "\"intent\":\"block\",\"elements\":[\"secresp-10.0.0.5\"],\"attempts\":1,\"next_attempt_at\":null,"
+                   "\"last_error\":null,\"reason\":\"vectra: threat 80\",\"source\":\"vectra:brain1\","
+                   "\"expires_at\":null,\"created_at\":1794990000,\"updated_at\":1794999700}]\n");
+        capture_done(&c);
+        CU_ASSERT_EQUAL(show(&c, &output_json, "blocks", FRAMES("{\"id\":1,\"ok\":true,\"end\":true,\"count\":0}")),
+                        0);
+        ASSERT_STR(c.out, "[]\n");
+        capture_done(&c);
+
+        CU_ASSERT_EQUAL(show(&c, &output_table, "blocks --state failed", FRAMES(
+                "{\"id\":1,\"ok\":false,\"error\":{\"code\":\"invalid-argument\",\"message\":\"unknown state\"}}")),
+                        1);
+        ASSERT_STR(c.err, "secrespctl: unknown state (invalid-argument)\n");
+        capture_done(&c);
+}
+
+static const char *const history_frames[] = {
+        "{\"id\":1,\"item\":{\"at\":1794999000,\"actor\":\"vectra:brain1\",\"action\":\"block\","
+        "\"kind\":\"user\",\"value\":\"alice\",\"reason\":\"threat 80\",\"result\":\"ok\",\"detail\":\"nac\"}}",
+        "{\"id\":1,\"item\":{\"at\":1794999600,\"actor\":\"root\",\"action\":\"manual.unblock\","
+        "\"kind\":\"user\",\"value\":\"alice\",\"reason\":null,\"result\":\"requested\",\"detail\":null}}",
+        "{\"id\":1,\"item\":{\"at\":1794999700,\"actor\":\"bob\",\"action\":\"whitelist.add\","
+        "\"kind\":\"account\",\"value\":\"alice\",\"reason\":\"vip\",\"result\":\"ok\",\"detail\":null}}",
+        "{\"id\":1,\"ok\":true,\"end\":true,\"count\":3}",
+        NULL,
+};
+
+static void test_output_history(void)
+{
+        Capture c;
+
+        /* no KIND asked and two kinds answered: a KIND column */
+        CU_ASSERT_EQUAL(show(&c, &output_table, "history alice", history_frames), 0);
+        ASSERT_STR(c.out,
+                   "WHEN                     ACTOR          ACTION          KIND     RESULT     REASON     DETAIL\n"
+                   "2026-11-18 10:50:00 UTC  vectra:brain1  block           user     ok         threat 80  nac\n"
+                   "2026-11-18 11:00:00 UTC  root           manual.unblock  user     requested  -\n"
+                   "2026-11-18 11:01:40 UTC  bob            whitelist.add   account  ok         vip\n");
+        ASSERT_STR(c.err, "");
+        capture_done(&c);
+
+        CU_ASSERT_EQUAL(show(&c, &output_table, "history user alice",
+                             FRAMES(history_frames[0], history_frames[1], history_frames[3])), 0);
+        ASSERT_STR(c.out,
+                   "WHEN                     ACTOR          ACTION          RESULT     REASON     DETAIL\n"
+                   "2026-11-18 10:50:00 UTC  vectra:brain1  block           ok         threat 80  nac\n"
+                   "2026-11-18 11:00:00 UTC  root           manual.unblock  requested  -\n");
+        capture_done(&c);
+
+        CU_ASSERT_EQUAL(show(&c, &output_table, "history host 10.0.0.9",
+                             FRAMES("{\"id\":1,\"ok\":true,\"end\":true,\"count\":0}")), 0);
+        ASSERT_STR(c.out, "no history for host 10.0.0.9\n");
+        capture_done(&c);
+        CU_ASSERT_EQUAL(show(&c, &output_table, "history 10.0.0.9",
+                             FRAMES("{\"id\":1,\"ok\":true,\"end\":true,\"count\":0}")), 0);
+        ASSERT_STR(c.out, "no history for 10.0.0.9\n");
+        capture_done(&c);
+
+        CU_ASSERT_EQUAL(show(&c, &output_json, "history alice", FRAMES(history_frames[1], history_frames[3])), 0);
+        ASSERT_STR(c.out,
+                   "[{\"at\":1794999600,\"actor\":\"root\",\"action\":\"manual.unblock\",\"kind\":\"user\","
+                   "\"value\":\"alice\",\"reason\":null,\"result\":\"requested\",\"detail\":null}]\n");
+        capture_done(&c);
+}
+
+static void test_output_manual(void)
+{
+        static const char *const whitelisted =
+                "{\"id\":1,\"ok\":false,\"error\":{\"code\":\"whitelisted\",\"message\":"
+                "\"host '10.0.0.5' is whitelisted; remove it from the whitelist first\"}}";
+        Capture c;
+
+        CU_ASSERT_EQUAL(show(&c, &output_table, "block host 10.0.0.5", FRAMES(
+                "{\"id\":1,\"ok\":true,\"data\":{\"calls\":1,\"succeeded\":1,\"failed\":0,\"unchanged\":0}}")), 0);
+        ASSERT_STR(c.out, "blocked host 10.0.0.5: 1 call, 1 succeeded\n");
+        ASSERT_STR(c.err, "");
+        capture_done(&c);
+
+        CU_ASSERT_EQUAL(show(&c, &output_table, "block host 10.0.0.5", FRAMES(
+                "{\"id\":1,\"ok\":true,\"data\":{\"calls\":2,\"succeeded\":2,\"failed\":0,\"unchanged\":1}}")), 0);
+        ASSERT_STR(c.out, "blocked host 10.0.0.5: 2 calls, 2 succeeded, 1 unchanged\n");
+        capture_done(&c);
+
+        CU_ASSERT_EQUAL(show(&c, &output_table, "block host 10.0.0.5", FRAMES(
+                "{\"id\":1,\"ok\":true,\"data\":{\"calls\":0,\"succeeded\":0,\"failed\":0,\"unchanged\":2}}")), 0);
+        ASSERT_STR(c.out, "host 10.0.0.5 already blocked (unchanged)\n");
+        capture_done(&c);
+
+        CU_ASSERT_EQUAL(show(&c, &output_table, "unblock user alice --responder nac", FRAMES(
+                "{\"id\":1,\"ok\":true,\"data\":{\"calls\":0,\"succeeded\":0,\"failed\":0,\"unchanged\":1}}")), 0);
+        ASSERT_STR(c.out, "user alice already unblocked on nac (unchanged)\n");
+        capture_done(&c);
+
+        CU_ASSERT_EQUAL(show(&c, &output_table, "unblock host 10.0.0.5 --reason fp", FRAMES(
+                "{\"id\":1,\"ok\":true,\"data\":{\"calls\":2,\"succeeded\":2,\"failed\":0,\"unchanged\":0}}")), 0);
+        ASSERT_STR(c.out, "unblocked host 10.0.0.5: 2 calls, 2 succeeded\n");
+        capture_done(&c);
+
+        /* nothing was ever blocked: nothing to undo, and that is fine */
+        CU_ASSERT_EQUAL(show(&c, &output_table, "unblock host 10.0.0.7", FRAMES(
+                "{\"id\":1,\"ok\":true,\"data\":{\"calls\":0,\"succeeded\":0,\"failed\":0,\"unchanged\":0}}")), 0);
+        ASSERT_STR(c.out, "host 10.0.0.7 is not blocked; nothing to unblock\n");
+        ASSERT_STR(c.err, "");
+        capture_done(&c);
+
+        /* a block no responder could take did not happen */
+        CU_ASSERT_EQUAL(show(&c, &output_table, "block destination evil.example", FRAMES(
+                "{\"id\":1,\"ok\":true,\"data\":{\"calls\":0,\"succeeded\":0,\"failed\":0,\"unchanged\":0}}")), 1);
+        ASSERT_STR(c.out, "");
+        ASSERT_STR(c.err, "secrespctl: no responder can block destination evil.example\n");
+        capture_done(&c);
+        CU_ASSERT_EQUAL(show(&c, &output_table, "block user bob --responder fw1", FRAMES(
+                "{\"id\":1,\"ok\":true,\"data\":{\"calls\":0,\"succeeded\":0,\"failed\":0,\"unchanged\":0}}")), 1);
+        ASSERT_STR(c.err, "secrespctl: responder fw1 cannot block user bob\n");
+        capture_done(&c);
+
+        /* a failed call: exit 1, and the daemon keeps trying */
+        CU_ASSERT_EQUAL(show(&c, &output_table, "block host 10.0.0.5 --responder fw1", FRAMES(
+                "{\"id\":1,\"ok\":true,\"data\":{\"calls\":1,\"succeeded\":0,\"failed\":1,\"unchanged\":0}}")), 1);
+        ASSERT_STR(c.out, "");
+        ASSERT_STR(c.err, "secrespctl: block host 10.0.0.5 on fw1: 1 call, 0 succeeded, 1 failed; "
+                   "secrespd retries (see 'secrespctl blocks')\n");
+        capture_done(&c);
+        CU_ASSERT_EQUAL(show(&c, &output_table, "unblock host 10.0.0.5", FRAMES(
+                "{\"id\":1,\"ok\":true,\"data\":{\"calls\":3,\"succeeded\":2,\"failed\":1,\"unchanged\":0}}")), 1);
+        ASSERT_STR(c.err, "secrespctl: unblock host 10.0.0.5: 3 calls, 2 succeeded, 1 failed; "
+                   "secrespd retries (see 'secrespctl blocks')\n");
+        capture_done(&c);
+
+        /* refusals */
+        CU_ASSERT_EQUAL(show(&c, &output_table, "block host 10.0.0.5", FRAMES(whitelisted)), 1);
+        ASSERT_STR(c.out, "");
+        ASSERT_STR(c.err, "secrespctl: host '10.0.0.5' is whitelisted; remove it from the whitelist first "
+                   "(whitelisted)\n");
+        capture_done(&c);
+        CU_ASSERT_EQUAL(show(&c, &output_json, "block host 10.0.0.5", FRAMES(whitelisted)), 1);
+        ASSERT_STR(c.out, "{\"error\":{\"code\":\"whitelisted\",\"message\":\"host '10.0.0.5' is whitelisted; "
+                   "remove it from the whitelist first\"}}\n");
+        capture_done(&c);
+
+        CU_ASSERT_EQUAL(show(&c, &output_json, "block host 10.0.0.5", FRAMES(
+                "{\"id\":1,\"ok\":true,\"data\":{\"calls\":1,\"succeeded\":1,\"failed\":0,\"unchanged\":0}}")), 0);
+        ASSERT_STR(c.out, "{\"calls\":1,\"succeeded\":1,\"failed\":0,\"unchanged\":0}\n");
+        capture_done(&c);
+        CU_ASSERT_EQUAL(show(&c, &output_json, "unblock host 10.0.0.5", FRAMES(
+                "{\"id\":1,\"ok\":true,\"data\":{\"calls\":1,\"succeeded\":0,\"failed\":1,\"unchanged\":0}}")), 1);
+        ASSERT_STR(c.out, "{\"calls\":1,\"succeeded\":0,\"failed\":1,\"unchanged\":0}\n");
+        ASSERT_STR(c.err, "");
+        capture_done(&c);
+}
+
+#define CYCLE_OK "\"last_result\":\"ok\",\"last_duration_ms\":1234,\"found\":12,\"to_block\":2," \
+        "\"to_unblock\":1,\"blocked\":2,\"unblocked\":1,\"failed\":0,\"requests\":40,\"last_error\":null"
+
+static void test_output_run(void)
+{
+        Capture c;
+
+        CU_ASSERT_EQUAL(show(&c, &output_table, "run", FRAMES("{\"id\":1,\"ok\":true,\"data\":{" CYCLE_OK "}}")), 0);
+        ASSERT_STR(c.out, "run: ok in 1.2s: 12 found, 2 to block, 1 to unblock, 2 blocked, 1 unblocked, 0 failed, "
+                   "40 requests\n");
+        ASSERT_STR(c.err, "");
+        capture_done(&c);
+
+        CU_ASSERT_EQUAL(show(&c, &output_table, "run brain1", FRAMES(
+                "{\"id\":1,\"ok\":true,\"data\":{\"last_result\":\"auth-failed\",\"last_duration_ms\":85,"
+                "\"found\":0,\"to_block\":0,\"to_unblock\":0,\"blocked\":0,\"unblocked\":0,\"failed\":0,"
+                "\"requests\":1,\"last_error\":\"HTTP 401 from /oauth2/token\"}}")), 1);
+        ASSERT_STR(c.out, "run brain1: auth-failed in 85ms: 0 found, 0 to block, 0 to unblock, 0 blocked, "
+                   "0 unblocked, 0 failed, 1 request\n");
+        ASSERT_STR(c.err, "secrespctl: run brain1: HTTP 401 from /oauth2/token\n");
+        capture_done(&c);
+
+        CU_ASSERT_EQUAL(show(&c, &output_table, "run", FRAMES(
+                "{\"id\":1,\"ok\":true,\"data\":{\"last_result\":\"outside-window\",\"last_duration_ms\":0,"
+                "\"found\":0,\"to_block\":0,\"to_unblock\":0,\"blocked\":0,\"unblocked\":0,\"failed\":0,"
+                "\"requests\":0,\"last_error\":null}}")), 0);
+        ASSERT_STR(c.out, "run: skipped, outside the source's time window\n");
+        capture_done(&c);
+
+        /* failed blocks in an ok cycle are the blocks' business, not the cycle's */
+        CU_ASSERT_EQUAL(show(&c, &output_table, "run", FRAMES(
+                "{\"id\":1,\"ok\":true,\"data\":{\"last_result\":\"ok\",\"last_duration_ms\":125000,"
+                "\"found\":3,\"to_block\":3,\"to_unblock\":0,\"blocked\":1,\"unblocked\":0,\"failed\":2,"
+                "\"requests\":7,\"last_error\":null}}")), 0);
+        ASSERT_STR(c.out, "run: ok in 2m5s: 3 found, 3 to block, 0 to unblock, 1 blocked, 0 unblocked, 2 failed, "
+                   "7 requests\n");
+        capture_done(&c);
+
+        /* an answer without a result is no success */
+        CU_ASSERT_EQUAL(show(&c, &output_table, "run", FRAMES("{\"id\":1,\"ok\":true,\"data\":{}}")), 1);
+        ASSERT_STR(c.out, "run: - in ?: - found, - to block, - to unblock, - blocked, - unblocked, - failed, "
+                   "- requests\n");
+        capture_done(&c);
+
+        CU_ASSERT_EQUAL(show(&c, &output_table, "run", FRAMES(
+                "{\"id\":1,\"ok\":false,\"error\":{\"code\":\"busy\",\"message\":\"brain1: a cycle is already "
+                "running or requested; try again\"}}")), 1);
+        ASSERT_STR(c.err, "secrespctl: brain1: a cycle is already running or requested; try again (busy)\n");
+        capture_done(&c);
+
+        CU_ASSERT_EQUAL(show(&c, &output_json, "run", FRAMES("{\"id\":1,\"ok\":true,\"data\":{" CYCLE_OK "}}")), 0);
+        ASSERT_STR(c.out, "{" CYCLE_OK "}\n");
+        capture_done(&c);
+}
+
+#define PLAN_ITEMS "\"plan\":[" \
+        "{\"kind\":\"host\",\"value\":\"10.0.0.5\",\"verdict\":\"block\",\"reason\":\"threat 80 >= 50\"," \
+        "\"source\":\"brain1\",\"ext_id\":\"1234\"}," \
+        "{\"kind\":\"host\",\"value\":\"10.0.0.6\",\"verdict\":\"keep\",\"reason\":\"still detected\"," \
+        "\"source\":\"brain1\"}," \
+        "{\"kind\":\"account\",\"value\":\"svc\\u001b\",\"verdict\":\"unblock\",\"reason\":null," \
+        "\"source\":\"brain1\"}," \
+        "{\"kind\":\"host\",\"value\":\"10.0.0.7\",\"verdict\":\"none\",\"reason\":\"whitelisted\"," \
+        "\"source\":\"brain1\"}]"
+
+static void test_output_plan(void)
+{
+        static const char *const plan_ok =
+                "{\"id\":1,\"ok\":true,\"data\":{\"last_result\":\"ok\",\"last_duration_ms\":640,\"found\":4,"
+                "\"to_block\":1,\"to_unblock\":1,\"blocked\":0,\"unblocked\":0,\"failed\":0,\"requests\":3,"
+                "\"last_error\":null," PLAN_ITEMS "}}";
+        Capture c;
+
+        CU_ASSERT_EQUAL(show(&c, &output_table, "plan", FRAMES(plan_ok)), 0);
+        ASSERT_STR(c.out,
+                   "plan: ok in 640ms: 4 found, 1 to block, 1 to unblock, 3 requests\n"
+                   "\n"
+                   "KIND     VALUE     VERDICT  REASON\n"
+                   "host     10.0.0.5  block    threat 80 >= 50\n"
+                   "account  svc?      unblock\n");
+        ASSERT_STR(c.err, "");
+        capture_done(&c);
+
+        CU_ASSERT_EQUAL(show(&c, &output_table, "plan brain1 --all", FRAMES(plan_ok)), 0);
+        ASSERT_STR(c.out,
+                   "plan brain1: ok in 640ms: 4 found, 1 to block, 1 to unblock, 3 requests\n"
+                   "\n"
+                   "KIND     VALUE     VERDICT  REASON\n"
+                   "host     10.0.0.5  block    threat 80 >= 50\n"
+                   "host     10.0.0.6  keep     still detected\n"
+                   "account  svc?      unblock\n"
+                   "host     10.0.0.7  none     whitelisted\n");
+        capture_done(&c);
+
+        CU_ASSERT_EQUAL(show(&c, &output_table, "plan", FRAMES(
+                "{\"id\":1,\"ok\":true,\"data\":{\"last_result\":\"ok\",\"last_duration_ms\":640,\"found\":1,"
+                "\"to_block\":0,\"to_unblock\":0,\"requests\":2,\"last_error\":null,\"plan\":["
+                "{\"kind\":\"host\",\"value\":\"10.0.0.6\",\"verdict\":\"keep\",\"reason\":\"x\"}]}}")), 0);
+        ASSERT_STR(c.out, "plan: ok in 640ms: 1 found, 0 to block, 0 to unblock, 2 requests\nnothing to do\n");
+        capture_done(&c);
+
+        /* a failed cycle's plan is partial: none is shown */
+        CU_ASSERT_EQUAL(show(&c, &output_table, "plan", FRAMES(
+                "{\"id\":1,\"ok\":true,\"data\":{\"last_result\":\"api-failed\",\"last_duration_ms\":30000,"
+                "\"found\":4,\"to_block\":1,\"to_unblock\":1,\"requests\":9,\"last_error\":\"HTTP 500\","
+                PLAN_ITEMS "}}")), 1);
+        ASSERT_STR(c.out, "plan: api-failed in 30.0s: 4 found, 1 to block, 1 to unblock, 9 requests\n");
+        ASSERT_STR(c.err, "secrespctl: plan: HTTP 500\n");
+        capture_done(&c);
+
+        CU_ASSERT_EQUAL(show(&c, &output_json, "plan", FRAMES(plan_ok)), 0);
+        CU_ASSERT_PTR_NOT_NULL(strstr(c.out, "\"verdict\":\"keep\""));
+        CU_ASSERT_PTR_NOT_NULL(strstr(c.out, "\"verdict\":\"none\""));
         capture_done(&c);
 }
 
@@ -957,8 +1624,15 @@ void ctlparser_suite_add(void)
                    UNIT_TEST(test_option_conflicts),
                    UNIT_TEST(test_compat),
                    UNIT_TEST(test_global_options),
+                   UNIT_TEST(test_block_verbs),
+                   UNIT_TEST(test_block_abbreviations),
+                   UNIT_TEST(test_blocks_options),
+                   UNIT_TEST(test_block_args),
+                   UNIT_TEST(test_history_args),
+                   UNIT_TEST(test_run_args),
                    UNIT_TEST(test_outputs_untouched_on_error),
                    UNIT_TEST(test_requests),
+                   UNIT_TEST(test_block_requests),
                    UNIT_TEST(test_kinds_and_socket));
         UNIT_SUITE("ctlreply",
                    UNIT_TEST(test_reply_single),
@@ -970,7 +1644,13 @@ void ctlparser_suite_add(void)
                    UNIT_TEST(test_output_remove),
                    UNIT_TEST(test_output_list),
                    UNIT_TEST(test_output_list_many),
-                   UNIT_TEST(test_output_status));
+                   UNIT_TEST(test_output_status),
+                   UNIT_TEST(test_output_status_sources),
+                   UNIT_TEST(test_output_blocks),
+                   UNIT_TEST(test_output_history),
+                   UNIT_TEST(test_output_manual),
+                   UNIT_TEST(test_output_run),
+                   UNIT_TEST(test_output_plan));
         UNIT_SUITE("ctlerrors",
                    UNIT_TEST(test_output_errors));
 }
