@@ -86,7 +86,8 @@ typedef struct VarTags {
 #define VAR_TAGS_INIT { .external = STRLIST_INIT, .owners = NULL, .n_owners = 0, .had_marker = false }
 
 /* Splits tags[0..n_tags) (NULL entries are skipped) into *ret, which must
- * be VAR_TAGS_INIT or done. */
+ * be VAR_TAGS_INIT or done.  Markers and unblock literals of the other
+ * kinds are external tags. */
 void var_tags_split(VarKind kind, const char *const *tags, size_t n_tags, VarTags *ret);
 void var_tags_done(VarTags *t);
 
