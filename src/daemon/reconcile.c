@@ -240,7 +240,9 @@ static int persist(Reconciler *r, Row *w)
         free(w->db.intent);
         w->db.state = xstrdup(block_state_to_string(w->row.state));
         w->db.intent = xstrdup(block_intent_to_string(w->row.intent));
-        w->db.attempts = w->row.attempts;
+        /* a settled row keeps, for the operator, how many calls it took */
+        if (!block_row_settled(&w->row))
+                w->db.attempts = w->row.attempts;
         w->db.next_attempt_at = (int64_t) w->row.next_attempt_at;
         w->db.updated_at = clock_wall();
         k = store_block_put(r->store, &w->db);
@@ -344,6 +346,8 @@ static void apply(Reconciler *r, Row *w, BlockEvent ev)
         BlockAction action;
         int k;
 
+        unsigned calls = w->row.attempts;
+
         k = block_transition(&w->row, ev, &r->policy, now_ms(), rnd(), &next, &action);
         if (k == -ESTALE)
                 return;
@@ -353,6 +357,8 @@ static void apply(Reconciler *r, Row *w, BlockEvent ev)
                 return;
         }
         w->row = next;
+        if (ev == BLOCK_EV_CALL_SUCCEEDED && block_row_settled(&next))
+                w->db.attempts = calls;
         (void) persist(r, w);
         switch (action) {
         case BLOCK_ACTION_CALL_BLOCK:
@@ -560,8 +566,9 @@ int reconciler_want(Reconciler *r, const ReconcileRequest *req, ReconcileDone cb
                         continue;
                 w = row_get(r, entity_id, kind, req->entity.value, resp);
                 owned_entity_set(&w->ent, &req->entity);
+                free(w->db.reason);
+                w->db.reason = dup_or_null(req->reason);
                 if (req->block) {
-                        set_str(&w->db.reason, req->reason);
                         set_str(&w->db.source, req->source);
                         w->db.expires_at = req->expires_at;
                 }
