@@ -317,6 +317,13 @@ typedef union OpCb {
         VectraDoneCb done;
 } OpCb;
 
+#define OPCB_HOSTS(f) ((OpCb) { .hosts = (f) })
+#define OPCB_ACCOUNTS(f) ((OpCb) { .accounts = (f) })
+#define OPCB_DETECTIONS(f) ((OpCb) { .detections = (f) })
+#define OPCB_GROUPS(f) ((OpCb) { .groups = (f) })
+#define OPCB_TAGS(f) ((OpCb) { .tags = (f) })
+#define OPCB_DONE(f) ((OpCb) { .done = (f) })
+
 typedef enum CbType {
         CB_HOSTS,
         CB_ACCOUNTS,
@@ -848,7 +855,7 @@ static void on_token(const HttpResponse *resp, void *userdata)
         if (resp->r == 0 && resp->status >= 200 && resp->status < 300) {
                 error = xasprintf("no access token: POST %s: %s", call_path(api, api->token_url),
                                   perr ? perr : "bad answer");
-        } else if (resp->status > 0) {
+        } else if (resp->status > 0 && (resp->status < 200 || resp->status > 299)) {
                 _cleanup_free_ char *text = vectra_error_text(resp->status, resp->body, resp->body_len);
 
                 error = xasprintf("no access token: POST %s: %s%s", call_path(api, api->token_url), text,
@@ -865,6 +872,7 @@ static void on_token(const HttpResponse *resp, void *userdata)
                 api->refresh_token = NULL;
                 api->refresh_expiry = 0;
                 token_start(api);
+                maybe_finish_shutdown(api);
                 return;
         }
         token_fail(api, VECTRA_ERR_TOKEN, resp->status, error);
@@ -1180,7 +1188,7 @@ static void call_failed(VectraApi *api, Call *c, const HttpResponse *resp)
 
         if (resp->attempts > 1)
                 snprintf(attempts, sizeof(attempts), " (after %u attempts)", resp->attempts);
-        if (resp->status > 0)
+        if (resp->status > 0 && (resp->status < 200 || resp->status > 299))
                 text = vectra_error_text(resp->status, resp->body, resp->body_len);
         else
                 text = xstrdup(*resp->error ? resp->error : strerror(-r));
@@ -1842,40 +1850,40 @@ static int start_by_detection_types(VectraApi *api, VectraObjectKind k, const ch
 
 int vectra_api_hosts_by_tag(VectraApi *api, const char *tag, VectraHostsCb cb, void *userdata)
 {
-        return start_by_tag(api, VECTRA_OBJECT_HOST, tag, (OpCb) { .hosts = cb }, userdata);
+        return start_by_tag(api, VECTRA_OBJECT_HOST, tag, OPCB_HOSTS(cb), userdata);
 }
 
 int vectra_api_hosts_by_score(VectraApi *api, int threat, int certainty, VectraScoreOp op, VectraHostsCb cb,
                               void *userdata)
 {
-        return start_by_score(api, VECTRA_OBJECT_HOST, threat, certainty, op, (OpCb) { .hosts = cb }, userdata);
+        return start_by_score(api, VECTRA_OBJECT_HOST, threat, certainty, op, OPCB_HOSTS(cb), userdata);
 }
 
 int vectra_api_hosts_by_urgency(VectraApi *api, double min_urgency, VectraHostsCb cb, void *userdata)
 {
-        return start_by_urgency(api, VECTRA_OBJECT_HOST, min_urgency, (OpCb) { .hosts = cb }, userdata);
+        return start_by_urgency(api, VECTRA_OBJECT_HOST, min_urgency, OPCB_HOSTS(cb), userdata);
 }
 
 int vectra_api_host_get(VectraApi *api, int64_t id, VectraHostsCb cb, void *userdata)
 {
-        return start_get(api, VECTRA_OBJECT_HOST, id, false, (OpCb) { .hosts = cb }, userdata);
+        return start_get(api, VECTRA_OBJECT_HOST, id, false, OPCB_HOSTS(cb), userdata);
 }
 
 int vectra_api_hosts_get(VectraApi *api, const int64_t *ids, size_t n, VectraHostsCb cb, void *userdata)
 {
-        return start_get_many(api, VECTRA_OBJECT_HOST, ids, n, (OpCb) { .hosts = cb }, userdata);
+        return start_get_many(api, VECTRA_OBJECT_HOST, ids, n, OPCB_HOSTS(cb), userdata);
 }
 
 int vectra_api_group_hosts(VectraApi *api, const char *name, VectraHostsCb cb, void *userdata)
 {
         Op *op;
-        int r = check_api(api, (OpCb) { .hosts = cb });
+        int r = check_api(api, OPCB_HOSTS(cb));
 
         if (r < 0)
                 return r;
         if (!name || !*name)
                 return -EINVAL;
-        op = op_groups(api, "host group members", name, "host", CB_HOSTS, (OpCb) { .hosts = cb }, userdata);
+        op = op_groups(api, "host group members", name, "host", CB_HOSTS, OPCB_HOSTS(cb), userdata);
         op->target = VECTRA_OBJECT_HOST;
         op->then = then_group_hosts;
         return op_start(op);
@@ -1884,40 +1892,40 @@ int vectra_api_group_hosts(VectraApi *api, const char *name, VectraHostsCb cb, v
 int vectra_api_hosts_by_detection_types(VectraApi *api, const char *const *types, size_t n_types,
                                         VectraHostsCb cb, void *userdata)
 {
-        return start_by_detection_types(api, VECTRA_OBJECT_HOST, types, n_types, (OpCb) { .hosts = cb }, userdata);
+        return start_by_detection_types(api, VECTRA_OBJECT_HOST, types, n_types, OPCB_HOSTS(cb), userdata);
 }
 
 int vectra_api_accounts_by_tag(VectraApi *api, const char *tag, VectraAccountsCb cb, void *userdata)
 {
-        return start_by_tag(api, VECTRA_OBJECT_ACCOUNT, tag, (OpCb) { .accounts = cb }, userdata);
+        return start_by_tag(api, VECTRA_OBJECT_ACCOUNT, tag, OPCB_ACCOUNTS(cb), userdata);
 }
 
 int vectra_api_accounts_by_score(VectraApi *api, int threat, int certainty, VectraScoreOp op,
                                  VectraAccountsCb cb, void *userdata)
 {
-        return start_by_score(api, VECTRA_OBJECT_ACCOUNT, threat, certainty, op, (OpCb) { .accounts = cb }, userdata);
+        return start_by_score(api, VECTRA_OBJECT_ACCOUNT, threat, certainty, op, OPCB_ACCOUNTS(cb), userdata);
 }
 
 int vectra_api_accounts_by_urgency(VectraApi *api, double min_urgency, VectraAccountsCb cb, void *userdata)
 {
-        return start_by_urgency(api, VECTRA_OBJECT_ACCOUNT, min_urgency, (OpCb) { .accounts = cb }, userdata);
+        return start_by_urgency(api, VECTRA_OBJECT_ACCOUNT, min_urgency, OPCB_ACCOUNTS(cb), userdata);
 }
 
 int vectra_api_account_get(VectraApi *api, int64_t id, VectraAccountsCb cb, void *userdata)
 {
-        return start_get(api, VECTRA_OBJECT_ACCOUNT, id, false, (OpCb) { .accounts = cb }, userdata);
+        return start_get(api, VECTRA_OBJECT_ACCOUNT, id, false, OPCB_ACCOUNTS(cb), userdata);
 }
 
 int vectra_api_accounts_get(VectraApi *api, const int64_t *ids, size_t n, VectraAccountsCb cb, void *userdata)
 {
-        return start_get_many(api, VECTRA_OBJECT_ACCOUNT, ids, n, (OpCb) { .accounts = cb }, userdata);
+        return start_get_many(api, VECTRA_OBJECT_ACCOUNT, ids, n, OPCB_ACCOUNTS(cb), userdata);
 }
 
 int vectra_api_accounts_by_uid(VectraApi *api, const char *const *uids, size_t n, VectraAccountsCb cb,
                                void *userdata)
 {
         Op *op;
-        int r = check_api(api, (OpCb) { .accounts = cb });
+        int r = check_api(api, OPCB_ACCOUNTS(cb));
 
         if (r < 0)
                 return r;
@@ -1926,7 +1934,7 @@ int vectra_api_accounts_by_uid(VectraApi *api, const char *const *uids, size_t n
         for (size_t i = 0; i < n; i++)
                 if (!uids[i] || !*uids[i])
                         return -EINVAL;
-        op = op_new(api, "accounts by uid", CB_ACCOUNTS, (OpCb) { .accounts = cb }, userdata, &kind_account);
+        op = op_new(api, "accounts by uid", CB_ACCOUNTS, OPCB_ACCOUNTS(cb), userdata, &kind_account);
         by_uids(op, (char *const *) uids, n);
         return op_start(op);
 }
@@ -1934,13 +1942,13 @@ int vectra_api_accounts_by_uid(VectraApi *api, const char *const *uids, size_t n
 int vectra_api_group_accounts(VectraApi *api, const char *name, VectraAccountsCb cb, void *userdata)
 {
         Op *op;
-        int r = check_api(api, (OpCb) { .accounts = cb });
+        int r = check_api(api, OPCB_ACCOUNTS(cb));
 
         if (r < 0)
                 return r;
         if (!name || !*name)
                 return -EINVAL;
-        op = op_groups(api, "account group members", name, "account", CB_ACCOUNTS, (OpCb) { .accounts = cb }, userdata);
+        op = op_groups(api, "account group members", name, "account", CB_ACCOUNTS, OPCB_ACCOUNTS(cb), userdata);
         op->then = then_group_accounts;
         return op_start(op);
 }
@@ -1948,36 +1956,36 @@ int vectra_api_group_accounts(VectraApi *api, const char *name, VectraAccountsCb
 int vectra_api_accounts_by_detection_types(VectraApi *api, const char *const *types, size_t n_types,
                                            VectraAccountsCb cb, void *userdata)
 {
-        return start_by_detection_types(api, VECTRA_OBJECT_ACCOUNT, types, n_types, (OpCb) { .accounts = cb }, userdata);
+        return start_by_detection_types(api, VECTRA_OBJECT_ACCOUNT, types, n_types, OPCB_ACCOUNTS(cb), userdata);
 }
 
 int vectra_api_groups(VectraApi *api, const char *name, const char *type, VectraGroupsCb cb, void *userdata)
 {
-        int r = check_api(api, (OpCb) { .groups = cb });
+        int r = check_api(api, OPCB_GROUPS(cb));
 
         if (r < 0)
                 return r;
         if (!name || !*name || !type || !*type)
                 return -EINVAL;
-        return op_start(op_groups(api, "groups by name", name, type, CB_GROUPS, (OpCb) { .groups = cb }, userdata));
+        return op_start(op_groups(api, "groups by name", name, type, CB_GROUPS, OPCB_GROUPS(cb), userdata));
 }
 
 int vectra_api_detections_by_tag(VectraApi *api, const char *tag, VectraDetectionsCb cb, void *userdata)
 {
-        return start_by_tag(api, VECTRA_OBJECT_DETECTION, tag, (OpCb) { .detections = cb }, userdata);
+        return start_by_tag(api, VECTRA_OBJECT_DETECTION, tag, OPCB_DETECTIONS(cb), userdata);
 }
 
 int vectra_api_detections_by_type(VectraApi *api, const char *type, VectraDetectionsCb cb, void *userdata)
 {
         Buf q = {};
         Op *op;
-        int r = check_api(api, (OpCb) { .detections = cb });
+        int r = check_api(api, OPCB_DETECTIONS(cb));
 
         if (r < 0)
                 return r;
         if (!type || !*type)
                 return -EINVAL;
-        op = op_new(api, "detections by type", CB_DETECTIONS, (OpCb) { .detections = cb }, userdata, &kind_detection);
+        op = op_new(api, "detections by type", CB_DETECTIONS, OPCB_DETECTIONS(cb), userdata, &kind_detection);
         buf_param(&q, "detection_type", type);
         buf_param(&q, "state", "active");
         op_list(op, "/detections", &q, 0);
@@ -1986,13 +1994,13 @@ int vectra_api_detections_by_type(VectraApi *api, const char *type, VectraDetect
 
 int vectra_api_detection_get(VectraApi *api, int64_t id, VectraDetectionsCb cb, void *userdata)
 {
-        return start_get(api, VECTRA_OBJECT_DETECTION, id, true, (OpCb) { .detections = cb }, userdata);
+        return start_get(api, VECTRA_OBJECT_DETECTION, id, true, OPCB_DETECTIONS(cb), userdata);
 }
 
 int vectra_api_detections_get(VectraApi *api, const int64_t *ids, size_t n, VectraDetectionsCb cb,
                               void *userdata)
 {
-        return start_get_many(api, VECTRA_OBJECT_DETECTION, ids, n, (OpCb) { .detections = cb }, userdata);
+        return start_get_many(api, VECTRA_OBJECT_DETECTION, ids, n, OPCB_DETECTIONS(cb), userdata);
 }
 
 int vectra_api_detection_set(VectraApi *api, VectraObjectKind kind, int64_t id, VectraDetectionsCb cb,
@@ -2000,13 +2008,13 @@ int vectra_api_detection_set(VectraApi *api, VectraObjectKind kind, int64_t id, 
 {
         Op *op;
         Call *c;
-        int r = check_api(api, (OpCb) { .detections = cb });
+        int r = check_api(api, OPCB_DETECTIONS(cb));
 
         if (r < 0)
                 return r;
         if ((kind != VECTRA_OBJECT_HOST && kind != VECTRA_OBJECT_ACCOUNT) || id < 1 || id > VECTRA_ID_MAX)
                 return -EINVAL;
-        op = op_new(api, "detection set", CB_DETECTIONS, (OpCb) { .detections = cb }, userdata, &kind_detection);
+        op = op_new(api, "detection set", CB_DETECTIONS, OPCB_DETECTIONS(cb), userdata, &kind_detection);
         c = op_call(op, CALL_DETECTION_SET, "GET", object_url(api, kind, id, "?fields=detection_set"), NULL, 0,
                     false);
         c->missing_ok = true;
@@ -2019,7 +2027,7 @@ int vectra_api_set_tags(VectraApi *api, VectraObjectKind kind, int64_t id, const
         cJSON *body, *list;
         char *text;
         Op *op;
-        int r = check_api(api, (OpCb) { .done = cb });
+        int r = check_api(api, OPCB_DONE(cb));
 
         if (r < 0)
                 return r;
@@ -2043,7 +2051,7 @@ int vectra_api_set_tags(VectraApi *api, VectraObjectKind kind, int64_t id, const
         cJSON_Delete(body);
         if (!text)
                 abort();
-        op = op_new(api, "set tags", CB_DONE, (OpCb) { .done = cb }, userdata, kind_of(kind));
+        op = op_new(api, "set tags", CB_DONE, OPCB_DONE(cb), userdata, kind_of(kind));
         op_call(op, CALL_WRITE, "PATCH",
                 xasprintf("%s/tagging/%s/%" PRId64, api->base, object_singular[kind], id), xstrdup(text), 0, false);
         cJSON_free(text);
@@ -2053,13 +2061,13 @@ int vectra_api_set_tags(VectraApi *api, VectraObjectKind kind, int64_t id, const
 int vectra_api_get_tags(VectraApi *api, VectraObjectKind kind, int64_t id, VectraTagsCb cb, void *userdata)
 {
         Op *op;
-        int r = check_api(api, (OpCb) { .tags = cb });
+        int r = check_api(api, OPCB_TAGS(cb));
 
         if (r < 0)
                 return r;
         if (kind < 0 || kind >= _VECTRA_OBJECT_MAX || id < 1 || id > VECTRA_ID_MAX)
                 return -EINVAL;
-        op = op_new(api, "get tags", CB_TAGS, (OpCb) { .tags = cb }, userdata, kind_of(kind));
+        op = op_new(api, "get tags", CB_TAGS, OPCB_TAGS(cb), userdata, kind_of(kind));
         op_call(op, CALL_TAGS, "GET", xasprintf("%s/tagging/%s/%" PRId64, api->base, object_singular[kind], id),
                 NULL, 0, false);
         return op_start(op);
@@ -2071,7 +2079,7 @@ int vectra_api_add_note(VectraApi *api, VectraObjectKind kind, int64_t id, const
         cJSON *body;
         char *text;
         Op *op;
-        int r = check_api(api, (OpCb) { .done = cb });
+        int r = check_api(api, OPCB_DONE(cb));
 
         if (r < 0)
                 return r;
@@ -2084,7 +2092,7 @@ int vectra_api_add_note(VectraApi *api, VectraObjectKind kind, int64_t id, const
         cJSON_Delete(body);
         if (!text)
                 abort();
-        op = op_new(api, "add note", CB_DONE, (OpCb) { .done = cb }, userdata, kind_of(kind));
+        op = op_new(api, "add note", CB_DONE, OPCB_DONE(cb), userdata, kind_of(kind));
         op_call(op, CALL_WRITE, "POST", object_url(api, kind, id, "/notes"), xstrdup(text), 0, false);
         cJSON_free(text);
         return op_start(op);

@@ -724,7 +724,7 @@ static void test_oauth_v3(void)
 
 static void test_token_endpoint_down(void)
 {
-        Res a = {};
+        Res a = {}, b = {};
         VectraApi *api;
         Env e;
 
@@ -742,7 +742,17 @@ static void test_token_endpoint_down(void)
         has_str(a.error, "(after 2 attempts)", "token down: the token retry policy was used");
         is_int(sim_count(&e, "POST", "oauth2"), 2, "token down: retried by the token policy");
         is_int(sim_count(&e, NULL, "/hosts"), 0, "token down: no API call");
+
+        /* A token answer that is not one. */
+        sim_reset(&e);
+        sim_faults(&e, "[{\"kind\":\"malformed\",\"path\":\"^/oauth2/token$\","
+                       "\"body\":\"{\\\"token_type\\\":\\\"Bearer\\\"}\"}]");
+        vectra_api_hosts_by_tag(api, "vectra_host_block", on_hosts, &b);
+        ok(wait_res(&e, &b, 10000), "token garbage: completed");
+        is_int(b.r, VECTRA_ERR_TOKEN, "token garbage: VECTRA_ERR_TOKEN");
+        has_str(b.error, "POST /oauth2/token: access_token: missing", "token garbage: precise error");
         res_done(&a);
+        res_done(&b);
         env_fini(&e, "token down");
 }
 
@@ -804,7 +814,7 @@ static char *paged_state(unsigned n)
 static void test_pagination(void)
 {
         _cleanup_free_ char *state = paged_state(40);
-        Res a = {};
+        Res a = {}, b = {}, c = {};
         cJSON *reqs;
         VectraApi *api;
         bool pages_ok = true;
@@ -835,7 +845,42 @@ static void test_pagination(void)
         }
         ok(pages_ok, "pages: next links followed (page=2..5, filters kept)");
         cJSON_Delete(reqs);
+
+        /* A next link on another origin: its path and query, from ours
+         * (the token never leaves for another host). */
+        sim_reset(&e);
+        sim_faults(&e, "[{\"kind\":\"malformed\",\"path\":\"/hosts$\",\"query\":{\"page\":null},\"body\":"
+                       "\"{\\\"count\\\":19,\\\"next\\\":"
+                       "\\\"http://127.0.0.2:9/api/v2.5/hosts?page=2&page_size=4&tags=pg\\\","
+                       "\\\"results\\\":[{\\\"id\\\":3,\\\"tags\\\":[\\\"pg\\\"]}]}\"}]");
+        vectra_api_hosts_by_tag(api, "pg", on_hosts, &b);
+        ok(wait_res(&e, &b, 20000), "foreign next: completed");
+        is_int(b.r, 0, "foreign next: ok");
+        is_ids(&b, "3,12,15,18,21,24,27,30,33,36,39", "foreign next: pages 2.. from the configured origin");
+        reqs = sim_requests(&e, "/hosts$");
+        is_int(cJSON_GetArraySize(reqs), 5, "foreign next: five requests here");
+        is_str(jquery1(cJSON_GetArrayItem(reqs, 1), "page"), "2", "foreign next: page 2 asked here");
+        cJSON_Delete(reqs);
+
+        /* A next link that points at the same page: refused, not a loop. */
+        sim_reset(&e);
+        {
+                _cleanup_free_ char *f = xasprintf(
+                        "[{\"kind\":\"malformed\",\"path\":\"/hosts$\",\"body\":"
+                        "\"{\\\"count\\\":1,\\\"next\\\":\\\"%s/api/v2.5/hosts?tags=pg&page_size=4\\\","
+                        "\\\"results\\\":[]}\"}]", arg_v25);
+
+                sim_faults(&e, f);
+        }
+        vectra_api_hosts_by_tag(api, "pg", on_hosts, &c);
+        ok(wait_res(&e, &c, 20000), "next loop: completed");
+        is_int(c.r, -EPROTO, "next loop: -EPROTO");
+        has_str(c.error, "next: the same page again", "next loop: says why");
+        is_int(sim_count(&e, "GET", "/hosts$"), 1, "next loop: one request");
+
         res_done(&a);
+        res_done(&b);
+        res_done(&c);
         sim_restore_example(&e);
         env_fini(&e, "pages");
 }
