@@ -561,9 +561,13 @@ int reconciler_want(Reconciler *r, const ReconcileRequest *req, ReconcileDone cb
                 if (!(resp->caps & kind_cap(req->entity.kind)))
                         continue;
                 /* nothing to undo where nothing was ever blocked: no row, no I/O */
-                if (!req->block && !row_find(r, entity_id, resp->name) &&
-                    store_block_get(r->store, entity_id, resp->name, &rec) == -ENOENT)
-                        continue;
+                if (!req->block && !row_find(r, entity_id, resp->name)) {
+                        int g = store_block_get(r->store, entity_id, resp->name, &rec);
+                        if (g == 0)
+                                block_record_done(&rec);
+                        else if (g == -ENOENT)
+                                continue;
+                }
                 w = row_get(r, entity_id, kind, req->entity.value, resp);
                 owned_entity_set(&w->ent, &req->entity);
                 free(w->db.reason);

@@ -1047,12 +1047,13 @@ static void act(Cycle *c)
         c->st.found = (unsigned) n;
 
         /* too many new blocks at once smells of a bad rule or bad data */
+        size_t wanted = policy_count_new_blocks(ds, n);
         if (v->conf->max_new_blocks_per_cycle > 0 &&
             policy_apply_safety_valve(ds, n, (unsigned) v->conf->max_new_blocks_per_cycle)) {
                 LogFields f = { .source = v->src->name, .action = "safety-valve", .result = "suppressed" };
                 c->st.suppressed = true;
                 log_event(LOG_ALERT, NULL, &f, "%s: %zu new blocks exceed max_new_blocks_per_cycle = %lld; no new "
-                          "block this cycle (unblocks proceed)", v->src->name, policy_count_new_blocks(ds, n) ,
+                          "block this cycle (unblocks proceed)", v->src->name, wanted,
                           (long long) v->conf->max_new_blocks_per_cycle);
         }
         enforce = !c->plan && !v->conf->simulation;
