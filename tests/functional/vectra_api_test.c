@@ -550,14 +550,18 @@ static void test_token_auth(void)
 
         env_init(&e, arg_v25);
         sim_reset(&e);
+        sim_do(&e, "PUT", "/__sim/objects/host/8",
+               "{\"name\":\"ws-old-tag\",\"last_source\":\"10.0.0.8\",\"tags\":[\"vectra_host_block_old\"]}");
+        sim_forget_requests(&e);
         api = api_new(&e, (VectraApiOptions) { .auth = VECTRA_AUTH_TOKEN });
         is_int(vectra_api_version(api), VECTRA_VERSION_2_5, "token: auto version is 2.5 for a brain");
         has_str(vectra_api_base(api), "/api/v2.5", "token: API base");
         is_int(vectra_api_hosts_by_tag(api, "vectra_host_block", on_hosts, &res), 0, "token: started");
         ok(wait_res(&e, &res, 10000), "token: completed");
         is_int(res.r, 0, "token: success");
-        /* host 5 carries not_vectra_host_block: the simulator's substring match
-         * returns it, the exact re-check drops it. */
+        /* host 5 carries not_vectra_host_block, host 8 vectra_host_block_old:
+         * the simulator's substring match returns them, the exact re-check
+         * drops them. */
         is_ids(&res, "1,3", "token: tagged hosts, exact tag only");
         reqs = sim_requests(&e, NULL);
         is_int(cJSON_GetArraySize(reqs), 1, "token: one request");
@@ -585,6 +589,7 @@ static void test_token_auth(void)
         ok(bad.was_null && bad.n == 0, "bad token: no result");
         is_int(sim_count(&e, NULL, "/hosts"), 1, "bad token: not retried");
         res_done(&bad);
+        sim_reset(&e);
         env_fini(&e, "token");
 }
 
@@ -1123,18 +1128,19 @@ static void test_detections(void)
         ok(wait_res(&e, &bytype, 10000), "detections by type: completed");
         is_ids(&bytype, "1001,1008", "detections by type");
 
-        /* detection_set with a detection that does not exist: skipped. */
+        /* detection_set naming a detection deleted since: skipped. */
         sim_do(&e, "PUT", "/__sim/objects/host/3",
-               "{\"name\":\"srv-backup\",\"last_source\":\"10.0.0.3\",\"detection_set\":[1002,9999,1003]}");
+               "{\"name\":\"srv-backup\",\"last_source\":\"10.0.0.3\",\"detection_set\":[1002,1003,1005]}");
+        sim_do(&e, "DELETE", "/__sim/objects/detection/1003", NULL);
         sim_forget_requests(&e);
         vectra_api_detection_set(api, VECTRA_OBJECT_HOST, 3, on_detections, &set);
         ok(wait_res(&e, &set, 10000), "detection set: completed");
         is_int(set.r, 0, "detection set: a deleted detection is no error");
-        is_ids(&set, "1002,1003", "detection set: the others");
+        is_ids(&set, "1002,1005", "detection set: the others, in order");
         reqs = sim_requests(&e, "/hosts/3$");
         is_str(jquery1(cJSON_GetArrayItem(reqs, 0), "fields"), "detection_set", "detection set: fields=detection_set");
         cJSON_Delete(reqs);
-        is_int(sim_count(&e, "GET", "/detections/9999$"), 1, "detection set: the deleted one was asked for");
+        is_int(sim_count(&e, "GET", "/detections/1003$"), 1, "detection set: the deleted one was asked for (404)");
 
         vectra_api_detection_get(api, 1001, on_detections, &one);
         vectra_api_detection_get(api, 9999, on_detections, &gone);
