@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "common/addr.h"
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/msgid.h"
@@ -487,6 +488,20 @@ static void cmd_manual(Daemon *d, CtlClient *c, const CtlRequest *req, bool bloc
                 control_send(c, ctl_reply_error(req->id, "whitelisted", "%s '%s' is whitelisted; remove it from the "
                                                 "whitelist first", wl_kind_to_string(kind), value));
                 return;
+        }
+        if (block && config_protects(d->config, wl_kind_to_string(kind), value)) {
+                control_send(c, ctl_reply_error(req->id, "protected", "%s '%s' is in the protect list of the "
+                                                "configuration and is never blocked", wl_kind_to_string(kind),
+                                                value));
+                return;
+        }
+        if (block && kind == WL_HOST) {
+                AddrNet a;
+                if (addr_parse(value, &a) < 0 || !addr_is_host(&a)) {
+                        control_send(c, ctl_reply_error(req->id, CTL_E_INVALID, "a host is blocked by its IP "
+                                                        "address, not '%s'", value));
+                        return;
+                }
         }
         if (exp && (!cJSON_IsNumber(exp) || exp->valuedouble < 1 || exp->valuedouble > 100.0 * 365 * 86400)) {
                 control_send(c, ctl_reply_error(req->id, CTL_E_INVALID, "\"expires_in\" must be seconds, 1 to 100 years"));

@@ -628,6 +628,20 @@ static int parse_responders(Walk *w, const config_setting_t *list, const char *f
         return 0;
 }
 
+bool config_protects(const Config *c, const char *kind, const char *value)
+{
+        AddrNet net, a;
+
+        if (strcmp(kind, "host") && strcmp(kind, "destination"))
+                return false;
+        if (addr_parse(value, &a) < 0)
+                return false;
+        for (size_t i = 0; c->protect && c->protect[i]; i++)
+                if (addr_parse(c->protect[i], &net) == 0 && addr_contains(&net, &a))
+                        return true;
+        return false;
+}
+
 Responder *config_find_responder(const Config *c, const char *name)
 {
         for (size_t i = 0; i < c->n_responders; i++)
@@ -732,12 +746,17 @@ static void check_cross(Walk *w, const config_t *cf)
                          (long long) c->http.max_total_connections);
         }
         for (size_t i = 0; c->protect && c->protect[i]; i++) {
-                char *v = NULL;
-                const char *why;
-                if (wl_normalize(WL_HOST, c->protect[i], &v, &why) < 0)
-                        walk_err(w, config_lookup(cf, "protect"), "protect", "'%s': %s", c->protect[i], why);
-                free(v);
+                AddrNet a;
+                int k = addr_parse(c->protect[i], &a);
+                /* entities are matched by address: a host name here would never match */
+                if (k < 0)
+                        walk_err(w, config_lookup(cf, "protect"), "protect", "'%s': %s", c->protect[i],
+                                 k == -EDOM ? "network has host bits set below its prefix length" :
+                                 "expected an IP address or network (CIDR)");
         }
+        if ((uint64_t) c->reconcile.retry_base_ms > c->reconcile.retry_max * 1000)
+                walk_err(w, config_lookup(cf, "reconcile.retry_max"), "reconcile.retry_max",
+                         "is shorter than reconcile.retry_base_ms (%lld ms)", (long long) c->reconcile.retry_base_ms);
         for (size_t i = 0; i < c->n_vectra; i++)
                 check_vectra(w, cf, i);
 }
@@ -864,6 +883,10 @@ static void print_group(const Config *c, FILE *f, const void *base, const Opt *o
                 char buf[64];
 
                 if ((o->type == OPT_STRING || o->type == OPT_PATH) && !*(char *const *) p) {
+                        fprintf(f, "%*s# %s: not set\n", depth * 2, "", o->name);
+                        continue;
+                }
+                if (o->type == OPT_STRINGS && !*(char *const *const *) p) {
                         fprintf(f, "%*s# %s: not set\n", depth * 2, "", o->name);
                         continue;
                 }

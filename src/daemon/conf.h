@@ -117,6 +117,8 @@ void config_print(const Config *c, FILE *f);
 void config_errors_done(ConfigErrors *e);
 
 Responder *config_find_responder(const Config *c, const char *name);
+/* Is the value inside the `protect` list (never blocked)? */
+bool config_protects(const Config *c, const char *kind, const char *value);
 
 /* Derived paths: owned strings. */
 char *config_database_path(const Config *c);

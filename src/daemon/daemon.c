@@ -466,6 +466,11 @@ void daemon_retire_config(Daemon *d, Config *n)
         d->retired = xreallocarray(d->retired, d->n_retired + 1, sizeof(Config *));
         d->retired[d->n_retired++] = old;
         d->config = n;
+        /* sources keep their own section of the old config (restart to
+         * change it) but see the responders and protect list through the
+         * current one */
+        for (size_t i = 0; i < d->n_sources; i++)
+                d->sources[i]->env.config = n;
 }
 
 void daemon_fini(Daemon *d)

@@ -569,7 +569,12 @@ int reconciler_want(Reconciler *r, const ReconcileRequest *req, ReconcileDone cb
                                 continue;
                 }
                 w = row_get(r, entity_id, kind, req->entity.value, resp);
-                owned_entity_set(&w->ent, &req->entity);
+                /* an operator's request names only the value: what responders
+                 * need (MAC, host name, ids) comes from the last sighting */
+                if (req->entity.attrs.source)
+                        owned_entity_set(&w->ent, &req->entity);
+                else
+                        load_entity(r, entity_id, kind, req->entity.value, &w->ent);
                 free(w->db.reason);
                 w->db.reason = dup_or_null(req->reason);
                 if (req->block) {

@@ -105,6 +105,7 @@ struct Vectra {
 
 static void gather_done(Cycle *c);
 static void act(Cycle *c);
+static void act_moved(Cycle *c, bool enforce);
 static void write_back(Cycle *c);
 static void finish(Cycle *c);
 
@@ -621,26 +622,11 @@ static bool value_blocked(Vectra *v, EntityKind ek, const char *value)
         return r;
 }
 
-static bool is_protected(Vectra *v, EntityKind ek, const char *value)
-{
-        char *const *protect = v->src->env.config->protect;
-
-        if (ek != ENTITY_HOST && ek != ENTITY_DESTINATION)
-                return false;
-        for (size_t i = 0; protect && protect[i]; i++) {
-                _cleanup_free_ char *norm = NULL;
-                const char *why;
-                if (wl_normalize(WL_HOST, protect[i], &norm, &why) == 0 && wl_covers(WL_HOST, norm, value))
-                        return true;
-        }
-        return false;
-}
-
 static bool value_whitelisted(Vectra *v, EntityKind ek, const char *value)
 {
         bool covered = false;
         (void) store_wl_covers(v->src->env.store, entity_kind_to_string(ek), value, clock_wall(), &covered);
-        return covered || is_protected(v, ek, value);
+        return covered || config_protects(v->src->env.config, entity_kind_to_string(ek), value);
 }
 
 static bool has_tag(const VObj *o, const char *tag)
@@ -801,6 +787,23 @@ static void adopt(Cycle *c, VObj *o)
 
         if (!has_tag(o, var_marker(o->kind)) || !o->values)
                 return;
+        /* Only an object we have never seen carries VAR's own blocks; on a
+         * known one the tags are ours (written from our rows). */
+        {
+                _cleanup_free_ char *id = xasprintf("%lld", (long long) o->id);
+                sqlite3_stmt *st;
+                bool seen = false;
+                if (sqlite3_prepare_v2(store_db(store), "SELECT 1 FROM sightings WHERE source = ? AND ext_kind = ? "
+                                       "AND ext_id = ? LIMIT 1", -1, &st, NULL) == SQLITE_OK) {
+                        sqlite3_bind_text(st, 1, v->src->name, -1, SQLITE_STATIC);
+                        sqlite3_bind_text(st, 2, ext_kind_of(o->kind), -1, SQLITE_STATIC);
+                        sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
+                        seen = sqlite3_step(st) == SQLITE_ROW;
+                        sqlite3_finalize(st);
+                }
+                if (seen)
+                        return;
+        }
         var_tags_split(o->kind, (const char *const *) o->tags, o->n_tags, &t);
         for (size_t i = 0; i < cfg->n_responders; i++) {
                 Responder *r = cfg->responders[i];
@@ -1105,9 +1108,69 @@ static void act(Cycle *c)
         }
         free(ds);
         free(objs);
+        act_moved(c, enforce);
         act_static(c, enforce);
         if (--c->pending == 0)
                 write_back(c);
+}
+
+/* Values we blocked for this Vectra object that it no longer has (a host
+ * whose IP changed): VAR's grooming, done on every cycle and for every
+ * responder, since the old address must not stay blocked. */
+static char **stale_values(Vectra *v, const VObj *o)
+{
+        _cleanup_free_ char *id = xasprintf("%lld", (long long) o->id);
+        sqlite3_stmt *st;
+        char **r = NULL;
+
+        if (sqlite3_prepare_v2(store_db(v->src->env.store),
+                               "SELECT DISTINCT e.value FROM sightings s JOIN entities e ON e.id = s.entity_id "
+                               "JOIN blocks b ON b.entity_id = s.entity_id WHERE s.source = ? AND s.ext_kind = ? "
+                               "AND s.ext_id = ? AND (b.state IN ('blocking','blocked') OR (b.state = 'failed' AND "
+                               "b.intent = 'block'))", -1, &st, NULL) != SQLITE_OK)
+                return NULL;
+        sqlite3_bind_text(st, 1, v->src->name, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, ext_kind_of(o->kind), -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
+        while (sqlite3_step(st) == SQLITE_ROW) {
+                const char *val = (const char *) sqlite3_column_text(st, 0);
+                if (!strv_contains(o->values, val))
+                        r = strv_push(r, val);
+        }
+        sqlite3_finalize(st);
+        return r;
+}
+
+static void act_moved(Cycle *c, bool enforce)
+{
+        VSet *sets[] = { &c->hosts, &c->accounts };
+
+        for (size_t s = 0; s < 2; s++)
+                for (size_t i = 0; i < sets[s]->n; i++) {
+                        VObj *o = sets[s]->v[i];
+                        char **old;
+                        if (o->skip)
+                                continue;
+                        old = stale_values(c->v, o);
+                        for (size_t k = 0; old && old[k]; k++) {
+                                log_notice("%s: %s %lld moved from %s to %s: unblocking the old value",
+                                           c->v->src->name, var_kind_to_string(o->kind), (long long) o->id, old[k],
+                                           o->values[0]);
+                                c->st.to_unblock++;
+                                if (c->plan) {
+                                        PolicyDecision save = o->decision;
+                                        o->decision.verdict = POLICY_UNBLOCK;
+                                        snprintf(o->decision.reason, sizeof(o->decision.reason), "moved to %s",
+                                                 o->values[0]);
+                                        plan_add(c, o, old[k]);
+                                        o->decision = save;
+                                } else if (enforce) {
+                                        o->acted = true;
+                                        request(c, o, old[k], false);
+                                }
+                        }
+                        strv_free(old);
+                }
 }
 
 /* ---- write back ---- */
@@ -1238,12 +1301,16 @@ static void write_object(Cycle *c, VObj *o)
         owners_from_db(v, o, &t);
         has = var_tags_n_elements(&t) > 0;
         mode = o->decision.verdict == POLICY_UNBLOCK ? VAR_WRITE_UNBLOCK : VAR_WRITE_BLOCK;
+        dropped = false;
         if (var_tags_build(o->kind, &t, mode, &tags, &dropped) < 0 ||
             same_tags(o->tags, o->n_tags, &tags)) {
                 var_tags_done(&t);
                 strlist_done(&tags);
                 return;
         }
+        if (dropped)
+                log_warning("%s: %s %lld: the tag 'block' is removed on unblock, as VAR does", v->src->name,
+                            var_kind_to_string(o->kind), (long long) o->id);
         w = xnew(WriteCtx, 1);
         w->c = c;
         w->id = o->id;
