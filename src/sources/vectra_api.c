@@ -363,8 +363,6 @@ struct Op {
         const char *entity_type;
         VectraObjectKind target; /* what the next stage fetches */
         IdSet ids;              /* ids collected for the next stage */
-        char **uids;            /* uids collected for the next stage */
-        size_t n_uids;
         char **tags;            /* CALL_TAGS result */
         size_t n_tags;
 };
@@ -605,7 +603,6 @@ static void op_free(Op *op)
         free(op->name);
         free(op->group_type);
         idset_done(&op->ids);
-        vectra_strv_free(op->uids);
         vectra_strv_free(op->tags);
         free(op);
 }

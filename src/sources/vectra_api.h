@@ -38,8 +38,8 @@
  * honoured).
  *
  * Results: arrays of model objects (vectra_model.h).  The callback owns
- * them and frees them with vectra_hosts_free() and friends; they are NULL
- * (n = 0) on failure. */
+ * them and frees them with vectra_hosts_free() and friends (which accept
+ * NULL); the array is NULL when n = 0, and always on failure. */
 
 typedef struct VectraApi VectraApi;
 typedef struct uv_loop_s uv_loop_t;
