@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The README's first command must keep working: run the demo script on this
+# build and check that it shows what it promises (blocks, write-back,
+# unblocks, whitelist, status).  TAP.
+set -u
+top=${top_srcdir:?}
+build=${top_builddir:?}
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+
+echo "1..7"
+n=0
+check() {
+        n=$((n + 1))
+        if grep -qE -- "$1" "$out"; then echo "ok $n - $2"; else echo "not ok $n - $2"; echo "# no line matches /$1/"; fi
+}
+if timeout 120 "$top/tests/demo/run-demo.sh" "$build" >"$out" 2>&1; then
+        n=$((n + 1)); echo "ok $n - the demo exits 0"
+else
+        n=$((n + 1)); echo "not ok $n - the demo exits 0"; tail -n 20 "$out" | sed 's/^/# /'
+fi
+check '^run brain1: ok .* [1-9][0-9]* blocked' "a Vectra cycle blocks hosts"
+check "VAR ID:External Call Client:10\.0\.0\.1" "VAR's tags are written back"
+check "VAR: Blocked on " "VAR's notes are written"
+check "^run brain1: ok .* [1-9][0-9]* unblocked" "the next cycle unblocks the untagged host"
+check "host +10\.0\.0\.4 +demo-fw +unblocked +.*whitelisted by" "whitelisting unblocks at once"
+check "^  vectra:brain1 +vectra +idle" "status explains the source"
