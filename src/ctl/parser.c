@@ -122,8 +122,7 @@ static const TokenTable tt_main, tt_whitelist, tt_add_kind, tt_add_value, tt_add
 
 /* "block" is a prefix of "blocks": an exact word wins, so "block" is
  * block, while "b" to "bloc" are ambiguous and "blocks" is never
- * abbreviated.  Nothing that changes blocks takes fewer letters than a
- * word that only shows them. */
+ * abbreviated.  "r" is ambiguous between run and reload. */
 static const Token t_main[] = {
         { TOKEN_KEYWORD, "status",    CTL_ACTION_STATUS,      &tt_end },
         { TOKEN_KEYWORD, "whitelist", CTL_ACTION_NONE,        &tt_whitelist },
