@@ -8,7 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$FUNC_DIR/vectra/e2e.sh"
 
-plan 29
+plan 32
 e2e_require
 sim_start "$E2E_DIR/host-block.json"
 vconf 'accounts: { enabled = false; }; detections: { enabled = false; };'
@@ -41,10 +41,15 @@ is "$(sim_writes | sort | tr '\n' ';')" \
 
 # ---- steady cycle: nothing to do, nothing written
 sim_mark
-vrun run
-is "$(jget "$RUN_JSON" 'd["last_result"], d["blocked"], d["unblocked"]')" '["ok", 0, 0]' "steady cycle: ok, nothing blocked or unblocked"
+run ctl -j run brain1
+is "$RUN_RC" 0 "secrespctl run brain1: exit 0"
+is "$(jget "$RUN_OUT" 'd["last_result"], d["blocked"], d["unblocked"]')" '["ok", 0, 0]' "steady cycle: ok, nothing blocked or unblocked"
 is "$(rec_count)" 1 "steady cycle: no responder call"
 is "$(sim_writes | wc -l)" 0 "steady cycle: no write to Vectra"
+
+run ctl -j blocks --state blocked
+is "$(jget "$RUN_OUT" '[(b["kind"], b["value"], b["responder"], b["elements"], b["source"]) for b in d]' | tr -d ' ')" \
+        '[["host","10.0.0.1","fw",["10.0.0.1"],"vectra:brain1"]]' "secrespctl blocks --state blocked: host 10.0.0.1 on fw"
 
 # ---- the block tag is removed: the next cycle unblocks
 sim_set_tags host 1 '["keepme", "VAR Host Blocked", "VAR ID:External Call Client:10.0.0.1"]'
@@ -63,6 +68,10 @@ is "$(bstate 10.0.0.1)" unblocked "db: 10.0.0.1 unblocked"
 sim_mark
 vrun run
 is "$(rec_count)$(sim_writes | wc -l)" "20" "next cycle: no call, no write"
+
+run ctl -j history host 10.0.0.1
+is "$(jget "$RUN_OUT" '[(e["action"], e["result"]) for e in d]' | tr -d ' ')" '[["block","ok"],["unblock","ok"]]' \
+        "secrespctl history host 10.0.0.1: block, then unblock"
 
 stop_daemon TERM
 is "$DAEMON_RC" 0 "SIGTERM: exit 0"
