@@ -144,6 +144,8 @@ void sched_free(Source *s)
          * have reported through the context until then */
         free(s->timer.data);
         s->timer.data = NULL;
+        free(s->last.error);
+        s->last.error = NULL;
 }
 
 void sched_stop(Source *s)

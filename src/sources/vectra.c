@@ -400,7 +400,7 @@ static void on_fanout_hosts(void *userdata, const VectraStatus *st, VectraHost *
         if (!op_failed(op, st))
                 for (size_t i = 0; i < n; i++) {
                         Op *sub = op_new(c, VAR_DETECTION, op->flag);
-                        if (vectra_api_detection_set(c->v->api, VECTRA_OBJECT_HOST, hosts[i]->id, on_host_detections,
+                        if (!c->v->api || vectra_api_detection_set(c->v->api, VECTRA_OBJECT_HOST, hosts[i]->id, on_host_detections,
                                                      sub) < 0) {
                                 c->pending--;
                                 free(sub);
@@ -1219,7 +1219,7 @@ static void on_tags_set(void *userdata, const VectraStatus *st)
                 free(w);
                 return;
         }
-        if (w->note && vectra_api_add_note(c->v->api, api_kind(w->kind), w->id, w->note, on_note, w) == 0)
+        if (w->note && c->v->api && vectra_api_add_note(c->v->api, api_kind(w->kind), w->id, w->note, on_note, w) == 0)
                 return;
         free(w->note);
         write_end(c);
@@ -1324,7 +1324,7 @@ static void write_object(Cycle *c, VObj *o)
                         w->note = xstrdup(buf);
         }
         c->pending++;
-        if (vectra_api_set_tags(v->api, api_kind(o->kind), o->id, (const char *const *) tags.items, tags.n,
+        if (!v->api || vectra_api_set_tags(v->api, api_kind(o->kind), o->id, (const char *const *) tags.items, tags.n,
                                 on_tags_set, w) < 0) {
                 free(w->note);
                 free(w);
@@ -1344,8 +1344,10 @@ static void write_back(Cycle *c)
                 for (size_t s = 0; s < 3; s++)
                         for (size_t i = 0; i < sets[s]->n; i++) {
                                 VObj *o = sets[s]->v[i];
-                                /* objects we acted on, and any whose tags drifted from our rows */
-                                if (!o->skip && (o->acted || o->decision.verdict == POLICY_KEEP))
+                                /* objects we acted on, and any whose tags may have drifted from
+                                 * our rows (unblocked between cycles: whitelist, expiry, operator);
+                                 * write_object() only writes when the tags differ */
+                                if (!o->skip && (o->acted || o->decision.verdict != POLICY_NONE))
                                         write_object(c, o);
                         }
         write_end(c);
@@ -1373,8 +1375,11 @@ static void finish(Cycle *c)
         cJSON *plan = c->plan_out;
 
         c->phase = 3;
-        vectra_api_get_stats(v->api, &as);
-        c->st.requests = (unsigned) (as.requests - c->requests_at_start);
+        /* the API client may already be gone when a stop cancelled us */
+        if (v->api) {
+                vectra_api_get_stats(v->api, &as);
+                c->st.requests = (unsigned) (as.requests - c->requests_at_start);
+        }
         c->st.duration_ms = clock_mono_usec() / 1000 - c->st.started_ms;
         c->st.started_ms = (uint64_t) clock_wall() * 1000 - c->st.duration_ms;
         if (c->cancelled && c->st.result == SOURCE_OK)
@@ -1396,7 +1401,8 @@ static void gather_done(Cycle *c)
                 return;
         }
         if (c->error) {
-                c->st.result = c->error == VECTRA_ERR_TOKEN ? SOURCE_AUTH_FAILED :
+                /* a refused token or key is "no bearer token" for --once (101) */
+                c->st.result = c->error == VECTRA_ERR_TOKEN || c->error == -EACCES ? SOURCE_AUTH_FAILED :
                                c->error == -ECANCELED ? SOURCE_CANCELLED :
                                c->error == -ENOMEM ? SOURCE_FAILED : SOURCE_API_FAILED;
                 c->st.error = xstrdup(c->error_text ? c->error_text : "a Vectra query failed");
@@ -1414,6 +1420,8 @@ static int vectra_start(Source *s, bool plan, CycleDone cb, void *userdata)
 
         if (v->cycle)
                 return -EBUSY;
+        if (!v->api)
+                return -ESHUTDOWN;
         c = xnew(Cycle, 1);
         c->v = v;
         c->plan = plan;
@@ -1446,7 +1454,8 @@ static void vectra_cancel(Source *s)
         if (!v->cycle)
                 return;
         v->cycle->cancelled = true;
-        vectra_api_cancel_all(v->api);
+        if (v->api)
+                vectra_api_cancel_all(v->api);
 }
 
 static void on_api_closed(void *userdata)
