@@ -12,6 +12,7 @@
 #   sim_get PATH | sim_put PATH JSON | sim_post PATH JSON | sim_delete PATH
 #   sim_tags KIND ID                     tags, sorted, as a JSON list
 #   sim_set_tags KIND ID JSON_LIST       replaces an object's tags (PUT /__sim/objects)
+#   sim_edit KIND ID PYTHON              PUT the object after PYTHON changed `o`
 #   sim_notes KIND ID                    note texts, oldest first, one a line
 #   sim_mark / sim_writes                API writes (PATCH/POST/PUT/DELETE on /api, token calls
 #                                        excepted) in the request log since the mark
@@ -155,7 +156,7 @@ for line in sys.stdin:
     print(e["method"], e["path"])' "${1:-}"
 }
 
-# sim_requests_since_mark METHOD PATH_RE : count of such requests since the mark
+# sim_count METHOD PATH_RE : how many such requests since the mark
 sim_count() {
         tail -n +$((SIM_MARK + 1)) "$SIM_LOG" 2>/dev/null | "$PY" -c '
 import json, re, sys
