@@ -16,6 +16,8 @@
 #   sim_notes KIND ID                    note texts, oldest first, one a line
 #   sim_mark / sim_writes                API writes (PATCH/POST/PUT/DELETE on /api, token calls
 #                                        excepted) in the request log since the mark
+#   sim_count METHOD PATH_RE             such requests since the mark
+#   note_recent TEXT WORD                TEXT is "VAR: WORD on <VAR's date>", now
 #   vconf [BRAIN_SETTINGS] [TOP_LINES...] config: responder "fw" + brain "brain1"
 #   rec_lines / rec_count / rec_argv N   the recorder's lines (argv without argv[0])
 #   vrun [run|plan] [TIMEOUT]            one cycle through the control socket: RUN_JSON
