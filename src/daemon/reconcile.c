@@ -356,6 +356,17 @@ static void apply(Reconciler *r, Row *w, BlockEvent ev)
                           w->resp->name, block_event_to_string(ev));
                 return;
         }
+        if (next.state == BLOCK_FAILED && w->row.state != BLOCK_FAILED) {
+                bool block = next.intent == BLOCK_INTENT_BLOCK;
+                LogFields f = { .source = w->db.source, .responder = w->resp->name, .entity = w->db.value,
+                                .kind = w->db.kind, .action = block ? "block" : "unblock", .result = "failed" };
+                /* an operator must look: the entity is not in the state we want */
+                log_event(LOG_ALERT, block ? MSGID_BLOCK_FAILED : MSGID_UNBLOCK_FAILED, &f,
+                          "giving up fast retries to %s %s %s on '%s' after %u attempt(s): %s; retrying every %llus",
+                          block ? "block" : "unblock", w->db.kind, w->db.value, w->resp->name, calls,
+                          w->db.last_error ? w->db.last_error : "failed",
+                          (unsigned long long) (r->policy.failed_interval_ms / 1000));
+        }
         w->row = next;
         if (ev == BLOCK_EV_CALL_SUCCEEDED && block_row_settled(&next))
                 w->db.attempts = calls;
