@@ -11,7 +11,7 @@
 plan 13
 e2e_require
 sim_start "$E2E_DIR/groom.json"
-vconf 'groom = true; accounts: { enabled = false; }; detections: { enabled = false; };'
+vconf 'accounts: { enabled = false; }; detections: { enabled = false; };'
 start_ready "$CONF"
 
 ok "the first cycle ran" wait_cycles 1 20
