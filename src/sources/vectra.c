@@ -106,6 +106,7 @@ struct Vectra {
 static void gather_done(Cycle *c);
 static void act(Cycle *c);
 static void act_moved(Cycle *c, bool enforce);
+static bool seen_before(Vectra *v, const VObj *o);
 static void write_back(Cycle *c);
 static void finish(Cycle *c);
 
@@ -641,8 +642,12 @@ static void build_facts(Vectra *v, const VSet *hosts, VObj *o, PolicyFacts *f, b
 {
         const PolicyConfig *p = &v->pol[o->kind];
         EntityKind ek = entity_kind_of(o->kind);
-        bool blocked = has_tag(o, var_marker(o->kind)), wl = false;
+        bool blocked = false, wl = false;
 
+        /* our rows are the truth for objects we know; the marker speaks
+         * only for VAR's blocks on an object we never saw */
+        if (has_tag(o, var_marker(o->kind)) && !seen_before(v, o))
+                blocked = true;
         for (size_t i = 0; o->values && o->values[i]; i++) {
                 blocked = blocked || value_blocked(v, ek, o->values[i]);
                 wl = wl || value_whitelisted(v, ek, o->values[i]);
@@ -773,6 +778,24 @@ static void request(Cycle *c, VObj *o, const char *value, bool block)
         strv_free(names);
 }
 
+/* Whether a source has seen this Vectra object in an earlier cycle. */
+static bool seen_before(Vectra *v, const VObj *o)
+{
+        _cleanup_free_ char *id = xasprintf("%lld", (long long) o->id);
+        sqlite3_stmt *st;
+        bool seen = false;
+
+        if (sqlite3_prepare_v2(store_db(v->src->env.store), "SELECT 1 FROM sightings WHERE source = ? AND "
+                               "ext_kind = ? AND ext_id = ? LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+                return false;
+        sqlite3_bind_text(st, 1, v->src->name, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, ext_kind_of(o->kind), -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
+        seen = sqlite3_step(st) == SQLITE_ROW;
+        sqlite3_finalize(st);
+        return seen;
+}
+
 /* A host VAR already blocked (marker and VAR ID tags) that we hold no row
  * for is taken over as it is: rows in `blocked` with VAR's elements, no
  * responder called (vectra.md §2.1: switching from VAR re-blocks nothing). */
@@ -789,21 +812,8 @@ static void adopt(Cycle *c, VObj *o)
                 return;
         /* Only an object we have never seen carries VAR's own blocks; on a
          * known one the tags are ours (written from our rows). */
-        {
-                _cleanup_free_ char *id = xasprintf("%lld", (long long) o->id);
-                sqlite3_stmt *st;
-                bool seen = false;
-                if (sqlite3_prepare_v2(store_db(store), "SELECT 1 FROM sightings WHERE source = ? AND ext_kind = ? "
-                                       "AND ext_id = ? LIMIT 1", -1, &st, NULL) == SQLITE_OK) {
-                        sqlite3_bind_text(st, 1, v->src->name, -1, SQLITE_STATIC);
-                        sqlite3_bind_text(st, 2, ext_kind_of(o->kind), -1, SQLITE_STATIC);
-                        sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
-                        seen = sqlite3_step(st) == SQLITE_ROW;
-                        sqlite3_finalize(st);
-                }
-                if (seen)
-                        return;
-        }
+        if (seen_before(v, o))
+                return;
         var_tags_split(o->kind, (const char *const *) o->tags, o->n_tags, &t);
         for (size_t i = 0; i < cfg->n_responders; i++) {
                 Responder *r = cfg->responders[i];
