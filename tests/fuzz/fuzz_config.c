@@ -26,8 +26,9 @@
  *   - a secret's value never shows, neither in the errors nor in
  *     config_print() (unless the input itself holds CANARY);
  *   - every value is in its documented range;
- *   - what config_print() writes loads again and prints the same (a
- *     configuration with a secret is skipped: it prints "<secret REF>").
+ *   - what config_print() writes loads again and prints the same, once
+ *     its "<secret REF>" are REF again (responders, which it shows as
+ *     comments, are skipped).
  * Inputs that could @include a file outside the directory, or a directory,
  * are skipped (include_unsafe()): /dev/zero or a FIFO would stall the
  * fuzzer, and a directory makes libconfig exit. */
@@ -199,6 +200,47 @@ static void check_values(const Config *c)
         FUZZ_CHECK(!c->http.proxy_password.ref || c->http.proxy_password.value);
 }
 
+/* config_print() masks a secret as "<secret REF>": the reference again, so
+ * that the printed configuration can be loaded.  Only on the lines of the
+ * secret settings: a string value may read "<secret x>" too. */
+static char *unmask_secrets(const char *printed)
+{
+        static const char *const secret_settings[] = { "proxy_password", "secret_key", "token", NULL };
+        size_t len = strlen(printed), n = 0;
+        char *out = xmalloc(len + 1);
+
+        for (const char *l = printed; *l;) {
+                const char *eol = strchrnul(l, '\n'), *name = l + strspn(l, " ");
+                bool done = false;
+
+                for (size_t i = 0; secret_settings[i] && !done; i++) {
+                        size_t k = strlen(secret_settings[i]);
+                        const char *v = name + k;
+
+                        if (strncmp(name, secret_settings[i], k) != 0 || strncmp(v, " = \"<secret ", 12) != 0 ||
+                            eol - v < 15 || strncmp(eol - 3, ">\";", 3) != 0)
+                                continue;
+                        /* indentation and name, '"', the reference, '";' */
+                        memcpy(out + n, l, (size_t) (v - l) + 4);
+                        n += (size_t) (v - l) + 4;
+                        memcpy(out + n, v + 12, (size_t) (eol - 3 - (v + 12)));
+                        n += (size_t) (eol - 3 - (v + 12));
+                        memcpy(out + n, "\";", 2);
+                        n += 2;
+                        done = true;
+                }
+                if (!done) {
+                        memcpy(out + n, l, (size_t) (eol - l));
+                        n += (size_t) (eol - l);
+                }
+                if (*eol)
+                        out[n++] = '\n';
+                l = *eol ? eol + 1 : eol;
+        }
+        out[n] = '\0';
+        return out;
+}
+
 static int load(const char *path, Config **ret, ConfigErrors *errs, bool canary_ok)
 {
         size_t dlen = strlen(dir);
@@ -253,15 +295,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         free(config_database_path(c));
         free(config_socket_path(c));
 
-        /* the effective configuration is a configuration: the same one */
-        if (!contains(printed, plen, "<secret ")) {
-                _cleanup_free_ char *again = NULL;
+        /* the effective configuration is a configuration: the same one
+         * (responders are shown as comments: their settings are theirs) */
+        if (c->n_responders == 0) {
+                _cleanup_free_ char *again = NULL, *unmasked = unmask_secrets(printed);
                 const char *body = strchr(printed, '\n'), *body2;
                 ConfigErrors errs2;
                 Config *c2;
                 size_t alen;
 
-                write_file(print_path, printed, plen, 0644);
+                write_file(print_path, unmasked, strlen(unmasked), 0644);
                 if (load(print_path, &c2, &errs2, canary_ok) < 0) {
                         for (size_t i = 0; i < errs2.n; i++)
                                 fprintf(stderr, "reloading the printed configuration: %s\n", errs2.lines[i]);

@@ -15,10 +15,10 @@
  * its own size).  Invariants:
  *   - 0 and a command, or -EINVAL and a non-empty message, never both;
  *   - the strings of the command point into argv;
- *   - each field is in range for the action (a kind and a value for add
- *     and remove, an expiry only for add, at most 36500 days);
+ *   - each field is in range for the action (a kind and a value for
+ *     whitelist add and remove, block and unblock, at most 36500 days);
  *   - the request the command turns into is one secrespd accepts
- *     (ctl_request_parse()), carrying the same command, kind and value;
+ *     (ctl_request_parse()), carrying the same command and strings;
  *   - parsing is deterministic. */
 
 #define ARGS_MAX 32
@@ -29,6 +29,19 @@ static bool points_into(const char *s, char *const *argv, int argc)
                 if (s >= argv[i] && s <= argv[i] + strlen(argv[i]))
                         return true;
         return false;
+}
+
+/* args.NAME, when the request has it, is the string the command holds. */
+static void check_arg_string(const cJSON *args, const char *name, const char *want)
+{
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(args, name);
+
+        if (!v)
+                return;
+        if (!cJSON_IsString(v) || !fuzz_streq(v->valuestring, want)) {
+                fprintf(stderr, "request's args.%s does not hold \"%s\"\n", name, want ? want : "(null)");
+                abort();
+        }
 }
 
 static void check_request(const CtlCommand *c)
@@ -55,19 +68,24 @@ static void check_request(const CtlCommand *c)
         }
         FUZZ_CHECK(parsed.id == 42 && strcmp(parsed.cmd, cmd) == 0);
         args = parsed.args;
-        v = cJSON_GetObjectItemCaseSensitive(args, "kind");
-        if (c->kind != CTL_KIND_NONE)
-                FUZZ_CHECK(cJSON_IsString(v) && fuzz_streq(v->valuestring, ctl_kind_to_string(c->kind)));
-        else
-                FUZZ_CHECK(!v);
-        v = cJSON_GetObjectItemCaseSensitive(args, "value");
-        if (c->action == CTL_ACTION_WHITELIST_ADD || c->action == CTL_ACTION_WHITELIST_REMOVE)
-                FUZZ_CHECK(cJSON_IsString(v) && fuzz_streq(v->valuestring, c->value));
+        check_arg_string(args, "kind", ctl_kind_to_string(c->kind));
+        check_arg_string(args, "value", c->value);
+        check_arg_string(args, "reason", c->reason);
+        check_arg_string(args, "responder", c->responder);
+        check_arg_string(args, "state", c->state);
+        check_arg_string(args, "source", c->source);
+        /* what names an object is always sent */
+        if (c->kind != CTL_KIND_NONE && c->action != CTL_ACTION_STATUS && c->action != CTL_ACTION_RELOAD)
+                FUZZ_CHECK(cJSON_GetObjectItemCaseSensitive(args, "kind"));
+        if (c->action == CTL_ACTION_WHITELIST_ADD || c->action == CTL_ACTION_WHITELIST_REMOVE ||
+            c->action == CTL_ACTION_BLOCK || c->action == CTL_ACTION_UNBLOCK)
+                FUZZ_CHECK(cJSON_GetObjectItemCaseSensitive(args, "value"));
         v = cJSON_GetObjectItemCaseSensitive(args, "expires_in");
-        if (c->action == CTL_ACTION_WHITELIST_ADD && c->expiry == CTL_EXPIRY_SECONDS)
-                FUZZ_CHECK(cJSON_IsNumber(v) && v->valuedouble == (double) c->expires_in);
+        if (v)
+                FUZZ_CHECK(cJSON_IsNumber(v) && c->expiry == CTL_EXPIRY_SECONDS &&
+                           v->valuedouble == (double) c->expires_in);
         else
-                FUZZ_CHECK(!v);
+                FUZZ_CHECK(c->expiry != CTL_EXPIRY_SECONDS);
         ctl_request_done(&parsed);
 }
 
@@ -75,33 +93,44 @@ static bool command_equal(const CtlCommand *a, const CtlCommand *b)
 {
         return a->action == b->action && a->json == b->json && a->socket == b->socket && a->kind == b->kind &&
                 a->value == b->value && a->expiry == b->expiry && a->expires_in == b->expires_in &&
-                a->reason == b->reason && a->compat == b->compat;
+                a->reason == b->reason && a->compat == b->compat && a->responder == b->responder &&
+                fuzz_streq(a->state ?: "", b->state ?: "") && a->source == b->source && a->all == b->all;
 }
 
 static void check_command(const CtlCommand *c, char *const *argv, int argc)
 {
-        FUZZ_CHECK(c->action >= CTL_ACTION_NONE && c->action < _CTL_ACTION_MAX);
+        FUZZ_CHECK(c->action > CTL_ACTION_NONE && c->action < _CTL_ACTION_MAX);
         FUZZ_CHECK(c->kind >= CTL_KIND_NONE && c->kind < _CTL_KIND_MAX);
         FUZZ_CHECK(!c->socket || (c->socket[0] && points_into(c->socket, argv, argc)));
         FUZZ_CHECK(!c->value || (c->value[0] && points_into(c->value, argv, argc)));
         FUZZ_CHECK(!c->reason || (c->reason[0] && points_into(c->reason, argv, argc)));
+        FUZZ_CHECK(!c->responder || (c->responder[0] && points_into(c->responder, argv, argc)));
+        FUZZ_CHECK(!c->source || (c->source[0] && points_into(c->source, argv, argc)));
+        FUZZ_CHECK(!c->state || c->state[0]);
         FUZZ_CHECK(fuzz_streq(ctl_socket_path(c->socket, NULL), c->socket ? c->socket : CTL_SOCKET_DEFAULT));
+        if (c->expiry == CTL_EXPIRY_SECONDS)
+                FUZZ_CHECK(c->expires_in > 0 && c->expires_in <= (uint64_t) CTL_DAYS_MAX * 86400);
+        else
+                FUZZ_CHECK(c->expires_in == 0);
 
         switch (c->action) {
         case CTL_ACTION_HELP:
         case CTL_ACTION_VERSION:
-                break;
+                return;
         case CTL_ACTION_WHITELIST_ADD:
                 FUZZ_CHECK(c->kind != CTL_KIND_NONE && c->value);
                 FUZZ_CHECK(!c->compat || c->kind == CTL_KIND_USER);
-                if (c->expiry == CTL_EXPIRY_SECONDS)
-                        FUZZ_CHECK(c->expires_in > 0 && c->expires_in <= (uint64_t) CTL_DAYS_MAX * 86400);
-                else
-                        FUZZ_CHECK(c->expires_in == 0);
                 break;
         case CTL_ACTION_WHITELIST_REMOVE:
                 FUZZ_CHECK(c->kind != CTL_KIND_NONE && c->value);
                 FUZZ_CHECK(c->expiry == CTL_EXPIRY_DEFAULT && !c->reason);
+                break;
+        case CTL_ACTION_BLOCK:
+        case CTL_ACTION_UNBLOCK:
+                FUZZ_CHECK(c->kind != CTL_KIND_NONE && c->value);
+                break;
+        case CTL_ACTION_HISTORY:
+                FUZZ_CHECK(c->value);
                 break;
         case CTL_ACTION_WHITELIST_LIST:
         case CTL_ACTION_STATUS:
@@ -110,11 +139,11 @@ static void check_command(const CtlCommand *c, char *const *argv, int argc)
                 FUZZ_CHECK(c->action == CTL_ACTION_WHITELIST_LIST || c->kind == CTL_KIND_NONE);
                 break;
         default:
-                /* nothing but -h or --version ends without a verb */
-                fprintf(stderr, "invariant failed: ctl_parse() returned 0 with action %d\n", (int) c->action);
-                abort();
+                /* blocks, run, plan and verbs to come: the generic checks */
+                break;
         }
-        FUZZ_CHECK(ctl_action_is_list(c->action) == (c->action == CTL_ACTION_WHITELIST_LIST));
+        FUZZ_CHECK(!c->all || c->action == CTL_ACTION_PLAN);
+        FUZZ_CHECK(!c->compat || c->action == CTL_ACTION_WHITELIST_ADD);
         if (c->kind != CTL_KIND_NONE)
                 FUZZ_CHECK(ctl_kind_from_string(ctl_kind_to_string(c->kind)) == c->kind);
         check_request(c);
