@@ -1357,7 +1357,8 @@ static void write_back(Cycle *c)
                                 /* objects we acted on, and any whose tags may have drifted from
                                  * our rows (unblocked between cycles: whitelist, expiry, operator);
                                  * write_object() only writes when the tags differ */
-                                if (!o->skip && (o->acted || o->decision.verdict != POLICY_NONE))
+                                if (!o->skip && (o->acted || o->decision.verdict != POLICY_NONE ||
+                                                 has_tag(o, var_marker(o->kind))))
                                         write_object(c, o);
                         }
         write_end(c);
