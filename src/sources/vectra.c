@@ -13,7 +13,9 @@
  * If any query fails the cycle stops before deciding: missing data never
  * unblocks anything. */
 #include "config.h"
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netdb.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -101,6 +103,11 @@ struct Vectra {
         Cycle *cycle;
         PolicyConfig pol[_VAR_KIND_MAX];
         Window window;
+        /* The brain's own addresses: never blocked, or a bad rule could cut
+         * the daemon off from the product that tells it what to undo. */
+        char **self_addrs;
+        uv_getaddrinfo_t resolve;
+        bool resolving;
 };
 
 static void gather_done(Cycle *c);
@@ -626,8 +633,64 @@ static bool value_blocked(Vectra *v, EntityKind ek, const char *value)
 static bool value_whitelisted(Vectra *v, EntityKind ek, const char *value)
 {
         bool covered = false;
+
+        if ((ek == ENTITY_HOST || ek == ENTITY_DESTINATION) && strv_contains(v->self_addrs, value))
+                return true;
         (void) store_wl_covers(v->src->env.store, entity_kind_to_string(ek), value, clock_wall(), &covered);
         return covered || config_protects(v->src->env.config, entity_kind_to_string(ek), value);
+}
+
+static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
+{
+        Vectra *v = req->data;
+
+        v->resolving = false;
+        if (!v->src) {
+                /* the source went away while we resolved */
+                uv_freeaddrinfo(res);
+                free(v);
+                return;
+        }
+        if (status < 0)
+                log_warning("%s: cannot resolve the brain's address (%s); it is not protected from blocks",
+                            v->src->name, uv_strerror(status));
+        for (struct addrinfo *a = res; a; a = a->ai_next) {
+                char buf[ADDR_STR_MAX];
+                const void *p = a->ai_family == AF_INET ? (const void *) &((struct sockaddr_in *) a->ai_addr)->sin_addr :
+                                (const void *) &((struct sockaddr_in6 *) a->ai_addr)->sin6_addr;
+                if ((a->ai_family == AF_INET || a->ai_family == AF_INET6) &&
+                    inet_ntop(a->ai_family, p, buf, sizeof(buf)) && !strv_contains(v->self_addrs, buf))
+                        v->self_addrs = strv_push(v->self_addrs, buf);
+        }
+        uv_freeaddrinfo(res);
+}
+
+/* Protects the brain's own addresses: an IP literal at once, a name through
+ * the loop's resolver (never blocking the loop). */
+static void protect_self(Vectra *v, uv_loop_t *loop)
+{
+        const char *u = v->conf->url, *h = strstr(u, "://");
+        _cleanup_free_ char *host = NULL;
+        char buf[ADDR_STR_MAX];
+        size_t n;
+        AddrNet a;
+
+        h = h ? h + 3 : u;
+        if (*h == '[') {
+                h++;
+                n = strcspn(h, "]");
+        } else
+                n = strcspn(h, ":/");
+        host = xstrndup(h, n);
+        if (addr_parse(host, &a) == 0) {
+                addr_format(&a, buf, sizeof(buf));
+                v->self_addrs = strv_push(v->self_addrs, buf);
+                return;
+        }
+        v->resolve.data = v;
+        if (uv_getaddrinfo(loop, &v->resolve, on_resolved, host, NULL,
+                           &(struct addrinfo) { .ai_socktype = SOCK_STREAM }) == 0)
+                v->resolving = true;
 }
 
 static bool has_tag(const VObj *o, const char *tag)
@@ -1479,6 +1542,8 @@ static void vectra_stop(Source *s)
 {
         Vectra *v = s->priv;
 
+        if (v->resolving)
+                (void) uv_cancel((uv_req_t *) &v->resolve);
         vectra_cancel(s);
         if (v->api)
                 (void) vectra_api_shutdown(v->api, on_api_closed, v);
@@ -1486,8 +1551,18 @@ static void vectra_stop(Source *s)
 
 static void vectra_free(Source *s)
 {
-        free(s->priv);
+        Vectra *v = s->priv;
+
         s->priv = NULL;
+        if (!v)
+                return;
+        strv_free(v->self_addrs);
+        v->self_addrs = NULL;
+        v->src = NULL;
+        if (v->resolving)
+                /* on_resolved frees it; the loop cancelled or will finish it */
+                return;
+        free(v);
 }
 
 static const SourceOps vectra_ops = {
@@ -1569,6 +1644,7 @@ int vectra_source_new(const SourceEnv *env, const VectraConf *conf, Source **ret
         }
         /* the policies borrow the config's strings, which outlive the source */
 
+        protect_self(v, env->loop);
         s = xnew(Source, 1);
         s->ops = &vectra_ops;
         s->name = xasprintf("vectra:%s", conf->name);
