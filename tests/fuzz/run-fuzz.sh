@@ -14,7 +14,11 @@
 # timeouts and out-of-memory inputs are left in the work directory.
 #
 # Environment: CC (clang), FUZZ_BUILDDIR (build/fuzz), FUZZ_MERGE=0 to leave
-# the corpora alone, FUZZ_JOBS to run that many targets at once (1).
+# the corpora alone, FUZZ_JOBS to run that many targets at once (1),
+# FUZZ_CMIN=1 to shrink each corpus afterwards to the inputs that give its
+# coverage (hand-written seeds, the files not named by a SHA-1, are kept),
+# which keeps make check's replay fast.  SECONDS=0 only builds (and
+# shrinks, with FUZZ_CMIN=1).
 # Exit status: 0 when no target found anything, 1 otherwise, 2 on usage or
 # build errors.
 
@@ -93,6 +97,34 @@ stat_of() {     # FILE NAME: the value of "stat::NAME:" in libFuzzer's final sta
         sed -n "s/^stat::$2: *//p" "$1" | tail -n 1
 }
 
+is_sha1() {     # NAME: libFuzzer's name for an input it kept
+        case $1 in
+        *[!0-9a-f]*) return 1 ;;
+        esac
+        [ ${#1} -eq 40 ]
+}
+
+# The corpus less the inputs that add no coverage to the hand-written
+# seeds and to the inputs before them (-merge=1 into a fresh directory).
+cmin() {
+        [ "${FUZZ_CMIN:-0}" = 1 ] || return 0
+        mkdir -p "$w/cmin"
+        for f in "$corpus"/*; do
+                is_sha1 "$(basename "$f")" || cp "$f" "$w/cmin/"
+        done
+        if TMPDIR="$scratch/$t" "$bin" -merge=1 -max_len="$len" "$w/cmin" "$corpus" > "$w/cmin.log" 2>&1 < /dev/null; then
+                for f in "$corpus"/*; do
+                        is_sha1 "$(basename "$f")" && rm "$f"
+                done
+                for f in "$w/cmin"/*; do
+                        is_sha1 "$(basename "$f")" && cp "$f" "$corpus/"
+                done
+        else
+                echo "run-fuzz: $t: shrinking the corpus failed, see $w/cmin.log"
+        fi
+        return 0
+}
+
 run_target() {
         t=$1
         bin="$builddir/tests/fuzz/$t"
@@ -103,6 +135,12 @@ run_target() {
 
         mkdir -p "$w/new" "$w/artifacts" "$scratch/$t" "$corpus"
         before=$(find "$corpus" -type f | wc -l)
+        if [ "$secs" -eq 0 ]; then
+                cmin
+                printf '%-15s %6ss %11s %9s %6s %7s %5s -> %-5s %s\n' "$t" 0 - - - - "$before" \
+                        "$(find "$corpus" -type f | wc -l)" " ok" > "$w/summary"
+                return 0
+        fi
         leaks=$(leaks_while_fuzzing "$t")
         set -- -max_total_time="$secs" -max_len="$len" -timeout=10 -rss_limit_mb=2048 \
                 -detect_leaks="$leaks" -print_final_stats=1 -artifact_prefix="$w/artifacts/"
@@ -150,6 +188,7 @@ run_target() {
                 TMPDIR="$scratch/$t" "$bin" -merge=1 -max_len="$len" "$corpus" "$w/new" > "$w/merge.log" 2>&1 < /dev/null ||
                         echo "run-fuzz: $t: merge failed, see $w/merge.log"
         fi
+        [ -z "$found" ] && cmin
         after=$(find "$corpus" -type f | wc -l)
         execs=$(stat_of "$w/fuzz.log" number_of_executed_units)
         eps=$(stat_of "$w/fuzz.log" average_exec_per_sec)
