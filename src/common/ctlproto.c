@@ -107,7 +107,8 @@ int ctl_request_parse(const char *text, size_t len, CtlRequest *ret,
                 goto fail;
         }
         id = cJSON_GetObjectItemCaseSensitive(root, "id");
-        if (cJSON_IsNumber(id) && isfinite(id->valuedouble))
+        if (cJSON_IsNumber(id) && isfinite(id->valuedouble) && id->valuedouble == floor(id->valuedouble) &&
+            fabs(id->valuedouble) <= 9007199254740992.0)
                 *ret_id = id->valuedouble;
         v = cJSON_GetObjectItemCaseSensitive(root, "v");
         if (!cJSON_IsNumber(v)) {
@@ -120,9 +121,11 @@ int ctl_request_parse(const char *text, size_t len, CtlRequest *ret,
                 *ret_msg = "unsupported protocol version (secrespd speaks version 1)";
                 goto fail;
         }
-        if (!cJSON_IsNumber(id) || !isfinite(id->valuedouble)) {
+        /* whole numbers only: they survive the echo in the reply exactly */
+        if (!cJSON_IsNumber(id) || !isfinite(id->valuedouble) || id->valuedouble != floor(id->valuedouble) ||
+            fabs(id->valuedouble) > 9007199254740992.0) {
                 *ret_code = CTL_E_BADREQ;
-                *ret_msg = "request lacks a numeric \"id\"";
+                *ret_msg = "request lacks an integer \"id\"";
                 goto fail;
         }
         cmd = cJSON_GetObjectItemCaseSensitive(root, "cmd");

@@ -760,6 +760,48 @@ static void check_cross(Walk *w, const config_t *cf)
                 check_vectra(w, cf, i);
 }
 
+/* libconfig 1.5 exits the process when an @include names a directory or
+ * an empty path (its scanner's fatal error), so every include is checked
+ * here first: a reload must refuse such a file, not end the daemon. */
+static void check_includes(const char *file, const char *dir, unsigned depth, ConfigErrors *errs)
+{
+        _cleanup_free_ char *line = NULL;
+        size_t cap = 0;
+        unsigned lineno = 0;
+        FILE *f;
+
+        if (depth > 10) {
+                errs_add(errs, "%s: @include nested more than 10 deep", file);
+                return;
+        }
+        f = fopen(file, "re");
+        if (!f)
+                return;         /* libconfig reports it */
+        while (getline(&line, &cap, f) > 0) {
+                const char *p = line + strspn(line, " \t");
+                _cleanup_free_ char *target = NULL, *full = NULL;
+                struct stat st;
+                size_t n;
+
+                lineno++;
+                if (strncmp(p, "@include", 8))
+                        continue;
+                p += 8 + strspn(p + 8, " \t");
+                if (*p != '"')
+                        continue;       /* a syntax error libconfig reports */
+                n = strcspn(p + 1, "\"");
+                target = xstrndup(p + 1, n);
+                full = target[0] == '/' ? xstrdup(target) : xasprintf("%s/%s", dir, target);
+                if (!target[0] || stat(full, &st) < 0 || !S_ISREG(st.st_mode)) {
+                        errs_add(errs, "%s:%u: @include: \"%s\" is not a readable regular file", file, lineno,
+                                 target);
+                        continue;
+                }
+                check_includes(full, dir, depth + 1, errs);
+        }
+        fclose(f);
+}
+
 int config_load(const char *path, Config **ret, ConfigErrors *errs)
 {
         _cleanup_free_ char *dir = NULL;
@@ -768,9 +810,20 @@ int config_load(const char *path, Config **ret, ConfigErrors *errs)
         Walk w;
 
         config_init(&cf);
-        /* @include paths are relative to the including file's directory */
+        /* @include paths are relative to the main file's directory */
         dir = xstrdup(path);
-        config_set_include_dir(&cf, dirname(dir));
+        {
+                /* dirname() may return a static "." instead of editing dir */
+                char *d = xstrdup(dirname(dir));
+                free(dir);
+                dir = d;
+        }
+        config_set_include_dir(&cf, dir);
+        check_includes(path, dir, 0, errs);
+        if (errs->n > 0) {
+                config_destroy(&cf);
+                return -EINVAL;
+        }
         if (!config_read_file(&cf, path)) {
                 if (config_error_type(&cf) == CONFIG_ERR_FILE_IO)
                         errs_add(errs, "%s: cannot read the configuration file: %s", path, strerror(errno));

@@ -60,7 +60,8 @@ static int read_secret_file(const char *path, bool check_mode, char **ret, char 
         size_t len = 0;
         int fd;
 
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        /* O_NONBLOCK: a FIFO must not hang the config load; cleared below */
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         if (fd < 0) {
                 int e = errno;
                 *ret_why = xasprintf("cannot open '%s': %s", path, strerror(e));
@@ -71,6 +72,7 @@ static int read_secret_file(const char *path, bool check_mode, char **ret, char 
                 close(fd);
                 return -EINVAL;
         }
+        (void) fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
         if (check_mode && (st.st_mode & (S_IRWXG | S_IRWXO))) {
                 *ret_why = xasprintf("'%s' is accessible by group or others (mode %04o); "
                                      "chmod 600 it", path, (unsigned) (st.st_mode & 07777));

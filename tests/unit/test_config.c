@@ -259,10 +259,31 @@ static void test_example_config(void)
         free(text);
 }
 
+/* libconfig 1.5 exits on an @include of a directory: we refuse it first */
+static void test_include_checked(void)
+{
+        const char *m;
+        char text[256];
+
+        m = load_err("@include \"/tmp\"\n", NULL);
+        CU_ASSERT_PTR_NOT_NULL(strstr(m, "bad.conf:1: @include: \"/tmp\" is not a readable regular file"));
+        m = load_err("\n@include \"\"\n", NULL);
+        CU_ASSERT_PTR_NOT_NULL(strstr(m, "bad.conf:2: @include"));
+        write_conf("inc-ok.conf", "log_level = \"debug\";\n");
+        snprintf(text, sizeof(text), "@include \"%s/inc-ok.conf\"\n", dir);
+        {
+                ConfigErrors e = { 0 };
+                Config *c = NULL;
+                CU_ASSERT_EQUAL_FATAL(config_load(write_conf("inc.conf", text), &c, &e), 0);
+                CU_ASSERT_EQUAL(c->log_level, LOG_DEBUG);
+                config_free(c);
+        }
+}
+
 void config_suite_add(void)
 {
         UNIT_SUITE("config", UNIT_TEST(test_empty_is_valid), UNIT_TEST(test_systemd_dirs), UNIT_TEST(test_values),
                    UNIT_TEST(test_errors_name_file_line_setting), UNIT_TEST(test_missing_file),
                    UNIT_TEST(test_secret_masked), UNIT_TEST(test_print_reparses),
-                   UNIT_TEST(test_example_config));
+                   UNIT_TEST(test_example_config), UNIT_TEST(test_include_checked));
 }
