@@ -391,7 +391,8 @@ static struct MHD_Response *response_build(Httpd *h, unsigned status, const char
                         (void) MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
                 r = response_add_headers(resp, headers);
                 if (r == 0) {
-                        if (h && !h->keep_alive)
+                        if (h && !h->keep_alive &&
+                            !MHD_get_response_header(resp, MHD_HTTP_HEADER_CONNECTION))
                                 (void) MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
                         *ret_r = 0;
                         return resp;
@@ -435,6 +436,10 @@ static enum MHD_Result request_queue(HttpdRequest *req)
         req->state = REQ_QUEUED;
         if (ret == MHD_YES && req->httpd)
                 stats_count_answer(req->httpd, req->status, req->response_len);
+        if (log_get_max_priority() >= LOG_DEBUG)
+                log_debug("httpd: '%s %s' from %s: %u, %zu bytes%s", req->method, req->url,
+                          httpd_request_peer(req), req->status, req->response_len,
+                          ret == MHD_YES ? "" : " (refused by libmicrohttpd)");
         return ret;
 }
 

@@ -121,7 +121,10 @@ int httpd_parse_listen_address(const char *s, struct sockaddr_storage *ret, sock
 
 /* Binds and listens on every listener (a failure to bind returns its
  * -errno, e.g. -EADDRINUSE, and nothing is left open), starts one MHD
- * daemon per listener. -EINVAL for bad options or no listener at all. */
+ * daemon per listener. -EINVAL for bad options or no listener at all,
+ * -EIO when libmicrohttpd refuses to start. (Should uv_poll_init() fail on
+ * an epoll descriptor, the handles already made are closed through the
+ * loop: run it once more before uv_loop_close().) */
 int httpd_new(uv_loop_t *loop, const HttpdOptions *opts, Httpd **ret);
 
 /* Adds a route. -EINVAL for a bad prefix, listener or missing callback,
@@ -164,10 +167,13 @@ bool httpd_request_is_gone(const HttpdRequest *req);
 
 /* Answers `req` and releases it: `req` must not be used afterwards. The
  * body is copied; content_type NULL sends none; `headers` is NULL or a
- * NULL-terminated list of "Name: value" lines. Can be called from inside
- * the handler or later from any loop callback. When the request is gone
- * this only frees it. Returns 0, or -EINVAL when the status (200..599) or
- * a header is invalid: the client then gets a 500 instead. */
+ * NULL-terminated list of "Name: value" lines (Content-Length is the
+ * server's; "Connection: close" closes the connection after the answer).
+ * Can be called from inside the handler or later from any loop callback.
+ * When the request is gone this only frees it. Returns 0, or -EINVAL when
+ * the status (200..599) or a header is invalid: the client then gets a 500
+ * instead. Calling it twice for one request aborts (it would use freed
+ * memory). */
 int httpd_respond(HttpdRequest *req, unsigned status, const char *content_type,
                   const void *body, size_t len, const char *const *headers);
 /* The server's own JSON error body for `status` (the werkzeug texts for

@@ -6,6 +6,8 @@
  *
  *   httpd_test [--only NAME] [--list]
  *   httpd_test --bench SECONDS [--conns N]   (throughput of a trivial handler)
+ *   httpd_test --serve SECONDS   (serves GET /fast on 127.0.0.1, prints the
+ *                                 port, for wrk or ab; then shuts down)
  *
  * Every test builds its own loop and server, shuts the server down and
  * checks uv_loop_close() == 0. The server never sees the client thread:
@@ -36,6 +38,7 @@
 
 static const char *arg_only;
 static unsigned arg_bench_s;
+static unsigned arg_serve_s;
 static unsigned arg_bench_conns = 10;
 
 /* ---- TAP ---------------------------------------------------------------- */
@@ -592,56 +595,56 @@ static bool raw_send(int fd, const char *s)
         return true;
 }
 
-/* Reads one response; returns its status, 0 on EOF before any byte, -1 on
- * timeout or error. *ret_close: the server said Connection: close. */
+/* Reads exactly one response (headers byte by byte, then Content-Length
+ * bytes, so that a pipelined answer behind it stays in the socket); returns
+ * its status, 0 on EOF before any byte, -1 on timeout or error.
+ * *ret_close: the server said Connection: close. */
 static int raw_read_response(int fd, char **ret_body, bool *ret_close)
 {
-        char *buf = NULL;
-        size_t len = 0, cap = 0;
-        const char *hend = NULL;
-        long clen = -1;
+        char head[16384], *body;
+        size_t len = 0;
+        long clen;
         int status = -1;
 
         for (;;) {
                 ssize_t n;
 
-                if (hend) {
-                        size_t hsize = (size_t) (hend - buf) + 4;
-
-                        if (clen >= 0 && len >= hsize + (size_t) clen)
-                                break;
-                }
-                if (len + 4096 + 1 > cap) {
-                        cap = cap ? cap * 2 : 8192;
-                        buf = xreallocarray(buf, cap, 1);
-                }
-                n = recv(fd, buf + len, cap - len - 1, 0);
-                if (n == 0 && len == 0) {
-                        free(buf);
+                if (len + 1 >= sizeof(head))
+                        return -1;
+                n = recv(fd, head + len, 1, 0);
+                if (n == 0 && len == 0)
                         return 0;
-                }
+                if (n <= 0)
+                        return -1;
+                len++;
+                head[len] = '\0';
+                if (len >= 4 && memcmp(head + len - 4, "\r\n\r\n", 4) == 0)
+                        break;
+        }
+        const char *cl = strcasestr(head, "\r\nContent-Length:");
+
+        clen = cl ? strtol(cl + 17, NULL, 10) : 0;
+        if (clen < 0 || clen > 64L << 20)
+                return -1;
+        if (sscanf(head, "HTTP/1.%*d %d", &status) != 1)
+                return -1;
+        if (ret_close)
+                *ret_close = strcasestr(head, "\r\nConnection: close") != NULL;
+        body = xmalloc((size_t) clen + 1);
+        for (size_t got = 0; got < (size_t) clen;) {
+                ssize_t n = recv(fd, body + got, (size_t) clen - got, 0);
+
                 if (n <= 0) {
-                        free(buf);
+                        free(body);
                         return -1;
                 }
-                len += (size_t) n;
-                buf[len] = '\0';
-                if (!hend && (hend = strstr(buf, "\r\n\r\n"))) {
-                        const char *cl = strcasestr(buf, "\r\nContent-Length:");
-
-                        clen = cl && cl < hend ? strtol(cl + 17, NULL, 10) : 0;
-                        if (sscanf(buf, "HTTP/1.%*d %d", &status) != 1)
-                                status = -1;
-                        if (ret_close) {
-                                const char *cc = strcasestr(buf, "\r\nConnection: close");
-
-                                *ret_close = cc && cc < hend;
-                        }
-                }
+                got += (size_t) n;
         }
+        body[clen] = '\0';
         if (ret_body)
-                *ret_body = xstrdup(hend + 4);
-        free(buf);
+                *ret_body = body;
+        else
+                free(body);
         return status;
 }
 
@@ -1570,6 +1573,41 @@ static int run_bench(void)
         return r == 0 && errors == 0 ? 0 : 1;
 }
 
+static void on_serve_end(uv_timer_t *t)
+{
+        HttpdStats s;
+
+        httpd_stats(t->data, &s);
+        fprintf(stderr, "served %" PRIu64 " requests on %" PRIu64 " connections\n", s.requests, s.connections);
+        uv_close((uv_handle_t *) t, NULL);
+        httpd_shutdown(t->data, NULL, NULL);
+}
+
+static int run_serve(void)
+{
+        uv_loop_t loop;
+        uv_timer_t t;
+        Httpd *h;
+        uint16_t port = 0;
+        int r;
+
+        uv_loop_init(&loop);
+        r = httpd_new(&loop, &(HttpdOptions) { .listen = LO1, .max_connections = 1024, .backlog = 1024 }, &h);
+        if (r < 0) {
+                fprintf(stderr, "httpd_new: %s\n", strerror(-r));
+                return 1;
+        }
+        (void) httpd_mount(h, "/fast", h_fast, NULL);
+        (void) httpd_listener_port(h, 0, &port);
+        printf("%u\n", port);
+        fflush(stdout);
+        uv_timer_init(&loop, &t);
+        t.data = h;
+        uv_timer_start(&t, on_serve_end, arg_serve_s * 1000ULL, 0);
+        uv_run(&loop, UV_RUN_DEFAULT);
+        return uv_loop_close(&loop) == 0 ? 0 : 1;
+}
+
 /* ---- main --------------------------------------------------------------- */
 
 static const struct {
@@ -1599,6 +1637,7 @@ int main(int argc, char **argv)
                 { "list", no_argument, NULL, 'l' },
                 { "bench", required_argument, NULL, 'b' },
                 { "conns", required_argument, NULL, 'c' },
+                { "serve", required_argument, NULL, 's' },
                 {}
         };
         int c;
@@ -1618,12 +1657,21 @@ int main(int argc, char **argv)
                 case 'c':
                         arg_bench_conns = (unsigned) strtoul(optarg, NULL, 10);
                         break;
+                case 's':
+                        arg_serve_s = (unsigned) strtoul(optarg, NULL, 10);
+                        break;
                 default:
                         return 2;
                 }
 
         log_setup("httpd_test", LOG_TARGET_STDERR, getenv("HTTPD_TEST_DEBUG") ? LOG_DEBUG : LOG_WARNING);
         curl_global_init(CURL_GLOBAL_DEFAULT);
+        if (arg_serve_s > 0) {
+                int r = run_serve();
+
+                curl_global_cleanup();
+                return r;
+        }
         if (arg_bench_s > 0) {
                 int r = run_bench();
 
