@@ -56,9 +56,11 @@ typedef struct HttpdOptions {
         size_t max_body_size;           /* request bodies above it get 413 */
         /* Per-connection memory of libmicrohttpd
          * (MHD_OPTION_CONNECTION_MEMORY_LIMIT): the request line and headers
-         * must fit in it together with the read buffer, so a request whose
-         * headers come near it gets 431 from libmicrohttpd. At least
-         * HTTPD_MIN_MAX_HEADER_BYTES. */
+         * must fit in it. Above it libmicrohttpd answers 431 (414 when the
+         * request line alone is too long); in a band of a few dozen bytes
+         * just under it, it closes the connection without an answer, having
+         * no memory left to build one (measured with 0.9.75: 32 KiB accepts
+         * 32488 bytes of header value). At least HTTPD_MIN_MAX_HEADER_BYTES. */
         size_t max_header_bytes;
         /* Per listener (one MHD daemon each). At the limit the listening
          * socket is no longer polled: new clients wait in the kernel's
