@@ -791,7 +791,13 @@ static void check_includes(const char *file, const char *dir, unsigned depth, Co
                         continue;       /* a syntax error libconfig reports */
                 n = strcspn(p + 1, "\"");
                 target = xstrndup(p + 1, n);
-                full = target[0] == '/' ? xstrdup(target) : xasprintf("%s/%s", dir, target);
+                if (target[0] == '/') {
+                        /* libconfig 1.5 prefixes the include directory to every path */
+                        errs_add(errs, "%s:%u: @include: \"%s\": give the path relative to %s", file, lineno,
+                                 target, dir);
+                        continue;
+                }
+                full = xasprintf("%s/%s", dir, target);
                 if (!target[0] || stat(full, &st) < 0 || !S_ISREG(st.st_mode)) {
                         errs_add(errs, "%s:%u: @include: \"%s\" is not a readable regular file", file, lineno,
                                  target);

@@ -182,15 +182,15 @@ static const char *json_str(const cJSON *o, const char *k)
  * resumes happen outside any source cycle). */
 static void load_entity(Reconciler *r, int64_t entity_id, const char *kind, const char *value, OwnedEntity *ret)
 {
-        sqlite3_stmt *st;
+        sqlite3_stmt *st = NULL;
         Entity e = { .kind = entity_kind_from_string(kind), .value = value };
         cJSON *attrs = NULL, *m;
         const char **macs = NULL;
         size_t n = 0;
 
-        if (sqlite3_prepare_v2(store_db(r->store),
+        if (store_prepare(r->store,
                                "SELECT attrs, source, ext_kind, ext_id FROM sightings WHERE entity_id = ? "
-                               "ORDER BY last_seen DESC LIMIT 1", -1, &st, NULL) == SQLITE_OK) {
+                               "ORDER BY last_seen DESC LIMIT 1", &st) == SQLITE_OK) {
                 sqlite3_bind_int64(st, 1, entity_id);
                 if (sqlite3_step(st) == SQLITE_ROW) {
                         attrs = cJSON_Parse((const char *) sqlite3_column_text(st, 0));
@@ -215,7 +215,7 @@ static void load_entity(Reconciler *r, int64_t entity_id, const char *kind, cons
         owned_entity_set(ret, &e);
         free(macs);
         cJSON_Delete(attrs);
-        sqlite3_finalize(st);
+        store_release(st);
 }
 
 static void record_to_row(const BlockRecord *rec, BlockRow *ret)

@@ -22,6 +22,13 @@ int store_begin(Store *s);
 int store_commit(Store *s);
 void store_rollback(Store *s);
 
+/* A prepared statement for sql, which must be a string literal (its
+ * address is the cache key); SQLITE_OK or an error.  Give it back with
+ * store_release() (which resets it) instead of sqlite3_finalize(); never
+ * use the same statement twice at once. */
+int store_prepare(Store *s, const char *sql, sqlite3_stmt **ret);
+void store_release(sqlite3_stmt *st);
+
 /* Binds a string, or NULL when v is NULL. */
 void store_bind_text(sqlite3_stmt *st, int i, const char *v);
 

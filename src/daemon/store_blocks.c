@@ -59,10 +59,9 @@ int store_entity_upsert(Store *s, const char *kind, const char *value, int64_t n
         sqlite3_stmt *st;
         int rc;
 
-        if (sqlite3_prepare_v2(store_db(s),
+        if (store_prepare(s,
                                "INSERT INTO entities (kind, value, first_seen, last_seen) VALUES (?1, ?2, ?3, ?3) "
-                               "ON CONFLICT (kind, value) DO UPDATE SET last_seen = ?3 RETURNING id", -1, &st,
-                               NULL) != SQLITE_OK)
+                               "ON CONFLICT (kind, value) DO UPDATE SET last_seen = ?3 RETURNING id", &st) != SQLITE_OK)
                 return -EIO;
         store_bind_text(st, 1, kind);
         store_bind_text(st, 2, value);
@@ -70,7 +69,7 @@ int store_entity_upsert(Store *s, const char *kind, const char *value, int64_t n
         rc = sqlite3_step(st);
         if (rc == SQLITE_ROW)
                 *ret_id = sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
+        store_release(st);
         return rc == SQLITE_ROW ? 0 : -EIO;
 }
 
@@ -80,10 +79,10 @@ int store_sighting_put(Store *s, int64_t entity_id, const char *source, const ch
         sqlite3_stmt *st;
         int rc;
 
-        if (sqlite3_prepare_v2(store_db(s),
+        if (store_prepare(s,
                                "INSERT INTO sightings (entity_id, source, ext_kind, ext_id, attrs, first_seen, last_seen) "
                                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) ON CONFLICT (source, ext_kind, ext_id, entity_id) "
-                               "DO UPDATE SET attrs = ?5, last_seen = ?6", -1, &st, NULL) != SQLITE_OK)
+                               "DO UPDATE SET attrs = ?5, last_seen = ?6", &st) != SQLITE_OK)
                 return -EIO;
         sqlite3_bind_int64(st, 1, entity_id);
         store_bind_text(st, 2, source);
@@ -92,7 +91,7 @@ int store_sighting_put(Store *s, int64_t entity_id, const char *source, const ch
         store_bind_text(st, 5, attrs_json);
         sqlite3_bind_int64(st, 6, now);
         rc = sqlite3_step(st);
-        sqlite3_finalize(st);
+        store_release(st);
         return rc == SQLITE_DONE ? 0 : -EIO;
 }
 
@@ -127,16 +126,16 @@ int store_block_get(Store *s, int64_t entity_id, const char *responder, BlockRec
         sqlite3_stmt *st;
         int rc;
 
-        if (sqlite3_prepare_v2(store_db(s),
+        if (store_prepare(s,
                                "SELECT " BLOCK_COLUMNS " FROM blocks b JOIN entities e ON e.id = b.entity_id "
-                               "WHERE b.entity_id = ? AND b.responder = ?", -1, &st, NULL) != SQLITE_OK)
+                               "WHERE b.entity_id = ? AND b.responder = ?", &st) != SQLITE_OK)
                 return -EIO;
         sqlite3_bind_int64(st, 1, entity_id);
         store_bind_text(st, 2, responder);
         rc = sqlite3_step(st);
         if (rc == SQLITE_ROW)
                 row_to_record(st, ret);
-        sqlite3_finalize(st);
+        store_release(st);
         return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? -ENOENT : -EIO;
 }
 
@@ -154,14 +153,14 @@ int store_block_put(Store *s, BlockRecord *r)
         sqlite3_stmt *st;
         int rc;
 
-        if (sqlite3_prepare_v2(store_db(s),
+        if (store_prepare(s,
                                "INSERT INTO blocks (entity_id, responder, state, intent, elements, attempts, "
                                "  next_attempt_at, last_error, reason, source, expires_at, created_at, updated_at) "
                                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) "
                                "ON CONFLICT (entity_id, responder) DO UPDATE SET state = ?3, intent = ?4, "
                                "  elements = ?5, attempts = ?6, next_attempt_at = ?7, last_error = ?8, "
                                "  reason = ?9, source = ?10, expires_at = ?11, updated_at = ?13 RETURNING id",
-                               -1, &st, NULL) != SQLITE_OK)
+                               &st) != SQLITE_OK)
                 return -EIO;
         sqlite3_bind_int64(st, 1, r->entity_id);
         store_bind_text(st, 2, r->responder);
@@ -179,7 +178,7 @@ int store_block_put(Store *s, BlockRecord *r)
         rc = sqlite3_step(st);
         if (rc == SQLITE_ROW)
                 r->id = sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
+        store_release(st);
         return rc == SQLITE_ROW ? 0 : -EIO;
 }
 
@@ -188,7 +187,7 @@ int store_block_list(Store *s, const BlockFilter *f, BlockRecordFn fn, void *use
         sqlite3_stmt *st;
         int rc, r = 0;
 
-        if (sqlite3_prepare_v2(store_db(s),
+        if (store_prepare(s,
                                "SELECT " BLOCK_COLUMNS " FROM blocks b JOIN entities e ON e.id = b.entity_id "
                                "WHERE (?1 IS NULL OR b.state = ?1) AND (?2 IS NULL OR b.responder = ?2) "
                                "AND (?3 IS NULL OR e.kind = ?3) AND (?4 IS NULL OR e.value = ?4) "
@@ -196,7 +195,7 @@ int store_block_list(Store *s, const BlockFilter *f, BlockRecordFn fn, void *use
                                "                AND coalesce(b.next_attempt_at, 0) <= ?6)) "
                                "AND (?7 = 0 OR (b.state = 'blocked' AND b.expires_at IS NOT NULL "
                                "                AND b.expires_at <= ?6 / 1000)) "
-                               "ORDER BY e.kind, e.value, b.responder", -1, &st, NULL) != SQLITE_OK)
+                               "ORDER BY e.kind, e.value, b.responder", &st) != SQLITE_OK)
                 return -EIO;
         store_bind_text(st, 1, f ? f->state : NULL);
         store_bind_text(st, 2, f ? f->responder : NULL);
@@ -213,7 +212,7 @@ int store_block_list(Store *s, const BlockFilter *f, BlockRecordFn fn, void *use
                 if (r < 0)
                         break;
         }
-        sqlite3_finalize(st);
+        store_release(st);
         if (r < 0)
                 return r;
         return rc == SQLITE_DONE ? 0 : -EIO;
@@ -224,13 +223,13 @@ int store_block_next_due(Store *s, int64_t *ret_ms)
         sqlite3_stmt *st;
         int rc;
 
-        if (sqlite3_prepare_v2(store_db(s),
+        if (store_prepare(s,
                                "SELECT min(next_attempt_at) FROM blocks WHERE state IN ('blocking','unblocking','failed') "
-                               "AND next_attempt_at IS NOT NULL", -1, &st, NULL) != SQLITE_OK)
+                               "AND next_attempt_at IS NOT NULL", &st) != SQLITE_OK)
                 return -EIO;
         rc = sqlite3_step(st);
         if (rc == SQLITE_ROW)
                 *ret_ms = sqlite3_column_type(st, 0) == SQLITE_NULL ? 0 : sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
+        store_release(st);
         return rc == SQLITE_ROW ? 0 : -EIO;
 }

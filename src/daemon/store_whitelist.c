@@ -35,27 +35,26 @@ static void row_to_entry(sqlite3_stmt *st, WlEntry *e)
 
 int store_wl_upsert(Store *s, const WlEntry *e, bool *ret_updated)
 {
-        sqlite3 *db = store_db(s);
         sqlite3_stmt *st = NULL;
         bool exists = false;
         int r = -EIO;
 
         if (store_begin(s) < 0)
                 return -EIO;
-        if (sqlite3_prepare_v2(db, "SELECT 1 FROM whitelist WHERE kind = ? AND value = ?", -1, &st, NULL) != SQLITE_OK)
+        if (store_prepare(s, "SELECT 1 FROM whitelist WHERE kind = ? AND value = ?", &st) != SQLITE_OK)
                 goto fail;
         store_bind_text(st, 1, e->kind);
         store_bind_text(st, 2, e->value);
         exists = sqlite3_step(st) == SQLITE_ROW;
-        sqlite3_finalize(st);
+        store_release(st);
 
         /* A duplicate moves the expiry instead of adding a row; the first
          * creator and creation time stay, the audit row says who changed it. */
-        if (sqlite3_prepare_v2(db,
+        if (store_prepare(s,
                                "INSERT INTO whitelist (kind, value, created_at, expires_at, reason, created_by) "
                                "VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
                                "ON CONFLICT (kind, value) DO UPDATE SET expires_at = ?4, "
-                               "reason = coalesce(?5, reason)", -1, &st, NULL) != SQLITE_OK)
+                               "reason = coalesce(?5, reason)", &st) != SQLITE_OK)
                 goto fail;
         store_bind_text(st, 1, e->kind);
         store_bind_text(st, 2, e->value);
@@ -65,7 +64,7 @@ int store_wl_upsert(Store *s, const WlEntry *e, bool *ret_updated)
         store_bind_text(st, 6, e->created_by);
         if (sqlite3_step(st) != SQLITE_DONE)
                 goto fail;
-        sqlite3_finalize(st);
+        store_release(st);
         st = NULL;
         if (store_event(s, e->created_at, e->created_by, exists ? "whitelist.update" : "whitelist.add", e->kind,
                         e->value, e->reason, "ok", NULL) < 0)
@@ -75,7 +74,7 @@ int store_wl_upsert(Store *s, const WlEntry *e, bool *ret_updated)
         *ret_updated = exists;
         return 0;
 fail:
-        sqlite3_finalize(st);
+        store_release(st);
         store_rollback(s);
         return r;
 }
@@ -89,13 +88,13 @@ int store_wl_remove(Store *s, const char *kind, const char *value, const char *a
 
         if (store_begin(s) < 0)
                 return -EIO;
-        if (sqlite3_prepare_v2(db, "DELETE FROM whitelist WHERE kind = ? AND value = ?", -1, &st, NULL) != SQLITE_OK)
+        if (store_prepare(s, "DELETE FROM whitelist WHERE kind = ? AND value = ?", &st) != SQLITE_OK)
                 goto fail;
         store_bind_text(st, 1, kind);
         store_bind_text(st, 2, value);
         if (sqlite3_step(st) != SQLITE_DONE)
                 goto fail;
-        sqlite3_finalize(st);
+        store_release(st);
         st = NULL;
         n = sqlite3_changes(db);
         if (n > 0 && store_event(s, now, actor, "whitelist.remove", kind, value, NULL, "ok", NULL) < 0)
@@ -105,7 +104,7 @@ int store_wl_remove(Store *s, const char *kind, const char *value, const char *a
         *ret_removed = n;
         return 0;
 fail:
-        sqlite3_finalize(st);
+        store_release(st);
         store_rollback(s);
         return -EIO;
 }
@@ -117,9 +116,9 @@ int store_wl_list(Store *s, const char *kind, WlEntryFn fn, void *userdata)
         sqlite3_stmt *st;
         int rc, r = 0;
 
-        if (sqlite3_prepare_v2(store_db(s),
+        if (store_prepare(s,
                                "SELECT " WL_COLUMNS " FROM whitelist WHERE ?1 IS NULL OR kind = ?1 "
-                               "ORDER BY kind, value", -1, &st, NULL) != SQLITE_OK)
+                               "ORDER BY kind, value", &st) != SQLITE_OK)
                 return -EIO;
         store_bind_text(st, 1, kind);
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -129,7 +128,7 @@ int store_wl_list(Store *s, const char *kind, WlEntryFn fn, void *userdata)
                 if (r < 0)
                         break;
         }
-        sqlite3_finalize(st);
+        store_release(st);
         if (r < 0)
                 return r;
         return rc == SQLITE_DONE ? 0 : -EIO;
@@ -153,7 +152,6 @@ static void expired_free(Expired *list, size_t n)
 
 int store_wl_expire(Store *s, int64_t now, WlEntryFn fn, void *userdata)
 {
-        sqlite3 *db = store_db(s);
         sqlite3_stmt *st = NULL;
         Expired *list = NULL;
         size_t n = 0;
@@ -161,8 +159,8 @@ int store_wl_expire(Store *s, int64_t now, WlEntryFn fn, void *userdata)
 
         if (store_begin(s) < 0)
                 return -EIO;
-        if (sqlite3_prepare_v2(db, "SELECT " WL_COLUMNS " FROM whitelist WHERE expires_at IS NOT NULL "
-                               "AND expires_at <= ? ORDER BY expires_at", -1, &st, NULL) != SQLITE_OK)
+        if (store_prepare(s, "SELECT " WL_COLUMNS " FROM whitelist WHERE expires_at IS NOT NULL "
+                               "AND expires_at <= ? ORDER BY expires_at", &st) != SQLITE_OK)
                 goto fail;
         sqlite3_bind_int64(st, 1, now);
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -179,18 +177,18 @@ int store_wl_expire(Store *s, int64_t now, WlEntryFn fn, void *userdata)
                 x->e.reason = x->reason;
                 x->e.created_by = x->created_by;
         }
-        sqlite3_finalize(st);
+        store_release(st);
         st = NULL;
         if (rc != SQLITE_DONE)
                 goto fail;
         if (n > 0) {
-                if (sqlite3_prepare_v2(db, "DELETE FROM whitelist WHERE expires_at IS NOT NULL AND expires_at <= ?",
-                                       -1, &st, NULL) != SQLITE_OK)
+                if (store_prepare(s, "DELETE FROM whitelist WHERE expires_at IS NOT NULL AND expires_at <= ?",
+                                  &st) != SQLITE_OK)
                         goto fail;
                 sqlite3_bind_int64(st, 1, now);
                 if (sqlite3_step(st) != SQLITE_DONE)
                         goto fail;
-                sqlite3_finalize(st);
+                store_release(st);
                 st = NULL;
                 for (size_t i = 0; i < n; i++)
                         if (store_event(s, now, "secrespd", "whitelist.expire", list[i].kind, list[i].value,
@@ -205,7 +203,7 @@ int store_wl_expire(Store *s, int64_t now, WlEntryFn fn, void *userdata)
         expired_free(list, n);
         return (int) n;
 fail:
-        sqlite3_finalize(st);
+        store_release(st);
         store_rollback(s);
         expired_free(list, n);
         return -EIO;
@@ -216,13 +214,12 @@ int store_wl_next_expiry(Store *s, int64_t *ret)
         sqlite3_stmt *st;
         int rc;
 
-        if (sqlite3_prepare_v2(store_db(s), "SELECT min(expires_at) FROM whitelist WHERE expires_at IS NOT NULL", -1,
-                               &st, NULL) != SQLITE_OK)
+        if (store_prepare(s, "SELECT min(expires_at) FROM whitelist WHERE expires_at IS NOT NULL", &st) != SQLITE_OK)
                 return -EIO;
         rc = sqlite3_step(st);
         if (rc == SQLITE_ROW)
                 *ret = sqlite3_column_type(st, 0) == SQLITE_NULL ? 0 : sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
+        store_release(st);
         return rc == SQLITE_ROW ? 0 : -EIO;
 }
 
@@ -231,14 +228,13 @@ int store_wl_count(Store *s, const char *kind, int64_t *ret)
         sqlite3_stmt *st;
         int rc;
 
-        if (sqlite3_prepare_v2(store_db(s), "SELECT count(*) FROM whitelist WHERE ?1 IS NULL OR kind = ?1", -1, &st,
-                               NULL) != SQLITE_OK)
+        if (store_prepare(s, "SELECT count(*) FROM whitelist WHERE ?1 IS NULL OR kind = ?1", &st) != SQLITE_OK)
                 return -EIO;
         store_bind_text(st, 1, kind);
         rc = sqlite3_step(st);
         if (rc == SQLITE_ROW)
                 *ret = sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
+        store_release(st);
         return rc == SQLITE_ROW ? 0 : -EIO;
 }
 
@@ -251,14 +247,14 @@ int store_wl_covers(Store *s, const char *kind, const char *value, int64_t now, 
 
         if (k < 0)
                 return -EINVAL;
-        if (sqlite3_prepare_v2(store_db(s), "SELECT value FROM whitelist WHERE kind = ? AND "
-                               "(expires_at IS NULL OR expires_at > ?)", -1, &st, NULL) != SQLITE_OK)
+        if (store_prepare(s, "SELECT value FROM whitelist WHERE kind = ? AND "
+                               "(expires_at IS NULL OR expires_at > ?)", &st) != SQLITE_OK)
                 return -EIO;
         store_bind_text(st, 1, kind);
         sqlite3_bind_int64(st, 2, now);
         while (!found && (rc = sqlite3_step(st)) == SQLITE_ROW)
                 found = wl_covers(k, col_text(st, 0), value);
-        sqlite3_finalize(st);
+        store_release(st);
         if (!found && rc != SQLITE_DONE)
                 return -EIO;
         *ret = found;

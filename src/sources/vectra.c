@@ -442,10 +442,10 @@ static int64_t *known_ids(Vectra *v, const char *ext_kind, size_t *ret_n)
         int64_t *ids = NULL;
         size_t n = 0;
 
-        if (sqlite3_prepare_v2(store_db(v->src->env.store),
-                               "SELECT DISTINCT s.ext_id FROM sightings s JOIN blocks b ON b.entity_id = s.entity_id "
-                               "WHERE s.source = ? AND s.ext_kind = ? AND b.state IN ('blocking','blocked','failed')",
-                               -1, &st, NULL) != SQLITE_OK) {
+        if (store_prepare(v->src->env.store,
+                          "SELECT DISTINCT s.ext_id FROM sightings s JOIN blocks b ON b.entity_id = s.entity_id "
+                          "WHERE s.source = ? AND s.ext_kind = ? AND b.state IN ('blocking','blocked','failed')",
+                          &st) != SQLITE_OK) {
                 *ret_n = 0;
                 return NULL;
         }
@@ -458,7 +458,7 @@ static int64_t *known_ids(Vectra *v, const char *ext_kind, size_t *ret_n)
                 ids = xreallocarray(ids, n + 1, sizeof(int64_t));
                 ids[n++] = id;
         }
-        sqlite3_finalize(st);
+        store_release(st);
         *ret_n = n;
         return ids;
 }
@@ -618,15 +618,15 @@ static bool value_blocked(Vectra *v, EntityKind ek, const char *value)
         sqlite3_stmt *st;
         bool r = false;
 
-        if (sqlite3_prepare_v2(store_db(v->src->env.store),
+        if (store_prepare(v->src->env.store,
                                "SELECT 1 FROM blocks b JOIN entities e ON e.id = b.entity_id WHERE e.kind = ? AND "
                                "e.value = ? AND (b.state IN ('blocking','blocked') OR "
-                               "(b.state = 'failed' AND b.intent = 'block')) LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+                               "(b.state = 'failed' AND b.intent = 'block')) LIMIT 1", &st) != SQLITE_OK)
                 return false;
         sqlite3_bind_text(st, 1, entity_kind_to_string(ek), -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
         r = sqlite3_step(st) == SQLITE_ROW;
-        sqlite3_finalize(st);
+        store_release(st);
         return r;
 }
 
@@ -848,14 +848,14 @@ static bool seen_before(Vectra *v, const VObj *o)
         sqlite3_stmt *st;
         bool seen = false;
 
-        if (sqlite3_prepare_v2(store_db(v->src->env.store), "SELECT 1 FROM sightings WHERE source = ? AND "
-                               "ext_kind = ? AND ext_id = ? LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+        if (store_prepare(v->src->env.store, "SELECT 1 FROM sightings WHERE source = ? AND "
+                               "ext_kind = ? AND ext_id = ? LIMIT 1", &st) != SQLITE_OK)
                 return false;
         sqlite3_bind_text(st, 1, v->src->name, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, ext_kind_of(o->kind), -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
         seen = sqlite3_step(st) == SQLITE_ROW;
-        sqlite3_finalize(st);
+        store_release(st);
         return seen;
 }
 
@@ -1019,16 +1019,15 @@ static char **static_applied(Vectra *v)
         sqlite3_stmt *st;
         char **r = NULL;
 
-        if (sqlite3_prepare_v2(store_db(v->src->env.store),
+        if (store_prepare(v->src->env.store,
                                "SELECT DISTINCT e.value FROM blocks b JOIN entities e ON e.id = b.entity_id WHERE "
                                "e.kind = 'destination' AND b.source = ? AND (b.state IN ('blocking','blocked') OR "
-                               "(b.state = 'failed' AND b.intent = 'block')) ORDER BY e.value", -1, &st,
-                               NULL) != SQLITE_OK)
+                               "(b.state = 'failed' AND b.intent = 'block')) ORDER BY e.value", &st) != SQLITE_OK)
                 return NULL;
         sqlite3_bind_text(st, 1, src, -1, SQLITE_STATIC);
         while (sqlite3_step(st) == SQLITE_ROW)
                 r = strv_push(r, (const char *) sqlite3_column_text(st, 0));
-        sqlite3_finalize(st);
+        store_release(st);
         return r;
 }
 
@@ -1196,11 +1195,11 @@ static char **stale_values(Vectra *v, const VObj *o)
         sqlite3_stmt *st;
         char **r = NULL;
 
-        if (sqlite3_prepare_v2(store_db(v->src->env.store),
+        if (store_prepare(v->src->env.store,
                                "SELECT DISTINCT e.value FROM sightings s JOIN entities e ON e.id = s.entity_id "
                                "JOIN blocks b ON b.entity_id = s.entity_id WHERE s.source = ? AND s.ext_kind = ? "
                                "AND s.ext_id = ? AND (b.state IN ('blocking','blocked') OR (b.state = 'failed' AND "
-                               "b.intent = 'block'))", -1, &st, NULL) != SQLITE_OK)
+                               "b.intent = 'block'))", &st) != SQLITE_OK)
                 return NULL;
         sqlite3_bind_text(st, 1, v->src->name, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, ext_kind_of(o->kind), -1, SQLITE_STATIC);
@@ -1210,7 +1209,7 @@ static char **stale_values(Vectra *v, const VObj *o)
                 if (!strv_contains(o->values, val))
                         r = strv_push(r, val);
         }
-        sqlite3_finalize(st);
+        store_release(st);
         return r;
 }
 
@@ -1319,11 +1318,11 @@ static void owners_from_db(Vectra *v, const VObj *o, VarTags *t)
         }
         for (size_t k = 0; o->values && o->values[k]; k++) {
                 sqlite3_stmt *st;
-                if (sqlite3_prepare_v2(store_db(v->src->env.store),
+                if (store_prepare(v->src->env.store,
                                        "SELECT b.responder, b.elements FROM blocks b JOIN entities e ON "
                                        "e.id = b.entity_id WHERE e.kind = ? AND e.value = ? AND "
                                        "(b.state IN ('blocked','unblocking') OR (b.state = 'failed' AND "
-                                       "b.intent = 'unblock'))", -1, &st, NULL) != SQLITE_OK)
+                                       "b.intent = 'unblock'))", &st) != SQLITE_OK)
                         continue;
                 sqlite3_bind_text(st, 1, entity_kind_to_string(ek), -1, SQLITE_STATIC);
                 sqlite3_bind_text(st, 2, o->values[k], -1, SQLITE_STATIC);
@@ -1339,7 +1338,7 @@ static void owners_from_db(Vectra *v, const VObj *o, VarTags *t)
                                         (void) var_tags_add(t, r->ops->client_name, e->valuestring);
                         cJSON_Delete(a);
                 }
-                sqlite3_finalize(st);
+                store_release(st);
         }
 }
 

@@ -265,12 +265,14 @@ static void test_include_checked(void)
         const char *m;
         char text[256];
 
-        m = load_err("@include \"/tmp\"\n", NULL);
-        CU_ASSERT_PTR_NOT_NULL(strstr(m, "bad.conf:1: @include: \"/tmp\" is not a readable regular file"));
+        m = load_err("@include \".\"\n", NULL);
+        CU_ASSERT_PTR_NOT_NULL(strstr(m, "bad.conf:1: @include: \".\" is not a readable regular file"));
         m = load_err("\n@include \"\"\n", NULL);
         CU_ASSERT_PTR_NOT_NULL(strstr(m, "bad.conf:2: @include"));
+        m = load_err("@include \"/etc/passwd\"\n", NULL);
+        CU_ASSERT_PTR_NOT_NULL(strstr(m, "give the path relative to"));
         write_conf("inc-ok.conf", "log_level = \"debug\";\n");
-        snprintf(text, sizeof(text), "@include \"%s/inc-ok.conf\"\n", dir);
+        snprintf(text, sizeof(text), "@include \"inc-ok.conf\"\n");
         {
                 ConfigErrors e = { 0 };
                 Config *c = NULL;
