@@ -69,6 +69,7 @@ struct Reconciler {
         uv_idle_t defer;
         Pending *done_head;
         bool shutting_down;
+        unsigned batch;                 /* > 0: intents pile up in one transaction, calls wait */
         void (*shutdown_cb)(void *userdata);
         void *shutdown_userdata;
         int handles_open;
@@ -470,7 +471,7 @@ static void start_call(Reconciler *r, Row *w)
 
 static void pump(Reconciler *r)
 {
-        while (!r->shutting_down && r->running < MAX_RUNNING && r->queue_head) {
+        while (!r->shutting_down && !r->batch && r->running < MAX_RUNNING && r->queue_head) {
                 Row *w = r->queue_head;
                 r->queue_head = w->next_queue;
                 if (!r->queue_head)
@@ -778,6 +779,28 @@ void reconciler_set_responders(Reconciler *r, Responder *const *rs, size_t n)
 unsigned reconciler_in_flight(const Reconciler *r)
 {
         return r->running;
+}
+
+/* One transaction for the intents of a whole cycle: thousands of rows are
+ * written at the cost of one commit, and no call starts before the commit,
+ * so an intent is still on disk before its call. */
+void reconciler_batch_begin(Reconciler *r)
+{
+        if (r->batch++ == 0 && store_begin(r->store) < 0)
+                log_warning("reconcile: cannot open a transaction: %s; writing row by row",
+                            store_errmsg(r->store));
+}
+
+void reconciler_batch_end(Reconciler *r)
+{
+        if (r->batch == 0 || --r->batch > 0)
+                return;
+        if (sqlite3_get_autocommit(store_db(r->store)) == 0 && store_commit(r->store) < 0) {
+                log_event(LOG_ERR, MSGID_STORE_ERROR, NULL, "reconcile: cannot commit the intents: %s",
+                          store_errmsg(r->store));
+                store_rollback(r->store);
+        }
+        pump(r);
 }
 
 unsigned reconciler_rows_in_memory(const Reconciler *r)

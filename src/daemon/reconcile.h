@@ -46,6 +46,10 @@ int reconciler_resume(Reconciler *r);
 /* Unblocks, on every responder, what a new whitelist entry covers. */
 int reconciler_unblock_covered(Reconciler *r, const char *wl_kind, const char *wl_value, const char *actor);
 unsigned reconciler_in_flight(const Reconciler *r);
+/* Brackets many reconciler_want() calls: their intents are written in one
+ * transaction and the calls start at the end. */
+void reconciler_batch_begin(Reconciler *r);
+void reconciler_batch_end(Reconciler *r);
 /* Rows queued or with a call outstanding (they reference responders). */
 unsigned reconciler_rows_in_memory(const Reconciler *r);
 /* Asks every responder to cancel its calls (shutdown deadline passed). */

@@ -94,6 +94,7 @@ typedef struct Cycle {
         cJSON *plan_out;
         uint64_t requests_at_start;
         bool cancelled;
+        bool known_done;                /* the second gather round was started */
 } Cycle;
 
 struct Vectra {
@@ -469,8 +470,6 @@ static void gather_hosts(Cycle *c)
         const PolicyConfig *p = &v->pol[VAR_HOST];
         const VectraEntityConf *hc = &v->conf->hosts;
         VectraApi *api = v->api;
-        _cleanup_free_ int64_t *ids = NULL;
-        size_t n_ids;
         Op *op;
 
         op = op_new(c, VAR_HOST, 0);
@@ -504,11 +503,6 @@ static void gather_hosts(Cycle *c)
                 (void) start_op(c, vectra_api_hosts_by_detection_types(api, p->detection_types, p->n_detection_types,
                                                                        on_hosts, op), op);
         }
-        ids = known_ids(v, "host", &n_ids);
-        if (n_ids) {
-                op = op_new(c, VAR_HOST, 0);
-                (void) start_op(c, vectra_api_hosts_get(api, ids, n_ids, on_hosts, op), op);
-        }
 }
 
 static void gather_accounts(Cycle *c)
@@ -517,8 +511,6 @@ static void gather_accounts(Cycle *c)
         const PolicyConfig *p = &v->pol[VAR_ACCOUNT];
         const VectraEntityConf *ac = &v->conf->accounts;
         VectraApi *api = v->api;
-        _cleanup_free_ int64_t *ids = NULL;
-        size_t n_ids;
         Op *op;
 
         op = op_new(c, VAR_ACCOUNT, 0);
@@ -552,11 +544,6 @@ static void gather_accounts(Cycle *c)
                 (void) start_op(c, vectra_api_accounts_by_detection_types(api, p->detection_types,
                                                                           p->n_detection_types, on_accounts, op), op);
         }
-        ids = known_ids(v, "account", &n_ids);
-        if (n_ids) {
-                op = op_new(c, VAR_ACCOUNT, 0);
-                (void) start_op(c, vectra_api_accounts_get(api, ids, n_ids, on_accounts, op), op);
-        }
 }
 
 static void gather_detections(Cycle *c)
@@ -565,8 +552,6 @@ static void gather_detections(Cycle *c)
         const PolicyConfig *p = &v->pol[VAR_DETECTION];
         const VectraDetectionConf *dc = &v->conf->detections;
         VectraApi *api = v->api;
-        _cleanup_free_ int64_t *ids = NULL;
-        size_t n_ids;
         Op *op;
 
         op = op_new(c, VAR_DETECTION, 0);
@@ -589,11 +574,47 @@ static void gather_detections(Cycle *c)
                 (void) start_op(c, vectra_api_group_hosts(api, v->conf->hosts.noblock_group, on_fanout_hosts, op),
                                 op);
         }
-        ids = known_ids(v, "detection", &n_ids);
-        if (n_ids) {
-                op = op_new(c, VAR_DETECTION, 0);
-                (void) start_op(c, vectra_api_detections_get(api, ids, n_ids, on_detections, op), op);
+}
+
+/* The objects our rows say are blocked through this brain but that no query
+ * returned (no longer tagged, grouped or scored): fetched one by one, after
+ * the listings, so that the ones the listings already brought (the marker
+ * listing brings most) cost nothing. */
+static unsigned gather_known(Cycle *c)
+{
+        static const struct {
+                VarKind kind;
+                const char *ext;
+        } kinds[] = { { VAR_HOST, "host" }, { VAR_ACCOUNT, "account" }, { VAR_DETECTION, "detection" } };
+        Vectra *v = c->v;
+        unsigned started = 0;
+
+        for (size_t k = 0; k < 3; k++) {
+                VSet *set = kinds[k].kind == VAR_HOST ? &c->hosts : kinds[k].kind == VAR_ACCOUNT ? &c->accounts :
+                            &c->detections;
+                _cleanup_free_ int64_t *ids = NULL;
+                size_t n_ids, n = 0;
+                Op *op;
+                int r;
+
+                if ((kinds[k].kind == VAR_HOST && !v->conf->hosts.enabled) ||
+                    (kinds[k].kind == VAR_ACCOUNT && !v->conf->accounts.enabled) ||
+                    (kinds[k].kind == VAR_DETECTION && !v->conf->detections.enabled))
+                        continue;
+                ids = known_ids(v, kinds[k].ext, &n_ids);
+                for (size_t i = 0; i < n_ids; i++)
+                        if (!vset_find(set, ids[i]))
+                                ids[n++] = ids[i];
+                if (n == 0)
+                        continue;
+                op = op_new(c, kinds[k].kind, 0);
+                r = kinds[k].kind == VAR_HOST ? vectra_api_hosts_get(v->api, ids, n, on_hosts, op) :
+                    kinds[k].kind == VAR_ACCOUNT ? vectra_api_accounts_get(v->api, ids, n, on_accounts, op) :
+                    vectra_api_detections_get(v->api, ids, n, on_detections, op);
+                if (start_op(c, r, op) == 0)
+                        started++;
         }
+        return started;
 }
 
 /* ---- decide and act ---- */
@@ -1116,6 +1137,8 @@ static void act(Cycle *c)
         size_t n = 0;
         bool enforce;
 
+        if (!c->plan && !v->conf->simulation)
+                reconciler_batch_begin(v->src->env.reconciler);
         decide_set(c, &c->hosts, &ds, &objs, &n);
         decide_set(c, &c->accounts, &ds, &objs, &n);
         decide_set(c, &c->detections, &ds, &objs, &n);
@@ -1182,6 +1205,8 @@ static void act(Cycle *c)
         free(objs);
         act_moved(c, enforce);
         act_static(c, enforce);
+        if (!c->plan && !v->conf->simulation)
+                reconciler_batch_end(v->src->env.reconciler);
         if (--c->pending == 0)
                 write_back(c);
 }
@@ -1467,6 +1492,13 @@ static void gather_done(Cycle *c)
 {
         if (c->phase != 0)
                 return;
+        if (!c->known_done && !c->cancelled && !c->error) {
+                c->known_done = true;
+                c->pending = 1;         /* held while the fetches start */
+                (void) gather_known(c);
+                if (--c->pending > 0)
+                        return;
+        }
         c->phase = 1;
         if (c->cancelled) {
                 c->st.result = SOURCE_CANCELLED;
