@@ -24,11 +24,12 @@
  * sighting ids is injected (rnd; NULL: ctim_random_system).  Allocation
  * aborts on OOM.
  *
- * The mappers never trust their input: a field that is missing, null or
- * of the wrong type counts as absent (§9 rows 24-26), and an alert that
- * cannot give a valid sighting (no time at all) is skipped and counted,
- * never a crash and never a 500.  Returned strings and cJSON trees are
- * owned by the caller. */
+ * The mappers never trust their input: objects are read as Python's dict
+ * reads them (of duplicate keys the last wins, as upstream), a field that
+ * is missing, null or of the wrong type counts as absent (§9 rows 24-26),
+ * and an alert that cannot give a valid sighting (no time at all) is
+ * skipped and counted: never a crash and never a 500.  Returned strings
+ * and cJSON trees are owned by the caller. */
 
 /* The observable types the relay looks up (§7.1): exact, case-sensitive
  * names; "IP" is not "ip". */
@@ -108,6 +109,9 @@ int msgraph_legacy_sightings(MsgraphObservable t, const char *value, const cJSON
 /* --- Current API: advanced hunting (docs/MSGRAPH-ALERTS-V2.md) ----------- */
 
 #define MSGRAPH_HUNTING_PATH "/security/runHuntingQuery"
+/* The health check body for the current API: proves the token, the
+ * ThreatHunting.Read.All permission and the tables, returns no row. */
+#define MSGRAPH_HUNTING_HEALTH_BODY "{\"Query\":\"AlertEvidence | take 0 | union (AlertInfo | take 0)\"}"
 /* Alerts asked for in one query, at most. */
 #define MSGRAPH_HUNTING_TAKE_MAX 10000
 /* Where external_references point when the relay has no setting. */

@@ -1528,6 +1528,9 @@ static void test_kql_body(void)
         CU_ASSERT_EQUAL(msgraph_hunting_body(MSGRAPH_IP, "1.2.3.4", 0, NULL, &b), -EINVAL);
         CU_ASSERT_PTR_NULL(b);
         CU_ASSERT_STRING_EQUAL(MSGRAPH_HUNTING_PATH, "/security/runHuntingQuery");
+        j = parse(MSGRAPH_HUNTING_HEALTH_BODY);
+        CU_ASSERT_STRING_EQUAL(str_at(j, "Query"), "AlertEvidence | take 0 | union (AlertInfo | take 0)");
+        cJSON_Delete(j);
 }
 
 /* --- hunting rows -------------------------------------------------------------------------------- */
