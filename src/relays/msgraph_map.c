@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "config.h"
 #include <errno.h>
-#include <limits.h>
-#include <math.h>
 #include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -886,7 +884,11 @@ static char *hunting_description(const cJSON *row)
                         buf_puts(&b, v);
                 buf_putc(&b, '.');
         }
-        return b.n > 0 ? buf_steal(&b) : (buf_done(&b), NULL);
+        if (b.n == 0) {
+                buf_done(&b);
+                return NULL;
+        }
+        return buf_steal(&b);
 }
 
 static bool observables_contain(const cJSON *obs, const char *type, const char *value)
