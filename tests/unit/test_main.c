@@ -46,6 +46,10 @@ int main(int argc, char **argv)
         window_suite_add();
         static_dst_suite_add();
         vectra_model_suite_add();
+        jwt_suite_add();
+        ctim_suite_add();
+        spycloud_map_suite_add();
+        msgraph_map_suite_add();
 
         CU_set_test_complete_handler(on_test_complete);
         if (only) {

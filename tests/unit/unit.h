@@ -19,6 +19,10 @@ void vartags_suite_add(void);
 void window_suite_add(void);
 void static_dst_suite_add(void);
 void vectra_model_suite_add(void);
+void jwt_suite_add(void);
+void ctim_suite_add(void);
+void spycloud_map_suite_add(void);
+void msgraph_map_suite_add(void);
 
 /* Adds a suite with its tests; aborts on registry errors. */
 #define UNIT_SUITE(name, ...) do {                                        \
