@@ -480,6 +480,32 @@ int jwt_check_alg(const JwtToken *t, JwtAlg alg, JwtError *reterr)
         return 0;
 }
 
+int jwt_prepare(const char *authorization, JwtAlg mode, JwtToken **ret, JwtError *reterr)
+{
+        const char *tok = NULL;
+        JwtToken *t = NULL;
+        size_t len = 0;
+        int r;
+
+        if (!ret || !jwt_alg_to_string(mode))
+                return fail_errno(reterr, JWT_ERR_MALFORMED, -EINVAL);
+        r = jwt_authorization_token(authorization, &tok, &len, reterr);
+        if (r < 0)
+                return r;
+        r = jwt_parse(tok, len, &t, reterr);
+        if (r < 0)
+                return r;
+        r = jwt_check_alg(t, mode, reterr);
+        if (r >= 0 && mode == JWT_ALG_RS256 && !jwt_token_jwks_host(t))
+                r = fail(reterr, JWT_ERR_JWKS_HOST_MISSING);
+        if (r < 0) {
+                jwt_token_free(t);
+                return r;
+        }
+        *ret = t;
+        return 0;
+}
+
 static int verify_rs256(const JwtToken *t, EVP_PKEY *key, JwtError *reterr)
 {
         EVP_MD_CTX *ctx;

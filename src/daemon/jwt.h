@@ -13,11 +13,11 @@
  *
  * The flow of an RS256 relay request:
  *
- *     jwt_authorization_token(header)   "Bearer <token>"
- *     jwt_parse(token)                  compact JWS, unverified
- *     jwt_check_alg(t, JWT_ALG_RS256)   before any fetch: no "none", no HS256
- *     jwt_token_jwks_host(t), jwt_token_kid(t)
- *     jwks_get_key(host, kid)           (jwks.h) -> EVP_PKEY
+ *     jwt_prepare(header, RS256)        = jwt_authorization_token(header): "Bearer <token>"
+ *                                         jwt_parse(token): compact JWS, unverified
+ *                                         jwt_check_alg(t, RS256): no "none", no HS256, before any fetch
+ *                                         jwt_token_jwks_host(t) present
+ *     jwks_get_key(jwks_host, kid)      (jwks.h) allow-list, kid, cache or fetch -> EVP_PKEY
  *     jwt_verify(t, {RS256, key, audiences, now, leeway})
  *     jwt_token_claims(t)               credentials, CTR_ENTITIES_LIMIT
  *
@@ -121,6 +121,14 @@ cJSON *jwt_token_take_claims(JwtToken *t);
  * name.  Run it before fetching keys: "none" and HS256 tokens never cause
  * a JWKS request on an RS256 relay. */
 int jwt_check_alg(const JwtToken *t, JwtAlg alg, JwtError *reterr);
+
+/* The checks a relay runs on a request before any key is fetched, in this
+ * order: the Authorization header (jwt_authorization_token()), the token
+ * (jwt_parse()), its alg (jwt_check_alg() with `mode`), and in RS256 mode
+ * the "jwks_host" claim (JWT_ERR_JWKS_HOST_MISSING when absent, not a
+ * string or empty).  The kid and the allow-list are jwks_get_key()'s.  On
+ * success *ret is the parsed token (jwt_token_free()). */
+int jwt_prepare(const char *authorization, JwtAlg mode, JwtToken **ret, JwtError *reterr);
 
 typedef struct JwtVerifyOptions {
         JwtAlg alg;                     /* pinned: the only algorithm accepted */

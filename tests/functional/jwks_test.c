@@ -441,22 +441,12 @@ static bool auth_done(void *ud)
 static JwtError authenticate(Env *e, const char *authorization)
 {
         Auth a = { .env = e, .now = clock_wall() };
-        const char *tok;
-        size_t len;
 
-        if (jwt_authorization_token(authorization, &tok, &len, &a.err) < 0 ||
-            jwt_parse(tok, len, &a.t, &a.err) < 0)
+        if (jwt_prepare(authorization, JWT_ALG_RS256, &a.t, &a.err) < 0)
                 return a.err;
-        if (jwt_check_alg(a.t, JWT_ALG_RS256, &a.err) < 0)
-                goto out;
-        if (!jwt_token_jwks_host(a.t)) {
-                a.err = JWT_ERR_JWKS_HOST_MISSING;
-                goto out;
-        }
         if (jwks_get_key(e->cache, jwt_token_jwks_host(a.t), jwt_token_kid(a.t), auth_on_key, &a, NULL) < 0 ||
             !run_until(e, auth_done, &a, 15000))
                 a.err = _JWT_ERROR_MAX;
-out:
         jwt_token_free(a.t);
         return a.err;
 }

@@ -17,6 +17,7 @@
  * a NUL, the whole input is tried as both.  Invariants:
  *   jwt_authorization_token  the token lies inside the header, non-empty,
  *                            without blanks; failures are the two errors;
+ *   jwt_prepare              succeeds exactly when the steps it stands for do;
  *   jwt_parse                MALFORMED is the only error; on success the
  *                            alg is a non-empty string, each segment is
  *                            canonical base64url (decode then encode gives
@@ -180,6 +181,21 @@ static void check_header(const char *s)
         for (size_t i = 0; i < len; i++)
                 FUZZ_CHECK(tok[i] != ' ' && tok[i] != '\t' && tok[i] != '\n');
         check_token(tok, len, NULL);
+
+        /* jwt_prepare() agrees with the steps it stands for */
+        for (JwtAlg a = 0; a < _JWT_ALG_MAX; a++) {
+                JwtToken *t = NULL, *t2 = NULL;
+                bool want;
+
+                r = jwt_prepare(s, a, &t, &e);
+                want = jwt_parse(tok, len, &t2, NULL) == 0 && jwt_check_alg(t2, a, NULL) == 0 &&
+                       (a != JWT_ALG_RS256 || jwt_token_jwks_host(t2));
+                FUZZ_CHECK((r == 0) == want);
+                FUZZ_CHECK((r == 0) == (t != NULL));
+                FUZZ_CHECK(r == 0 ? e == JWT_OK : r == jwt_error_to_errno(e));
+                jwt_token_free(t);
+                jwt_token_free(t2);
+        }
 }
 
 static JwkSet *check_jwks(const char *doc, size_t len)

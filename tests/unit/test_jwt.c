@@ -273,6 +273,55 @@ static void test_authorization_header(void)
         CU_ASSERT_EQUAL(len, 3);
 }
 
+static void test_prepare(void)
+{
+        _cleanup_free_ char *rs = rs_token(0, "{\"jwks_host\":\"visibility.amp.cisco.com\",\"aud\":\"" AUD "\"}");
+        _cleanup_free_ char *rs_nohost = rs_token(0, "{\"aud\":\"" AUD "\"}");
+        _cleanup_free_ char *rs_emptyhost = rs_token(0, "{\"jwks_host\":\"\"}");
+        _cleanup_free_ char *hs = hs_token(SECRET, "{}");
+        _cleanup_free_ char *none = token_raw("{\"alg\":\"none\"}", "{}", SIGN_NONE, NULL, NULL);
+        _cleanup_free_ char *h_rs = xasprintf("Bearer %s", rs), *h_nohost = xasprintf("Bearer %s", rs_nohost);
+        _cleanup_free_ char *h_empty = xasprintf("bearer %s", rs_emptyhost), *h_hs = xasprintf("Bearer %s", hs);
+        _cleanup_free_ char *h_none = xasprintf("Bearer %s", none);
+        static const struct {
+                int header;
+                JwtAlg mode;
+                JwtError want;
+        } v[] = {
+                { 0, JWT_ALG_RS256, JWT_OK },
+                { 1, JWT_ALG_RS256, JWT_ERR_JWKS_HOST_MISSING },
+                { 2, JWT_ALG_RS256, JWT_ERR_JWKS_HOST_MISSING },
+                { 3, JWT_ALG_RS256, JWT_ERR_ALG_NOT_ALLOWED },  /* before the missing jwks_host */
+                { 4, JWT_ALG_RS256, JWT_ERR_ALG_NOT_ALLOWED },
+                { 5, JWT_ALG_RS256, JWT_ERR_HEADER_MISSING },
+                { 6, JWT_ALG_RS256, JWT_ERR_WRONG_TYPE },
+                { 7, JWT_ALG_RS256, JWT_ERR_MALFORMED },
+                { 3, JWT_ALG_HS256, JWT_OK },                   /* no jwks_host in legacy mode */
+                { 0, JWT_ALG_HS256, JWT_ERR_ALG_NOT_ALLOWED },
+                { 4, JWT_ALG_HS256, JWT_ERR_ALG_NOT_ALLOWED },
+        };
+        const char *headers[] = { h_rs, h_nohost, h_empty, h_hs, h_none, NULL, "Basic abc", "Bearer x.y.z" };
+
+        for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+                JwtToken *t = (JwtToken *) 1;
+                JwtError e = _JWT_ERROR_MAX;
+                int r = jwt_prepare(headers[v[i].header], v[i].mode, &t, &e);
+
+                CU_ASSERT_EQUAL(e, v[i].want);
+                if (v[i].want == JWT_OK) {
+                        CU_ASSERT_EQUAL(r, 0);
+                        CU_ASSERT(t != NULL && t != (JwtToken *) 1);
+                        if (r == 0)
+                                jwt_token_free(t);
+                } else {
+                        CU_ASSERT_EQUAL(r, jwt_error_to_errno(v[i].want));
+                        CU_ASSERT_PTR_EQUAL(t, (JwtToken *) 1);
+                }
+        }
+        CU_ASSERT_EQUAL(jwt_prepare(h_rs, _JWT_ALG_MAX, &(JwtToken *) { NULL }, NULL), -EINVAL);
+        CU_ASSERT_EQUAL(jwt_prepare(h_rs, JWT_ALG_RS256, NULL, NULL), -EINVAL);
+}
+
 /* ---- base64url ---------------------------------------------------------- */
 
 static void test_base64url_vectors(void)
@@ -1464,6 +1513,7 @@ void jwt_suite_add(void)
                    UNIT_TEST(test_tr_messages),
                    UNIT_TEST(test_alg_names),
                    UNIT_TEST(test_authorization_header),
+                   UNIT_TEST(test_prepare),
                    UNIT_TEST(test_base64url_vectors),
                    UNIT_TEST(test_base64url_roundtrip),
                    UNIT_TEST(test_base64url_strict),
