@@ -302,6 +302,11 @@ static cJSON *json_delete_wiped(cJSON *j)
         return NULL;
 }
 
+cJSON *jwt_claims_free(cJSON *claims)
+{
+        return json_delete_wiped(claims);
+}
+
 #define JSON_MEMBERS_MAX 256
 
 /* Also refuses objects too large to check cheaply. */

@@ -113,9 +113,12 @@ const char *jwt_token_kid(const JwtToken *t);
 /* The "jwks_host" claim, NULL when absent, not a string or empty
  * (relays.md §9 row 9). */
 const char *jwt_token_jwks_host(const JwtToken *t);
-/* Hands the claims over (caller frees with cJSON_Delete; they hold
- * credentials); the token then has none. */
+/* Hands the claims over (the caller frees them with jwt_claims_free():
+ * they hold credentials); the token then has none. */
 cJSON *jwt_token_take_claims(JwtToken *t);
+/* Overwrites every string, member name and number of the tree, then
+ * cJSON_Delete()s it; NULL-safe, returns NULL. */
+cJSON *jwt_claims_free(cJSON *claims);
 
 /* JWT_ERR_ALG_NOT_ALLOWED unless the header's "alg" is exactly `alg`'s
  * name.  Run it before fetching keys: "none" and HS256 tokens never cause
@@ -151,7 +154,7 @@ typedef struct JwtVerifyOptions {
 int jwt_verify(const JwtToken *t, const JwtVerifyOptions *o, JwtError *reterr);
 
 /* jwt_parse() + jwt_verify(); on success the claims go to *ret_claims
- * (caller frees; NULL allowed to drop them). */
+ * (caller frees with jwt_claims_free(); NULL allowed to drop them). */
 int jwt_decode(const char *token, size_t len, const JwtVerifyOptions *o, cJSON **ret_claims, JwtError *reterr);
 
 /* ---- JSON Web Keys ------------------------------------------------------ */

@@ -421,7 +421,8 @@ static void test_parse_good(void)
         CU_ASSERT_PTR_NOT_NULL(claims);
         CU_ASSERT_PTR_NULL(jwt_token_claims(t));
         CU_ASSERT_PTR_NULL(jwt_token_jwks_host(t));
-        cJSON_Delete(claims);
+        CU_ASSERT_PTR_NULL(jwt_claims_free(claims));
+        CU_ASSERT_PTR_NULL(jwt_claims_free(NULL));
         CU_ASSERT_PTR_NULL(jwt_token_free(t));
         CU_ASSERT_PTR_NULL(jwt_token_free(NULL));
 
