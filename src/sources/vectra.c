@@ -67,6 +67,8 @@ typedef struct VObj {
         int64_t src_host_id;
         PolicyDecision decision;
         bool acted;                     /* the reconciler was asked something for it */
+        unsigned pending_reqs;          /* its reconciler requests not yet reported */
+        bool written;                   /* its tags were written this cycle */
         bool skip;                      /* nothing to act on (no IP) */
 } VObj;
 
@@ -95,6 +97,7 @@ typedef struct Cycle {
         uint64_t requests_at_start;
         bool cancelled;
         bool known_done;                /* the second gather round was started */
+        bool acting;                    /* requests are being made (act() runs) */
 } Cycle;
 
 struct Vectra {
@@ -117,6 +120,19 @@ static void act_moved(Cycle *c, bool enforce);
 static bool seen_before(Vectra *v, const VObj *o);
 static void write_back(Cycle *c);
 static void finish(Cycle *c);
+static void write_object(Cycle *c, VObj *o);
+
+/* One outstanding piece of work is done: after the act phase, the write
+ * phase starts; after the write phase, the cycle ends. */
+static void cycle_release(Cycle *c)
+{
+        if (--c->pending > 0)
+                return;
+        if (c->phase == 1)
+                write_back(c);
+        else if (c->phase == 2)
+                finish(c);
+}
 
 /* ---- object sets ---- */
 
@@ -790,9 +806,14 @@ static void on_reconciled(void *userdata, const ReconcileOutcome *out)
         else
                 c->st.unblocked += out->succeeded;
         c->st.failed += out->failed;
+        /* Write this object's tags now, while other calls still run: the
+         * Vectra round trips overlap the responder calls. */
+        if (a->o && --a->o->pending_reqs == 0 && c->phase == 1 && !c->acting && !c->cancelled) {
+                a->o->written = true;
+                write_object(c, a->o);
+        }
         free(a);
-        if (--c->pending == 0)
-                write_back(c);
+        cycle_release(c);
 }
 
 /* Responders that may act on the object: the brain's list, narrowed by
@@ -853,10 +874,12 @@ static void request(Cycle *c, VObj *o, const char *value, bool block)
         a->c = c;
         a->o = o;
         a->block = block;
+        o->pending_reqs++;
         c->pending++;
         if (reconciler_want(v->src->env.reconciler, &rr, on_reconciled, a) < 0) {
                 c->st.failed++;
                 c->pending--;
+                o->pending_reqs--;
                 free(a);
         }
         strv_free(names);
@@ -1161,6 +1184,7 @@ static void act(Cycle *c)
                 enforce = false;
         }
         c->pending = 1;         /* held until every request is out */
+        c->acting = true;
         for (size_t i = 0; i < n; i++) {
                 VObj *o = objs[i];
                 bool block;
@@ -1205,10 +1229,10 @@ static void act(Cycle *c)
         free(objs);
         act_moved(c, enforce);
         act_static(c, enforce);
+        c->acting = false;
         if (!c->plan && !v->conf->simulation)
                 reconciler_batch_end(v->src->env.reconciler);
-        if (--c->pending == 0)
-                write_back(c);
+        cycle_release(c);
 }
 
 /* Values we blocked for this Vectra object that it no longer has (a host
@@ -1286,8 +1310,7 @@ static VectraObjectKind api_kind(VarKind k)
 
 static void write_end(Cycle *c)
 {
-        if (--c->pending == 0)
-                finish(c);
+        cycle_release(c);
 }
 
 static void on_note(void *userdata, const VectraStatus *st)
@@ -1436,7 +1459,7 @@ static void write_back(Cycle *c)
         VSet *sets[] = { &c->hosts, &c->accounts, &c->detections };
 
         c->phase = 2;
-        c->pending = 1;
+        c->pending++;
         if (!c->plan && !c->v->conf->simulation && !c->cancelled)
                 for (size_t s = 0; s < 3; s++)
                         for (size_t i = 0; i < sets[s]->n; i++) {
@@ -1444,8 +1467,8 @@ static void write_back(Cycle *c)
                                 /* objects we acted on, and any whose tags may have drifted from
                                  * our rows (unblocked between cycles: whitelist, expiry, operator);
                                  * write_object() only writes when the tags differ */
-                                if (!o->skip && (o->acted || o->decision.verdict != POLICY_NONE ||
-                                                 has_tag(o, var_marker(o->kind))))
+                                if (!o->skip && !o->written && (o->acted || o->decision.verdict != POLICY_NONE ||
+                                                                has_tag(o, var_marker(o->kind))))
                                         write_object(c, o);
                         }
         write_end(c);
