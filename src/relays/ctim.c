@@ -832,10 +832,34 @@ typedef struct Member {
         size_t index;
 } Member;
 
+static size_t utf8_decode(const unsigned char *s, size_t len, uint32_t *cp);
+
+/* Keys compare by code point, as Python sorts str, with each invalid UTF-8
+ * byte taken as the U+FFFD it is printed as: keys that print the same
+ * compare equal (so the printer keeps one of them). */
+static int key_cmp(const char *a, const char *b)
+{
+        const unsigned char *x = (const unsigned char *) (a ? a : ""), *y = (const unsigned char *) (b ? b : "");
+        size_t lx = strlen((const char *) x), ly = strlen((const char *) y);
+
+        while (lx > 0 && ly > 0) {
+                uint32_t cx, cy;
+                size_t nx = utf8_decode(x, lx, &cx), ny = utf8_decode(y, ly, &cy);
+
+                if (cx != cy)
+                        return cx < cy ? -1 : 1;
+                x += nx;
+                lx -= nx;
+                y += ny;
+                ly -= ny;
+        }
+        return lx > 0 ? 1 : ly > 0 ? -1 : 0;
+}
+
 static int member_cmp(const void *a, const void *b)
 {
         const Member *x = a, *y = b;
-        int r = strcmp(x->item->string ? x->item->string : "", y->item->string ? y->item->string : "");
+        int r = key_cmp(x->item->string, y->item->string);
 
         if (r != 0)
                 return r;
@@ -860,7 +884,7 @@ static size_t members_sorted(const cJSON *o, Member **ret)
 
 static bool same_key(const Member *a, const Member *b)
 {
-        return strcmp(a->item->string ? a->item->string : "", b->item->string ? b->item->string : "") == 0;
+        return key_cmp(a->item->string, b->item->string) == 0;
 }
 
 size_t ctim_json_members(const cJSON *o, cJSON ***ret)
@@ -903,8 +927,12 @@ static int print_number(Buf *b, double d)
         char tmp[40], digits[24], *e, *p;
         int exp10, decpt, nd = 0;
 
-        if (!isfinite(d))
-                return -EINVAL;
+        if (!isfinite(d)) {
+                /* cJSON reads 1e999 as infinity; Python would print the
+                 * invalid "Infinity": null keeps the output JSON */
+                buf_puts(b, "null");
+                return 0;
+        }
         if (d == floor(d) && fabs(d) < 1e16) {
                 buf_printf(b, "%.0f", d == 0 ? 0.0 : d);
                 return 0;

@@ -339,9 +339,11 @@ typedef enum CtimJsonFlags {
  *   - numbers: integral values with magnitude below 1e16 as integers
  *     ("17551", "-3"), others as Python's float repr ("20.7", "1e+16",
  *     "1.5e-07").  cJSON keeps no int/float distinction, so 5.0 prints "5";
+ *   - a non-finite number (cJSON reads 1e999 as infinity) as null, where
+ *     Python would print the invalid "Infinity";
  *   - true, false, null.
- * Nesting deeper than CTIM_JSON_DEPTH_MAX fails with -ELOOP;
- * a non-finite number or an invalid node with -EINVAL.  ret_len may be NULL. */
+ * Nesting deeper than CTIM_JSON_DEPTH_MAX fails with -ELOOP, an invalid
+ * node (cJSON_Raw, cJSON_Invalid) with -EINVAL.  ret_len may be NULL. */
 int ctim_json_print(const cJSON *v, CtimJsonFlags flags, char **ret, size_t *ret_len);
 
 /* Sorts the keys of every object in v in place (stable, by code point), so

@@ -592,7 +592,8 @@ int spycloud_answer_parse(long status, const char *body, size_t body_len, cJSON 
                         msg = xstrdup(status == 401 ? "Unauthorized" : "Forbidden");
                 }
                 cJSON_Delete(v);
-                error_set(ret_error, CTIM_CODE_AUTHORIZATION, xasprintf("Authorization failed: %s", cut(msg, MESSAGE_MAX)));
+                msg = cut(msg, MESSAGE_MAX);
+                error_set(ret_error, CTIM_CODE_AUTHORIZATION, xasprintf("Authorization failed: %s", msg));
                 free(msg);
                 return -EACCES;
         }

@@ -1409,6 +1409,19 @@ static void test_answers(void)
         CU_ASSERT_EQUAL(strlen(e.message), 1023u + 3u);
         CU_ASSERT_EQUAL(strcmp(e.message + 1023, "..."), 0);
         spycloud_error_done(&e);
+        /* a long 401 message, too */
+        {
+                char *msg = xmalloc(3000 + 20);
+
+                strcpy(msg, "{\"message\":\"");
+                memset(msg + 12, 'm', 2000);
+                strcpy(msg + 2012, "\"}");
+                CU_ASSERT_EQUAL(spycloud_answer_parse(401, msg, strlen(msg), &json, &e), -EACCES);
+                CU_ASSERT_EQUAL(strlen(e.message), 1024u + 3u);
+                CU_ASSERT_EQUAL(strncmp(e.message, "Authorization failed: mmm", 25), 0);
+                spycloud_error_done(&e);
+                free(msg);
+        }
         /* a body with a NUL: the text before it */
         CU_ASSERT_EQUAL(spycloud_answer_parse(502, "ab\0cd", 5, &json, &e), -EPROTO);
         CU_ASSERT_STRING_EQUAL(e.message, "ab");
