@@ -839,7 +839,8 @@ static size_t utf8_decode(const unsigned char *s, size_t len, uint32_t *cp);
  * compare equal (so the printer keeps one of them). */
 static int key_cmp(const char *a, const char *b)
 {
-        const unsigned char *x = (const unsigned char *) (a ? a : ""), *y = (const unsigned char *) (b ? b : "");
+        const unsigned char *x = (const unsigned char *) (a ? a : "");
+        const unsigned char *y = (const unsigned char *) (b ? b : "");
         size_t lx = strlen((const char *) x), ly = strlen((const char *) y);
 
         while (lx > 0 && ly > 0) {
@@ -1015,7 +1016,8 @@ static size_t utf8_decode(const unsigned char *s, size_t len, uint32_t *cp)
                         goto invalid;
                 c = c << 6 | (s[i] & 0x3f);
         }
-        if ((n == 3 && c < 0x800) || (n == 4 && (c < 0x10000 || c > 0x10ffff)) || (c >= 0xd800 && c <= 0xdfff))
+        if ((n == 3 && c < 0x800) || (n == 4 && (c < 0x10000 || c > 0x10ffff)) ||
+            (c >= 0xd800 && c <= 0xdfff))
                 goto invalid;
         *cp = c;
         return n;
@@ -1189,7 +1191,8 @@ void ctim_json_sort(cJSON *v)
 static bool py_unprintable(uint32_t c)
 {
         return (c >= 0x80 && c <= 0xa0) || c == 0xad || c == 0x61c || c == 0x1680 || c == 0x180e ||
-               (c >= 0x2000 && c <= 0x200f) || (c >= 0x2028 && c <= 0x202f) || (c >= 0x205f && c <= 0x2064) ||
+               (c >= 0x2000 && c <= 0x200f) || (c >= 0x2028 && c <= 0x202f) ||
+               (c >= 0x205f && c <= 0x2064) ||
                (c >= 0x2066 && c <= 0x206f) || c == 0x3000 || (c >= 0xd800 && c <= 0xdfff) ||
                (c >= 0xe000 && c <= 0xf8ff) || c == 0xfeff || (c >= 0xfff9 && c <= 0xfffb) ||
                c == 0xfffe || c == 0xffff || c >= 0xf0000;

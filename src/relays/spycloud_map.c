@@ -475,7 +475,8 @@ static int utf8_next(const unsigned char **p, uint32_t *ret)
                         return -1;
                 c = c << 6 | (s[i] & 0x3f);
         }
-        if ((n == 3 && c < 0x800) || (n == 4 && (c < 0x10000 || c > 0x10ffff)) || (c >= 0xd800 && c <= 0xdfff))
+        if ((n == 3 && c < 0x800) || (n == 4 && (c < 0x10000 || c > 0x10ffff)) ||
+            (c >= 0xd800 && c <= 0xdfff))
                 return -1;
         *ret = c;
         *p += n;
@@ -622,7 +623,7 @@ int spycloud_answer_parse(long status, const char *body, size_t body_len, cJSON 
         return r;
 }
 
-/* ---- catalogs ------------------------------------------------------------------------------------------ */
+/* ---- catalogs ------------------------------------------------------------------- */
 
 typedef struct CatalogEntry {
         int64_t source_id;
@@ -679,7 +680,8 @@ void spycloud_catalogs_put(SpycloudCatalogs *c, int64_t source_id, const cJSON *
         /* upstream: body.get('results') truthy → results[0], else {} */
         results = ctim_json_get(body, "results");
         if (body && !cJSON_IsObject(body))
-                e.note = xasprintf("catalog %" PRId64 ": expected an object, got %s", source_id, type_name(body));
+                e.note = xasprintf("catalog %" PRId64 ": expected an object, got %s", source_id,
+                                   type_name(body));
         else if (!absent(results) && !cJSON_IsArray(results))
                 e.note = xasprintf("catalog %" PRId64 ": results: expected a list, got %s", source_id,
                                    type_name(results));
@@ -707,7 +709,7 @@ bool spycloud_catalogs_has(const SpycloudCatalogs *c, int64_t source_id)
         return c && catalogs_find(c, source_id, NULL);
 }
 
-/* ---- breach records ------------------------------------------------------------------------------------ */
+/* ---- breach records ------------------------------------------------------------- */
 
 typedef struct Record {
         cJSON *item;            /* copy of the record */
@@ -755,7 +757,8 @@ static bool record_check(const cJSON *rec, size_t i, Record *ret, Notes *notes)
         char *q;
 
         if (!cJSON_IsObject(rec)) {
-                notes_add(notes, "results[%zu]: expected an object, got %s, record skipped", i, type_name(rec));
+                notes_add(notes, "results[%zu]: expected an object, got %s, record skipped", i,
+                          type_name(rec));
                 return false;
         }
         sid = ctim_json_get(rec, "source_id");
@@ -834,7 +837,8 @@ int spycloud_breach_new(const cJSON *body, int64_t limit, SpycloudBreach **ret, 
         }
         if (!cJSON_IsObject(body)) {
                 error_set(ret_error, CTIM_CODE_UNKNOWN,
-                          xasprintf("Unexpected response from Spycloud: expected an object, got %s", type_name(body)));
+                          xasprintf("Unexpected response from Spycloud: expected an object, got %s",
+                                    type_name(body)));
                 spycloud_breach_free(b);
                 return -EBADMSG;
         }
@@ -896,7 +900,7 @@ size_t spycloud_breach_notes(const SpycloudBreach *b, const char *const **ret)
         return b ? b->notes.n : 0;
 }
 
-/* ---- mapping --------------------------------------------------------------------------------------------- */
+/* ---- mapping -------------------------------------------------------------------- */
 
 struct SpycloudResult {
         cJSON *sightings;
@@ -1026,7 +1030,8 @@ static int sighting_of(const Record *rec, const char *email, const cJSON *catalo
         description = xasprintf("Present in %s", title ? title : "breach");
         if (uuid)
                 source_uri = xasprintf("%s%s", SPYCLOUD_PORTAL_CATALOG_URL, uuid);
-        append(targets, ctim_target_new("email", ctim_observables_one("email", email), rec->time, rec->time));
+        append(targets, ctim_target_new("email", ctim_observables_one("email", email),
+                                        rec->time, rec->time));
         return ctim_sighting_new(&(CtimSighting) {
                         .id = id,
                         .schema_version = SPYCLOUD_SCHEMA_VERSION,
@@ -1094,7 +1099,8 @@ static int indicator_of(int64_t source_id, const cJSON *catalog, Notes *notes, c
                 return r;
 
         date = ctim_json_get(catalog, "spycloud_publish_date");
-        if (!cJSON_IsString(date) || ctim_time_normalize(date->valuestring, CTIM_TIME_MICROSECONDS, start) < 0) {
+        if (!cJSON_IsString(date) ||
+            ctim_time_normalize(date->valuestring, CTIM_TIME_MICROSECONDS, start) < 0) {
                 _cleanup_free_ char *q = NULL;
 
                 if (cJSON_IsString(date)) {
@@ -1218,9 +1224,11 @@ int spycloud_result_add(SpycloudResult *r, const char *email, const SpycloudBrea
                 if (e && e->note)
                         notes_add(&notes, "%s, taken as empty", e->note);
                 else if (!e)
-                        notes_add(&notes, "catalog %" PRId64 " was not fetched, taken as empty", rec->source_id);
+                        notes_add(&notes, "catalog %" PRId64 " was not fetched, taken as empty",
+                                  rec->source_id);
                 warnings = xreallocarray(warnings, n_warnings + 1, sizeof(char *));
-                warnings[n_warnings++] = xasprintf("SpyCloud did not return results for %" PRId64, rec->source_id);
+                warnings[n_warnings++] = xasprintf("SpyCloud did not return results for %" PRId64,
+                                                   rec->source_id);
         }
 
         move_items(r->sightings, sightings);
@@ -1298,6 +1306,7 @@ cJSON *spycloud_result_response(const SpycloudResult *r, const SpycloudError *fa
                 append(errors, ctim_error_new(CTIM_ERROR_FATAL, fatal->code, fatal->message));
         } else
                 for (size_t i = 0; i < r->n_warnings; i++)
-                        append(errors, ctim_error_new(CTIM_ERROR_WARNING, CTIM_CODE_NOT_FOUND, r->warnings[i]));
+                        append(errors, ctim_error_new(CTIM_ERROR_WARNING, CTIM_CODE_NOT_FOUND,
+                                                      r->warnings[i]));
         return ctim_response_new(data, errors);
 }
