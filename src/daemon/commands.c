@@ -19,6 +19,7 @@
 #include "engine/entity.h"
 #include "engine/whitelist.h"
 #include "responders/responder.h"
+#include "relays/relay.h"
 #include "sources/source.h"
 
 #define REASON_MAX 512
@@ -162,6 +163,7 @@ static void cmd_status(Daemon *d, CtlClient *c, const CtlRequest *req)
                         cJSON_AddNumberToObject(b, store_block_state_names[i], (double) blocks[i]);
         add_sources(d, cJSON_AddArrayToObject(data, "sources"));
         add_responders(d, cJSON_AddArrayToObject(data, "responders"));
+        relay_set_status(d->relays, cJSON_AddArrayToObject(data, "relays"));
         control_send(c, ctl_reply_ok(req->id, data));
 }
 

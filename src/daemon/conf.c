@@ -15,7 +15,9 @@
 #include "common/strv.h"
 #include "common/xalloc.h"
 #include "daemon/conf.h"
+#include "daemon/httpd.h"
 #include "engine/whitelist.h"
+#include "relays/relay_conf.h"
 #include "responders/responder.h"
 
 /* Each setting is described once in these tables: its name, type, range
@@ -60,6 +62,7 @@ typedef struct Walk {
 } Walk;
 
 static int parse_responders(Walk *w, const config_setting_t *s, const char *fullname);
+static int parse_relays(Walk *w, const config_setting_t *s, const char *fullname);
 
 #define OFF(f) offsetof(Config, f)
 #define VOFF(f) offsetof(VectraConf, f)
@@ -95,6 +98,15 @@ static const Opt http_opts[] = {
         { "proxy", OPT_STRING, OFF(http.proxy) },
         { "proxy_user", OPT_STRING, OFF(http.proxy_user) },
         { "proxy_password", OPT_SECRET, OFF(http.proxy_password) },
+        { NULL },
+};
+
+static const Opt relay_server_opts[] = {
+        { "listen", OPT_STRINGS, OFF(relay_server.listen) },
+        { "max_body", OPT_INT, OFF(relay_server.max_body), 1024, 64 << 20, .def = "1048576" },
+        { "max_header_bytes", OPT_INT, OFF(relay_server.max_header_bytes), 4096, 1 << 20, .def = "32768" },
+        { "max_connections", OPT_INT, OFF(relay_server.max_connections), 1, 100000, .def = "256" },
+        { "idle_timeout", OPT_DURATION, OFF(relay_server.idle_timeout), 1, 3600, .def = "30s" },
         { NULL },
 };
 
@@ -176,6 +188,8 @@ static const Opt root_opts[] = {
         { "protect", OPT_STRINGS, OFF(protect) },
         { "reconcile", OPT_GROUP, .group = reconcile_opts },
         { "responders", OPT_CUSTOM, .parse = parse_responders },
+        { "relay_server", OPT_GROUP, .group = relay_server_opts },
+        { "relays", OPT_CUSTOM, .parse = parse_relays },
         { "vectra", OPT_LIST, OFF(vectra), .count_offset = OFF(n_vectra), .elem_size = sizeof(VectraConf),
           .group = vectra_opts },
         { NULL },
@@ -627,6 +641,23 @@ static int parse_responders(Walk *w, const config_setting_t *list, const char *f
         return 0;
 }
 
+/* relays = ( { name = "..."; type = "spycloud"; ... }, ... ): relay_conf.c */
+static int parse_relays(Walk *w, const config_setting_t *list, const char *full)
+{
+        Config *c = w->cfg;
+        char **errs = NULL;
+        size_t n_errs = 0;
+        int r;
+
+        r = relay_conf_parse(list, full, w->path, &c->relays, &c->n_relays, &errs, &n_errs);
+        for (size_t j = 0; j < n_errs; j++) {
+                errs_add(w->errs, "%s", errs[j]);
+                free(errs[j]);
+        }
+        free(errs);
+        return r;
+}
+
 bool config_protects(const Config *c, const char *kind, const char *value)
 {
         AddrNet net, a;
@@ -758,6 +789,17 @@ static void check_cross(Walk *w, const config_t *cf)
                          "is shorter than reconcile.retry_base_ms (%lld ms)", (long long) c->reconcile.retry_base_ms);
         for (size_t i = 0; i < c->n_vectra; i++)
                 check_vectra(w, cf, i);
+        for (size_t i = 0; c->relay_server.listen && c->relay_server.listen[i]; i++) {
+                struct sockaddr_storage ss;
+                socklen_t len;
+                if (httpd_parse_listen_address(c->relay_server.listen[i], &ss, &len) < 0)
+                        walk_err(w, config_lookup(cf, "relay_server.listen"), "relay_server.listen",
+                                 "'%s' is not \"address:port\" (e.g. \"127.0.0.1:9090\", \"[::]:9090\")",
+                                 c->relay_server.listen[i]);
+        }
+        if (c->relay_server.listen && !c->relay_server.listen[0])
+                walk_err(w, config_lookup(cf, "relay_server.listen"), "relay_server.listen",
+                         "give at least one \"address:port\"");
 }
 
 /* libconfig 1.5 exits the process when an @include names a directory or
@@ -909,6 +951,7 @@ Config *config_free(Config *c)
                 free(r);
         }
         free(c->responders);
+        relay_conf_free_array(c->relays, c->n_relays);
         free(c);
         return NULL;
 }
@@ -950,6 +993,13 @@ static void print_group(const Config *c, FILE *f, const void *base, const Opt *o
                 }
                 if (o->type == OPT_SECRET && !((const Secret *) p)->ref) {
                         fprintf(f, "%*s# %s: not set\n", depth * 2, "", o->name);
+                        continue;
+                }
+                if (o->type == OPT_CUSTOM && o->parse == parse_relays) {
+                        for (size_t i = 0; i < c->n_relays; i++)
+                                fprintf(f, "%*s# relay \"%s\": type %s, mount \"%s\", auth %s, settings as in the file\n",
+                                        depth * 2, "", c->relays[i].name, relay_type_to_string(c->relays[i].type),
+                                        c->relays[i].mount, c->relays[i].auth == RELAY_AUTH_HS256 ? "hs256" : "rs256");
                         continue;
                 }
                 if (o->type == OPT_CUSTOM) {

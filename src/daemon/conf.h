@@ -9,6 +9,7 @@
 #define SECRESP_DEFAULT_CONFIG SYSCONFDIR "/secresp/secrespd.conf"
 
 typedef struct Responder Responder;
+typedef struct RelayConf RelayConf;
 
 /* "and" / "or" of two thresholds, as VAR's (threat, op, certainty) tuples. */
 typedef enum ScoreOp { SCORE_AND, SCORE_OR } ScoreOp;
@@ -99,6 +100,15 @@ typedef struct Config {
         Responder **responders;
         size_t n_responders;
         char **protect;                 /* never blocked: IPs, CIDRs, host names */
+        struct {
+                char **listen;                  /* NULL: [ "127.0.0.1:9090" ] */
+                int64_t max_body;               /* bytes */
+                int64_t max_header_bytes;
+                int64_t max_connections;        /* per listener */
+                uint64_t idle_timeout;          /* seconds */
+        } relay_server;
+        RelayConf *relays;              /* relays/relay_conf.h */
+        size_t n_relays;
 } Config;
 
 /* Error lines, each "file:line: setting: message". */

@@ -14,6 +14,7 @@
 #include "daemon/reconcile.h"
 #include "daemon/sched.h"
 #include "daemon/store_whitelist.h"
+#include "relays/relay.h"
 #include "responders/responder.h"
 #include "sources/vectra.h"
 
@@ -184,7 +185,8 @@ static int daemon_start_sources(Daemon *d)
         SourceEnv env;
         int r;
 
-        if (cfg->n_vectra == 0)
+        /* the relays call their upstreams and JWKS hosts through it too */
+        if (cfg->n_vectra == 0 && cfg->n_relays == 0)
                 return 0;
         {
                 HttpClientOptions ho = {
@@ -201,6 +203,8 @@ static int daemon_start_sources(Daemon *d)
                 if (r < 0)
                         return log_error_errno(r, "cannot create the HTTP client");
         }
+        if (cfg->n_vectra == 0)
+                return 0;
         env = (SourceEnv) { .loop = d->loop, .store = d->store, .reconciler = d->reconciler, .http = d->http,
                             .config = cfg };
         d->sources = xnew(Source *, cfg->n_vectra);
@@ -296,6 +300,10 @@ int daemon_start(Daemon *d, uv_loop_t *loop, Config *cfg, const char *config_pat
                 log_error("%s", why);
                 goto fail;
         }
+        /* the relays' HTTP server, after the control socket and before READY */
+        r = relay_set_start(loop, d->http, cfg, &d->relays);
+        if (r < 0)
+                goto fail;
         daemon_schedule_sweep(d);
         /* calls a crash left unfinished are issued again, expired blocks lifted */
         (void) reconciler_resume(d->reconciler);
@@ -321,6 +329,24 @@ static void on_http_closed(void *userdata)
         (void) userdata;
 }
 
+/* The HTTP client goes last: the relays' calls and JWKS fetches use it. */
+static void maybe_shutdown_http(Daemon *d)
+{
+        if (!d->stop_finished || !d->relays_down || !d->http)
+                return;
+        (void) http_client_shutdown(d->http, on_http_closed, d);
+        d->http = NULL;
+}
+
+static void on_relays_down(void *userdata)
+{
+        Daemon *d = userdata;
+
+        d->relays = NULL;
+        d->relays_down = true;
+        maybe_shutdown_http(d);
+}
+
 static void finish_stop(void *userdata)
 {
         Daemon *d = userdata;
@@ -328,10 +354,8 @@ static void finish_stop(void *userdata)
         if (!uv_is_closing((uv_handle_t *) &d->stop_timer))
                 uv_close((uv_handle_t *) &d->stop_timer, NULL);
         d->reconciler = reconciler_free(d->reconciler);
-        if (d->http) {
-                (void) http_client_shutdown(d->http, on_http_closed, d);
-                d->http = NULL;
-        }
+        d->stop_finished = true;
+        maybe_shutdown_http(d);
 }
 
 static void on_stop_deadline(uv_timer_t *t)
@@ -355,6 +379,9 @@ void daemon_stop(Daemon *d, const char *why)
         }
         control_server_close(d->control);
         d->control = NULL;
+        /* stops accepting, cancels the relay requests in flight */
+        if (!d->relays || relay_set_shutdown(d->relays, on_relays_down, d) < 0)
+                d->relays_down = true;
         watchdog_close(&d->watchdog);
         uv_close((uv_handle_t *) &d->sweep_timer, NULL);
         uv_close((uv_handle_t *) &d->sig_hup, NULL);
@@ -429,6 +456,8 @@ int daemon_reload(Daemon *d, char **ret_errors)
          * applies the settings that can change under a running loop. */
         if (n->n_vectra != d->config->n_vectra || n->n_responders != d->config->n_responders)
                 log_warning("reload: sources and responders added or removed take effect at the next restart");
+        if (n->n_relays || d->config->n_relays)
+                log_notice("reload: relay and relay_server changes take effect at the next restart");
         daemon_retire_config(d, n);
         control_server_update(d->control, n->control.group, n->control.client_timeout * 1000);
         daemon_schedule_sweep(d);

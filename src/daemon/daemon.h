@@ -11,6 +11,7 @@
 typedef struct Reconciler Reconciler;
 typedef struct HttpClient HttpClient;
 typedef struct Source Source;
+typedef struct RelaySet RelaySet;
 
 typedef struct Daemon {
         uv_loop_t *loop;
@@ -25,6 +26,9 @@ typedef struct Daemon {
         HttpClient *http;
         Source **sources;
         size_t n_sources;
+        RelaySet *relays;               /* relays/relay.h; NULL when none is configured */
+        bool relays_down;               /* the relay set has shut down (or never started) */
+        bool stop_finished;             /* finish_stop() ran */
         Config **retired;               /* configs replaced by a reload, still referenced */
         size_t n_retired;
         unsigned once_pending;          /* --once: cycles still running */

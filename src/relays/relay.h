@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "daemon/jwt.h"
+#include "relays/relay_conf.h"
+
+/* The Threat Response relays served by secrespd (relays.md §1–§6): one
+ * HTTP server (httpd.h) for all of them, each relay mounted at its prefix
+ * on the shared listeners (relay_server.listen) or at its own.  This file
+ * is the part every relay shares:
+ *
+ *   POST /version              {"version": "<the original's>"}, no auth
+ *   GET  /watchdog             the Health-Check header echoed, or the TR error
+ *   POST /health               JWT, then the relay's health check
+ *   POST /observe/observables  body validation (§2.6), the relay's filter
+ *                              (§3), JWT (§4), CTR_ENTITIES_LIMIT (§5), then
+ *                              the relay's lookups
+ *   anything else              404 / 405 with the werkzeug bodies (§2.4)
+ *
+ * Every TR error is HTTP 200 with sorted, compact JSON and a trailing
+ * newline (§2.2, §2.5).  The connection stays suspended while the relay's
+ * upstream calls run; the relay answers with relay_call_finish(). */
+
+typedef struct uv_loop_s uv_loop_t;
+typedef struct cJSON cJSON;
+typedef struct HttpClient HttpClient;
+typedef struct Config Config;
+typedef struct Relay Relay;
+typedef struct RelayCall RelayCall;
+typedef struct RelaySet RelaySet;
+
+typedef enum RelayRoute {
+        RELAY_ROUTE_HEALTH,
+        RELAY_ROUTE_OBSERVE,
+} RelayRoute;
+
+/* What a relay type provides (spycloud.c). */
+typedef struct RelayOps {
+        const char *type;               /* "spycloud" */
+        const char *version;            /* POST /version: the original's version */
+        bool strict_slashes;            /* false: "/health/" is "/health" (SpyCloud) */
+        bool auth_when_unsupported;     /* true: auth runs even when no observable is supported (Graph) */
+        /* "Invalid JSON payload received. {...}" plus this ("." for SpyCloud) */
+        const char *payload_error_suffix;
+        size_t priv_size;
+        int (*init)(Relay *r);
+        void (*done)(Relay *r);
+        /* JWT_OK, or JWT_ERR_PAYLOAD_STRUCTURE when a credential claim is missing */
+        JwtError (*check_claims)(const cJSON *claims);
+        /* Observables of the validated body this relay looks up (0: {"data": {}}). */
+        size_t (*supported)(const cJSON *observables);
+        /* Start the route's work; answer with relay_call_finish() (at once or later). */
+        void (*start)(RelayCall *c, RelayRoute route);
+        /* The answer is no longer wanted: stop what runs; still call relay_call_finish(). */
+        void (*cancel)(RelayCall *c);
+} RelayOps;
+
+/* ---- the daemon's side ---------------------------------------------------------- */
+
+/* Starts the server and every relay of cfg (nothing when it has none:
+ * *ret is then NULL).  `http` is borrowed and must outlive the set. */
+int relay_set_start(uv_loop_t *loop, HttpClient *http, const Config *cfg, RelaySet **ret);
+/* Stops accepting, cancels the requests in flight, then calls cb (from the
+ * loop) once every handle is closed and frees the set.  Call it before
+ * http_client_shutdown().  0, or -EALREADY. */
+int relay_set_shutdown(RelaySet *s, void (*cb)(void *userdata), void *userdata);
+/* Appends one object per relay to `array` (secrespctl status):
+ * name, type, mount, listen [names], requests, errors. */
+void relay_set_status(const RelaySet *s, cJSON *array);
+
+/* ---- the relays' side ------------------------------------------------------------- */
+
+void *relay_priv(Relay *r);
+const RelayConf *relay_conf(const Relay *r);
+const char *relay_name(const Relay *r);
+HttpClient *relay_http(const Relay *r);
+uv_loop_t *relay_loop(const Relay *r);
+
+Relay *relay_call_relay(RelayCall *c);
+/* Verified JWT claims (credentials: never log them). */
+const cJSON *relay_call_claims(const RelayCall *c);
+/* CTR_ENTITIES_LIMIT of this request (§5). */
+int64_t relay_call_limit(const RelayCall *c);
+/* The validated /observe/observables body (a list). */
+const cJSON *relay_call_observables(const RelayCall *c);
+void relay_call_set_data(RelayCall *c, void *data);
+void *relay_call_get_data(const RelayCall *c);
+bool relay_call_is_gone(const RelayCall *c);
+
+/* Answers the call with `body` (taken; NULL: 500) printed as jsonify does,
+ * HTTP 200, and frees it.  `error`: the answer holds a fatal TR error
+ * (counted in the status' errors). */
+void relay_call_finish(RelayCall *c, cJSON *body, bool error);
+/* relay_call_finish() with {"errors": [{"code", "message", "type": "fatal"}]}. */
+void relay_call_fail(RelayCall *c, const char *code, const char *message);
+
+/* ---- pure helpers (unit tests) ------------------------------------------------------ */
+
+/* §2.6: the body parsed and checked as the originals' marshmallow schema.
+ * 0 and the list in *ret, or -EINVAL and in *ret_message (owned) "Invalid
+ * JSON payload received. " + the errors as json.dumps prints them. */
+int relay_observables_validate(const char *body, size_t len, cJSON **ret, char **ret_message);
