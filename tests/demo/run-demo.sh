@@ -11,6 +11,7 @@ conf="$demo/secrespd.conf"
 sock="$demo/run/control.sock"
 log="$demo/secrespd.log"
 export DEMO_VECTRA_TOKEN=tok123         # the simulator's legacy API token
+export DEMO_RELAY_SECRET=demo-relay-secret
 
 bold=$(tput bold 2>/dev/null || true); plain=$(tput sgr0 2>/dev/null || true)
 step() { printf '\n%s==> %s%s\n' "$bold" "$*" "$plain"; }
@@ -54,8 +55,15 @@ pids+=($!)
 for _ in $(seq 100); do [ -s "$demo/vectra.port" ] && break; sleep 0.1; done
 vectra_url="http://127.0.0.1:$(cat "$demo/vectra.port")"
 echo "  listening on $vectra_url"
+step "Start the bundled SpyCloud simulator (breach records and catalogs)"
+python3 "$top/tests/sim/spycloud_sim.py" --api-key demo-spycloud-key \
+        --port-file "$demo/spycloud.port" --log "$demo/spycloud-requests.jsonl" 2>"$demo/spycloud.log" &
+pids+=($!)
+for _ in $(seq 100); do [ -s "$demo/spycloud.port" ] && break; sleep 0.1; done
+spycloud_url="http://127.0.0.1:$(cat "$demo/spycloud.port")"
+echo "  listening on $spycloud_url"
 sed -e "s|@DEMO_DIR@|$demo|g" -e "s|@TOP@|$top|g" -e "s|@VECTRA_URL@|$vectra_url|g" \
-        "$top/etc/demo.conf" >"$conf"
+        -e "s|@SPYCLOUD_URL@|$spycloud_url|g" "$top/etc/demo.conf" >"$conf"
 
 step "Check the configuration and print it normalised (the token shows as its reference)"
 run "$build/secrespd" -n -v -c "$conf"
@@ -97,6 +105,23 @@ cp "$conf" "$conf.good"
 printf 'whitelist: { default_expiry = "forever"; };\n' >>"$conf"
 ctl reload
 cp "$conf.good" "$conf"
+
+step "Cisco XDR asks the SpyCloud relay about an e-mail address (a JWT-authenticated POST)"
+relay_port=$("$build/secrespctl" -s "$sock" --json status | python3 -c 'import json,sys; print(json.load(sys.stdin)["relays"][0]["listen"][0].rsplit(":", 1)[1])')
+token=$(python3 "$top/tests/functional/relay/mktoken.py" --alg HS256 --secret "$DEMO_RELAY_SECRET" --exp-in 300 \
+        '{"key": "demo-spycloud-key", "aud": "http://relay.demo/"}')
+printf '%s$ curl -X POST http://127.0.0.1:%s/spycloud/observe/observables -H "Authorization: Bearer ..." -d ...%s\n' \
+        "$bold" "$relay_port" "$plain"
+curl -s -X POST "http://127.0.0.1:$relay_port/spycloud/observe/observables" -H "Authorization: Bearer $token" \
+        -H 'Content-Type: application/json' --data '[{"type": "email", "value": "admin@example.org"}]' |
+        python3 -c '
+import json, sys
+d = json.load(sys.stdin)["data"]
+print("  relay answer: %d sightings, %d indicators" % (d["sightings"]["count"], d["indicators"]["count"]))
+for s in d["sightings"]["docs"][:2]:
+    print("    sighting: %s, severity %s, observed %s" % (s["description"], s["severity"], s["observed_time"]["start_time"]))'
+printf '%s$ curl -X POST http://127.0.0.1:%s/spycloud/health  (with a bad token)%s\n' "$bold" "$relay_port" "$plain"
+curl -s -X POST "http://127.0.0.1:$relay_port/spycloud/health" -H "Authorization: Bearer not.a.token"; echo
 
 step "What secrespd is doing, for people and for scripts"
 ctl status

@@ -8,7 +8,7 @@ build=${top_builddir:?}
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 
-echo "1..7"
+echo "1..9"
 n=0
 check() {
         n=$((n + 1))
@@ -25,3 +25,5 @@ check "VAR: Blocked on " "VAR's notes are written"
 check "^run brain1: ok .* [1-9][0-9]* unblocked" "the next cycle unblocks the untagged host"
 check "host +10\.0\.0\.4 +demo-fw +unblocked +.*whitelisted by" "whitelisting unblocks at once"
 check "^  vectra:brain1 +vectra +idle" "status explains the source"
+check "relay answer: [1-9][0-9]* sightings, [1-9][0-9]* indicators" "the SpyCloud relay answers with sightings and indicators"
+check '"code":"authorization error"' "a bad token gets the relay's authorization error"
