@@ -3,10 +3,14 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <uv.h>
 #include "common/xalloc.h"
@@ -16,6 +20,31 @@
  * else it gets only from ExecOptions.env.  "LC_" is a prefix. */
 static const char *const passthrough_env[] = { "PATH", "HOME", "LANG", "TZ", "TMPDIR", NULL };
 
+/* Two ways to start the child:
+ *
+ *   posix_spawn   glibc's posix_spawn() (clone(CLONE_VM | CLONE_VFORK): no
+ *                 page table is copied, the loop waits only for the exec),
+ *                 the exit watched through a pidfd (pidfd_open(), Linux
+ *                 5.3) polled on the loop and reaped with waitid(): no
+ *                 SIGCHLD handler, no race on the pid.
+ *   uv_spawn      libuv's fork() + exec, which copies the daemon's page
+ *                 tables and blocks the loop for as long (milliseconds for
+ *                 a daemon of tens of MB): the fallback when pidfd_open()
+ *                 is not available (ENOSYS: old kernel, valgrind; EPERM: a
+ *                 seccomp filter), or when SECRESP_EXEC_FORK is set to
+ *                 anything but "" or "0" (to compare the two).
+ *
+ * Both give the child the same start: argv as is (the program searched in
+ * the child's PATH as execvp() does, ENOEXEC included), its environment,
+ * stdin /dev/null, stdout and stderr on the pipe, no other descriptor, a
+ * session of its own, cwd, signals 1-31 at their default action and none
+ * blocked (posix_spawn also resets glibc's internal 32 and 33, which its
+ * own children, make's for one, get ignored). */
+#if defined(__linux__) && defined(SYS_pidfd_open) && defined(POSIX_SPAWN_SETSID) && \
+        defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 29))
+#define EXEC_HAVE_POSIX_SPAWN 1
+#endif
+
 typedef enum KillPhase {
         KILL_NONE,
         KILL_TERM_SENT,         /* grace timer armed */
@@ -24,10 +53,12 @@ typedef enum KillPhase {
 
 struct ExecJob {
         uv_loop_t *loop;
-        uv_process_t proc;
+        uv_process_t proc;      /* uv_spawn */
+        uv_poll_t pidpoll;      /* posix_spawn: pidfd readable = the child exited */
+        int pidfd;              /* -1 when none; closed with pidpoll */
         uv_pipe_t out;
         uv_timer_t timer;       /* timeout, then kill grace, or the drain after exit */
-        bool proc_init, out_init, out_reading;
+        bool proc_init, poll_init, out_init, out_reading;
         unsigned open_handles;
 
         ExecCallback cb;
@@ -47,6 +78,7 @@ struct ExecJob {
         bool exited;
         int exit_status;
         int term_signal;
+        bool status_lost;       /* reaped by someone else: exit_status, term_signal unknown */
         KillPhase kill_phase;
         bool finishing;
 };
@@ -183,7 +215,7 @@ static void deliver(ExecJob *j)
         ExecResult res = {
                 .r = j->r,
                 .timed_out = j->r == -ETIMEDOUT,
-                .exited = j->exited,
+                .exited = j->exited && !j->status_lost,
                 .exit_status = j->exit_status,
                 .term_signal = j->term_signal,
                 .pid = j->pid,
@@ -213,6 +245,17 @@ static void on_close(uv_handle_t *h)
                 deliver(j);
 }
 
+static void on_pidpoll_close(uv_handle_t *h)
+{
+        ExecJob *j = h->data;
+
+        if (j->pidfd >= 0) {
+                (void) close(j->pidfd);
+                j->pidfd = -1;
+        }
+        on_close(h);
+}
+
 static void finish(ExecJob *j)
 {
         if (j->finishing)
@@ -227,6 +270,8 @@ static void finish(ExecJob *j)
         }
         if (j->proc_init)
                 uv_close((uv_handle_t *) &j->proc, on_close);
+        if (j->poll_init)
+                uv_close((uv_handle_t *) &j->pidpoll, on_pidpoll_close);
 }
 
 static void maybe_finish(ExecJob *j)
@@ -242,8 +287,14 @@ static void signal_child(ExecJob *j, int sig)
 {
         if (j->pid <= 0 || j->exited)
                 return;
-        if (kill(-j->pid, sig) < 0)
+        if (kill(-j->pid, sig) == 0)
+                return;
+        if (j->proc_init)
                 (void) uv_process_kill(&j->proc, sig);
+#ifdef SYS_pidfd_send_signal
+        else if (j->pidfd >= 0)
+                (void) syscall(SYS_pidfd_send_signal, j->pidfd, sig, NULL, 0U);
+#endif
 }
 
 static void on_timer(uv_timer_t *t)
@@ -273,17 +324,61 @@ static void on_timer(uv_timer_t *t)
         }
 }
 
-static void on_exit_cb(uv_process_t *p, int64_t exit_status, int term_signal)
+static void child_exited(ExecJob *j, int exit_status, int term_signal)
 {
-        ExecJob *j = p->data;
-
         j->exited = true;
-        j->exit_status = (int) exit_status;
+        j->exit_status = exit_status;
         j->term_signal = term_signal;
         (void) uv_timer_stop(&j->timer);
         if (j->out_reading && !j->finishing)
                 (void) uv_timer_start(&j->timer, on_timer, EXEC_DRAIN_MS, 0);
         maybe_finish(j);
+}
+
+static void on_exit_cb(uv_process_t *p, int64_t exit_status, int term_signal)
+{
+        child_exited(p->data, (int) exit_status, term_signal);
+}
+
+/* Reaps the child if it is gone.  Returns true when it was (or cannot be
+ * waited for any more). */
+static bool reap(ExecJob *j)
+{
+        siginfo_t si;
+
+        for (;;) {
+                memset(&si, 0, sizeof(si));
+                if (waitid(P_PID, (id_t) j->pid, &si, WEXITED | WNOHANG) == 0)
+                        break;
+                if (errno == EINTR)
+                        continue;
+                /* ECHILD: someone else reaped it (SIGCHLD ignored, a
+                 * waitpid(-1) somewhere): it is gone, how is unknown. */
+                j->status_lost = true;
+                if (j->r == 0)
+                        j->r = -errno;
+                child_exited(j, 0, 0);
+                return true;
+        }
+        if (si.si_pid == 0)
+                return false;           /* still running */
+        if (si.si_code == CLD_EXITED)
+                child_exited(j, si.si_status, 0);
+        else
+                child_exited(j, 0, si.si_status);
+        return true;
+}
+
+static void on_pidfd(uv_poll_t *p, int status, int events)
+{
+        ExecJob *j = p->data;
+
+        (void) status;
+        (void) events;
+        if (j->exited)
+                return;
+        if (reap(j) && !j->finishing)
+                (void) uv_poll_stop(p);
 }
 
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
@@ -314,12 +409,267 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
         maybe_finish(j);
 }
 
+/* ---- posix_spawn + pidfd ------------------------------------------------ */
+
+#ifdef EXEC_HAVE_POSIX_SPAWN
+/* pidfd_open() works here: 0 not known yet, 1 yes, -1 no (for good). */
+static int pidfd_works;
+
+static bool use_posix_spawn(void)
+{
+        const char *f = getenv("SECRESP_EXEC_FORK");
+        int fd;
+
+        if (f && *f && strcmp(f, "0") != 0)
+                return false;
+        if (pidfd_works == 0) {
+                fd = (int) syscall(SYS_pidfd_open, getpid(), 0U);
+                if (fd >= 0) {
+                        (void) close(fd);
+                        pidfd_works = 1;
+                } else if (errno == ENOSYS || errno == EPERM || errno == EINVAL)
+                        pidfd_works = -1;
+                else
+                        return false;   /* EMFILE, ENOMEM...: this time only */
+        }
+        return pidfd_works > 0;
+}
+
+/* One candidate, as execve() in execvp() would: a file that is not an
+ * executable format (ENOEXEC) is run by /bin/sh, as execvp() does. */
+static int spawn_one(pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,
+                     const posix_spawnattr_t *at, char *const *argv, char *const *env)
+{
+        size_t argc = 0;
+        char **sh_argv;
+        int r;
+
+        do
+                r = posix_spawn(pid, path, fa, at, argv, env);
+        while (r == EINTR);
+        if (r != ENOEXEC)
+                return r;
+        while (argv[argc])
+                argc++;
+        sh_argv = xnew(char *, argc + 2);
+        sh_argv[0] = (char *) "/bin/sh";
+        sh_argv[1] = (char *) path;
+        for (size_t i = 1; i < argc; i++)
+                sh_argv[i + 1] = argv[i];
+        do
+                r = posix_spawn(pid, "/bin/sh", fa, at, sh_argv, env);
+        while (r == EINTR);
+        free(sh_argv);
+        return r;
+}
+
+/* execvp()'s search, in the child's PATH (posix_spawnp() would search the
+ * daemon's): a name with a '/' is used as is (relative to the child's
+ * cwd, as the chdir comes first); otherwise each PATH entry in turn, an
+ * empty one meaning the child's cwd, going on past the entries where the
+ * program is missing (ENOENT, ENOTDIR, ...) or not executable (EACCES,
+ * reported when nothing else is found).  Absolute candidates that do not
+ * exist are skipped with a stat() rather than a spawn. */
+static int spawn_search(pid_t *pid, const char *file, const posix_spawn_file_actions_t *fa,
+                        const posix_spawnattr_t *at, char *const *argv, char *const *env)
+{
+        const char *path = EXEC_DEFAULT_PATH, *p, *z;
+        size_t flen = strlen(file);
+        bool eacces = false;
+        char *buf;
+        int r = ENOENT;
+
+        if (strchr(file, '/'))
+                return spawn_one(pid, file, fa, at, argv, env);
+        if (flen > NAME_MAX)
+                return ENAMETOOLONG;
+        for (char *const *e = env; *e; e++)
+                if (env_name_is(*e, "PATH")) {
+                        path = *e + 5;
+                        break;
+                }
+        buf = xmalloc(strlen(path) + flen + 2);
+        for (p = path;; p = z + 1) {
+                struct stat st;
+
+                z = strchrnul(p, ':');
+                if (z == p)
+                        memcpy(buf, file, flen + 1);
+                else {
+                        memcpy(buf, p, (size_t) (z - p));
+                        buf[z - p] = '/';
+                        memcpy(buf + (z - p) + 1, file, flen + 1);
+                }
+                if (buf[0] == '/' && stat(buf, &st) < 0 && (errno == ENOENT || errno == ENOTDIR))
+                        r = errno;
+                else {
+                        r = spawn_one(pid, buf, fa, at, argv, env);
+                        switch (r) {
+                        case EACCES:
+                                eacces = true;
+                                break;
+                        case ENOENT:
+                        case ENOTDIR:
+                        case ESTALE:
+                        case ENODEV:
+                        case ETIMEDOUT:
+                                break;
+                        default:
+                                free(buf);
+                                return r;       /* started (0), or a real error */
+                        }
+                }
+                if (!*z)
+                        break;
+        }
+        free(buf);
+        return eacces ? EACCES : r;
+}
+
+/* Starts the child; returns 0 or a negative errno, *pid set on success. */
+static int spawn_posix(const ExecOptions *opts, char **env, int wfd, pid_t *pid)
+{
+        posix_spawn_file_actions_t fa;
+        posix_spawnattr_t at;
+        sigset_t mask, def;
+        int r;
+
+        sigemptyset(&mask);
+        sigemptyset(&def);
+        /* As uv_spawn does: 1-31 (it leaves the real-time signals alone:
+         * those with a handler are reset by execve()). */
+        for (int sig = 1; sig < 32; sig++)
+                if (sig != SIGKILL && sig != SIGSTOP)
+                        sigaddset(&def, sig);
+        /* And glibc's internal signals (32 to SIGRTMIN - 1): its
+         * posix_spawn() sets them to SIG_IGN in the child, which execve()
+         * keeps, unless they are in this set; sigaddset() refuses them. */
+        for (int sig = 32; sig < SIGRTMIN; sig++) {
+                const unsigned bits = 8 * sizeof(def.__val[0]);
+                def.__val[(unsigned) (sig - 1) / bits] |= 1UL << ((unsigned) (sig - 1) % bits);
+        }
+
+        if ((r = posix_spawnattr_init(&at)) != 0)
+                return -r;
+        if ((r = posix_spawn_file_actions_init(&fa)) != 0) {
+                posix_spawnattr_destroy(&at);
+                return -r;
+        }
+        if ((r = posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK |
+                                          POSIX_SPAWN_SETSIGDEF)) != 0 ||
+            (r = posix_spawnattr_setsigmask(&at, &mask)) != 0 ||
+            (r = posix_spawnattr_setsigdefault(&at, &def)) != 0 ||
+            /* wfd >= 3: dup2() clears its close-on-exec on 1 and 2 */
+            (r = posix_spawn_file_actions_adddup2(&fa, wfd, 1)) != 0 ||
+            (r = posix_spawn_file_actions_adddup2(&fa, wfd, 2)) != 0 ||
+            (r = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0)) != 0 ||
+#if __GLIBC__ > 2 || __GLIBC_MINOR__ >= 34
+            /* Everything >= 3 is close-on-exec already (mark_cloexec_from());
+             * this also covers a descriptor another thread opened without
+             * O_CLOEXEC since: one close_range() in the child. */
+            (r = posix_spawn_file_actions_addclosefrom_np(&fa, 3)) != 0 ||
+#endif
+            (r = posix_spawn_file_actions_addchdir_np(&fa, opts->cwd ? opts->cwd : "/")) != 0)
+                goto out;
+
+        r = spawn_search(pid, opts->argv[0], &fa, &at, (char *const *) opts->argv, env);
+out:
+        posix_spawn_file_actions_destroy(&fa);
+        posix_spawnattr_destroy(&at);
+        return -r;
+}
+
+/* Watches the child through a pidfd.  On failure the child is killed and
+ * reaped here (it cannot be watched; SIGKILL makes that short) and the
+ * error returned. */
+static int watch_pidfd(ExecJob *j)
+{
+        int r, st;
+
+        j->pidfd = (int) syscall(SYS_pidfd_open, (pid_t) j->pid, 0U);
+        if (j->pidfd < 0) {
+                r = -errno;
+                goto fail;
+        }
+        r = uv_poll_init(j->loop, &j->pidpoll, j->pidfd);
+        if (r < 0) {
+                (void) close(j->pidfd);
+                j->pidfd = -1;
+                goto fail;
+        }
+        j->pidpoll.data = j;
+        j->poll_init = true;
+        j->open_handles++;
+        r = uv_poll_start(&j->pidpoll, UV_READABLE, on_pidfd);
+        if (r < 0)
+                goto fail;
+        return 0;
+
+fail:
+        if (kill(-j->pid, SIGKILL) < 0)
+                (void) kill(j->pid, SIGKILL);
+        while (waitpid(j->pid, &st, 0) < 0 && errno == EINTR)
+                ;
+        j->exited = true;
+        j->status_lost = true;
+        return r;
+}
+#endif /* EXEC_HAVE_POSIX_SPAWN */
+
 /* ---- API --------------------------------------------------------------- */
 
-static int spawn(ExecJob *j, const ExecOptions *opts)
+/* A pipe end below 3 (the daemon's 0, 1 or 2 closed) would be in the way of
+ * the child's stdio: move it up. */
+static int fd_above_stdio(int fd)
+{
+        int nfd;
+
+        if (fd >= 3)
+                return fd;
+        nfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+        if (nfd < 0) {
+                nfd = -errno;
+                (void) close(fd);
+                return nfd;
+        }
+        (void) close(fd);
+        return nfd;
+}
+
+static int spawn_uv(ExecJob *j, const ExecOptions *opts, char **env, int wfd)
 {
         uv_process_options_t po = { 0 };
         uv_stdio_container_t stdio[3];
+        int r;
+
+        stdio[0].flags = UV_IGNORE;     /* libuv opens /dev/null for 0..2 */
+        stdio[1].flags = UV_INHERIT_FD;
+        stdio[1].data.fd = wfd;
+        stdio[2].flags = UV_INHERIT_FD;
+        stdio[2].data.fd = wfd;
+
+        po.exit_cb = on_exit_cb;
+        po.file = opts->argv[0];
+        po.args = (char **) opts->argv;
+        po.env = env;
+        po.cwd = opts->cwd ? opts->cwd : "/";
+        po.flags = UV_PROCESS_DETACHED;  /* setsid(): a process group to signal */
+        po.stdio_count = 3;
+        po.stdio = stdio;
+
+        j->proc.data = j;
+        r = uv_spawn(j->loop, &j->proc, &po);
+        /* uv_spawn initialises the handle even when it fails: close it. */
+        j->proc_init = true;
+        j->open_handles++;
+        if (r < 0)
+                return r;
+        j->pid = j->proc.pid;
+        return 0;
+}
+
+static int spawn(ExecJob *j, const ExecOptions *opts)
+{
         uv_file fds[2];
         char **env;
         int r;
@@ -327,6 +677,16 @@ static int spawn(ExecJob *j, const ExecOptions *opts)
         r = uv_pipe(fds, 0, 0);         /* both ends O_CLOEXEC */
         if (r < 0)
                 return r;
+        fds[0] = fd_above_stdio(fds[0]);
+        fds[1] = fd_above_stdio(fds[1]);
+        if (fds[0] < 0 || fds[1] < 0) {
+                r = fds[0] < 0 ? fds[0] : fds[1];
+                if (fds[0] >= 0)
+                        close(fds[0]);
+                if (fds[1] >= 0)
+                        close(fds[1]);
+                return r;
+        }
         r = uv_pipe_init(j->loop, &j->out, 0);
         if (r < 0) {
                 close(fds[0]);
@@ -343,33 +703,30 @@ static int spawn(ExecJob *j, const ExecOptions *opts)
                 return r;
         }
 
-        stdio[0].flags = UV_IGNORE;     /* libuv opens /dev/null for 0..2 */
-        stdio[1].flags = UV_INHERIT_FD;
-        stdio[1].data.fd = fds[1];
-        stdio[2].flags = UV_INHERIT_FD;
-        stdio[2].data.fd = fds[1];
-
         env = env_build(opts->env);
-        po.exit_cb = on_exit_cb;
-        po.file = opts->argv[0];
-        po.args = (char **) opts->argv;
-        po.env = env;
-        po.cwd = opts->cwd ? opts->cwd : "/";
-        po.flags = UV_PROCESS_DETACHED;  /* setsid(): a process group to signal */
-        po.stdio_count = 3;
-        po.stdio = stdio;
-
         mark_cloexec_from(3);
-        j->proc.data = j;
-        r = uv_spawn(j->loop, &j->proc, &po);
-        /* uv_spawn initialises the handle even when it fails: close it. */
-        j->proc_init = true;
-        j->open_handles++;
-        close(fds[1]);
-        strv_free(env);
-        if (r < 0)
-                return r;
-        j->pid = j->proc.pid;
+#ifdef EXEC_HAVE_POSIX_SPAWN
+        if (use_posix_spawn()) {
+                pid_t pid = 0;
+
+                r = spawn_posix(opts, env, fds[1], &pid);
+                close(fds[1]);
+                strv_free(env);
+                if (r < 0)
+                        return r;
+                j->pid = pid;
+                r = watch_pidfd(j);
+                if (r < 0)
+                        return r;
+        } else
+#endif
+        {
+                r = spawn_uv(j, opts, env, fds[1]);
+                close(fds[1]);
+                strv_free(env);
+                if (r < 0)
+                        return r;
+        }
 
         r = uv_read_start((uv_stream_t *) &j->out, on_alloc, on_read);
         if (r < 0) {
@@ -397,6 +754,7 @@ int exec_start(uv_loop_t *loop, const ExecOptions *opts, ExecJob **ret)
 
         j = xnew(ExecJob, 1);
         j->loop = loop;
+        j->pidfd = -1;
         j->cb = opts->cb;
         j->userdata = opts->userdata;
         j->timeout_ms = opts->timeout_ms ? opts->timeout_ms : EXEC_DEFAULT_TIMEOUT_MS;

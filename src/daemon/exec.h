@@ -4,8 +4,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Runs an external program on the libuv loop (uv_spawn), never through a
- * shell: argv goes to execvp() as given, one element per argument.
+/* Runs an external program on the libuv loop, never through a shell: argv
+ * goes to the program as given, one element per argument, the program
+ * searched as execvp() does.
+ *
+ * It is started with posix_spawn() (clone(CLONE_VM | CLONE_VFORK): nothing
+ * of the daemon is copied, the loop waits only until the child has
+ * exec'd) and its exit watched through a pidfd on the loop (no SIGCHLD
+ * handler).  Where pidfd_open() is not available (Linux < 5.3, valgrind,
+ * a seccomp filter), or with SECRESP_EXEC_FORK=1 in the daemon's
+ * environment, through uv_spawn() (fork(): the loop is blocked while the
+ * daemon's page tables are copied, milliseconds for tens of MB).  The
+ * child starts the same either way.
  *
  * The child:
  *   - gets /dev/null as stdin;
@@ -20,7 +30,11 @@
  *     when they are set, then the additions in ExecOptions.env;
  *   - runs in a session and process group of its own, with "/" (or cwd)
  *     as its working directory.  Timeouts and cancellation signal the whole
- *     process group: SIGTERM, then SIGKILL after kill_grace_ms.
+ *     process group: SIGTERM, then SIGKILL after kill_grace_ms;
+ *   - starts with no signal blocked and signals 1-31 at their default
+ *     action, whatever the daemon ignores or blocks (on the posix_spawn
+ *     path glibc's internal 32 and 33 too; uv_spawn leaves the real-time
+ *     signals as the daemon has them).
  *
  * Every handle belongs to the job and is closed (and the job freed) before
  * the callback runs, so once every callback has run the job holds nothing
