@@ -30,6 +30,7 @@
 #include "daemon/http.h"
 #include "daemon/jwks.h"
 #include "daemon/jwt.h"
+#include "tests/functional/tap.h"
 
 #define US "visibility.amp.cisco.com"
 #define EU "visibility.eu.amp.cisco.com"
@@ -46,45 +47,6 @@ static int arg_closed_port;
 static EVP_PKEY *k1, *k2;
 
 /* ---- TAP ---------------------------------------------------------------- */
-
-static unsigned tap_n, tap_failed;
-
-static bool ok(bool cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static bool ok(bool cond, const char *fmt, ...)
-{
-        va_list ap;
-
-        tap_n++;
-        printf("%s %u - ", cond ? "ok" : "not ok", tap_n);
-        va_start(ap, fmt);
-        vprintf(fmt, ap);
-        va_end(ap);
-        putchar('\n');
-        if (!cond)
-                tap_failed++;
-        fflush(stdout);
-        return cond;
-}
-
-static void diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void diag(const char *fmt, ...)
-{
-        va_list ap;
-
-        fputs("# ", stdout);
-        va_start(ap, fmt);
-        vprintf(fmt, ap);
-        va_end(ap);
-        putchar('\n');
-        fflush(stdout);
-}
-
-#define is_int(got, want, ...)                                                          \
-        do {                                                                            \
-                long long _g = (long long) (got), _w = (long long) (want);              \
-                if (!ok(_g == _w, __VA_ARGS__))                                         \
-                        diag("  got %lld, want %lld", _g, _w);                          \
-        } while (0)
 
 #define is_err(got, want, ...)                                                          \
         do {                                                                            \

@@ -27,6 +27,7 @@
 #include "common/xalloc.h"
 #include "daemon/http.h"
 #include "sources/vectra_api.h"
+#include "tests/functional/tap.h"
 
 static const char *arg_v25;
 static const char *arg_v3;
@@ -41,52 +42,6 @@ static const char *arg_example;
 #define SECRET "secresp-secret"
 
 /* ---- TAP ---------------------------------------------------------------- */
-
-static unsigned tap_n, tap_failed;
-
-static bool ok(bool cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static bool ok(bool cond, const char *fmt, ...)
-{
-        va_list ap;
-
-        tap_n++;
-        printf("%s %u - ", cond ? "ok" : "not ok", tap_n);
-        va_start(ap, fmt);
-        vprintf(fmt, ap);
-        va_end(ap);
-        putchar('\n');
-        if (!cond)
-                tap_failed++;
-        fflush(stdout);
-        return cond;
-}
-
-static void diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void diag(const char *fmt, ...)
-{
-        va_list ap;
-
-        fputs("# ", stdout);
-        va_start(ap, fmt);
-        vprintf(fmt, ap);
-        va_end(ap);
-        putchar('\n');
-        fflush(stdout);
-}
-
-#define is_int(got, want, ...)                                                          \
-        do {                                                                            \
-                long long _g = (long long) (got), _w = (long long) (want);              \
-                if (!ok(_g == _w, __VA_ARGS__))                                         \
-                        diag("  got %lld, want %lld", _g, _w);                          \
-        } while (0)
-
-#define is_str(got, want, ...)                                                          \
-        do {                                                                            \
-                const char *_g = (got), *_w = (want);                                   \
-                if (!ok(_g && _w && strcmp(_g, _w) == 0, __VA_ARGS__))                  \
-                        diag("  got '%s', want '%s'", _g ? _g : "(null)", _w ? _w : "(null)"); \
-        } while (0)
 
 #define has_str(got, want, ...)                                                         \
         do {                                                                            \
