@@ -7,7 +7,7 @@
 #include "daemon/secrets.h"
 
 /* Table-driven reader for a responder's own settings, so that every vendor
- * module reports its errors alike ("file:line: responders.[2].url: ...")
+ * module reports its errors alike ("file:line: responders[2].url: ...")
  * and rejects unknown settings with a hint.  The settings every responder
  * has (responder_common_setting()) are accepted and left to the daemon.
  *
@@ -37,8 +37,8 @@ typedef struct RsOpt {
         const char *name;
         RsType type;
         size_t offset;
-        bool required;
         long long min, max;             /* RS_INT, RS_DURATION; 0 and 0: no bound */
+        bool required;
         const char *def;                /* default, written as in the config file */
         const char *const *values;      /* RS_ENUM, NULL-terminated */
         const char *var;                /* the VAR (or original tool) name it replaces, for hints */
