@@ -609,7 +609,7 @@ static void parse_responder_limits(Walk *w, const config_setting_t *g, const cha
         if (responder_int(w, g, where, "max_batch", 1, 10000, &r->max_batch) && r->max_batch > 1 &&
             !r->ops->apply_batch)
                 walk_err(w, config_setting_get_member(g, "max_batch"), where,
-                         "max_batch: a %s responder takes one call at a time", r->ops->module);
+                         "max_batch: %s responders take one call at a time", r->ops->module);
         s = config_setting_get_member(g, "rate_limit");
         if (s) {
                 int t = config_setting_type(s);
