@@ -17,6 +17,8 @@ typedef struct CurlApi {
         CURLcode (*easy_getinfo)(CURL *curl, CURLINFO info, ...);
         void (*easy_cleanup)(CURL *curl);
         const char *(*easy_strerror)(CURLcode code);
+        char *(*easy_escape)(CURL *curl, const char *string, int length);
+        char *(*easy_unescape)(CURL *curl, const char *string, int length, int *outlength);
         CURLM *(*multi_init)(void);
         CURLMcode (*multi_setopt)(CURLM *multi, CURLMoption option, ...);
         CURLMcode (*multi_add_handle)(CURLM *multi, CURL *easy);
@@ -55,6 +57,8 @@ const CurlApi *curl_dl(void);
 #define curl_easy_getinfo (curl_dl()->easy_getinfo)
 #define curl_easy_cleanup (curl_dl()->easy_cleanup)
 #define curl_easy_strerror (curl_dl()->easy_strerror)
+#define curl_easy_escape (curl_dl()->easy_escape)
+#define curl_easy_unescape (curl_dl()->easy_unescape)
 #define curl_multi_init (curl_dl()->multi_init)
 #define curl_multi_setopt (curl_dl()->multi_setopt)
 #define curl_multi_add_handle (curl_dl()->multi_add_handle)
