@@ -64,6 +64,33 @@ typedef struct VectraConf {
         VectraDetectionConf detections;
 } VectraConf;
 
+/* A Secure Network Analytics SMC as a source (sna.md §8). */
+typedef struct SnaConf {
+        char *name;
+        char *url;
+        char *username;
+        Secret password;
+        int64_t tenant_id;              /* 0: the only tenant */
+        bool tls_verify;
+        char *ca_file;
+        uint64_t interval;              /* seconds between cycles */
+        char **events;                  /* security event type ids ("16") or names */
+        uint64_t time_window;           /* seconds of events per query */
+        uint64_t poll_interval;         /* first wait between progress polls */
+        uint64_t poll_timeout;          /* a query not complete by then fails the cycle */
+        uint64_t session_lifetime;      /* renew the SMC session before it is this old */
+        char **inside_networks;         /* NULL: RFC 1918 */
+        int inside_from;                /* 0 networks, 1 host_groups, 2 either */
+        int sides;                      /* 0 both, 1 source, 2 target */
+        int64_t max_hosts;              /* 0: no cap */
+        uint64_t host_ttl;              /* 0: hosts stay until unblocked by hand */
+        char **responders;              /* names; NULL = every responder that takes hosts */
+        bool simulation;
+        struct {
+                char *tolerance, *min, *max;    /* `secrespctl sna setup` alarm settings */
+        } setup;
+} SnaConf;
+
 typedef struct Config {
         char *path;
         char *state_directory;
@@ -97,6 +124,8 @@ typedef struct Config {
         } reconcile;
         VectraConf *vectra;
         size_t n_vectra;
+        SnaConf *sna;
+        size_t n_sna;
         Responder **responders;
         size_t n_responders;
         char **protect;                 /* never blocked: IPs, CIDRs, host names */

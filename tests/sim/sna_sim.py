@@ -253,6 +253,15 @@ def tenant_get(req):
         return {"data": next(dict(t) for t in req.state["tenants"] if str(t["id"]) == tid)}
 
 
+@sim.route("GET", REPORTING + r"/(?P<tenant>\d+)/internalHosts/tags")
+def internal_host_tags(req):
+    """The read-only list of inside host groups (sna.md §5.2): a bare list."""
+    tid = sim.tenant(req)
+    with req.lock:
+        return [{"id": t["id"], "displayName": t["name"]} for t in tag_list(req, tid)
+                if t.get("location", "INSIDE") == "INSIDE"]
+
+
 # ---- security events (sna.md §4) -------------------------------------------
 
 @sim.route("GET", REPORTING + r"/(?P<tenant>\d+)/security-events/templates")

@@ -1,0 +1,430 @@
+/* SPDX-License-Identifier: MIT */
+/* The SMC shapes (sna_model.c) and the inside-host selection
+ * (sna_select.c), on the answers of sna.md §3–§6. */
+#include "config.h"
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include "common/strv.h"
+#include "common/xalloc.h"
+#include "sources/sna_model.h"
+#include "sources/sna_select.h"
+#include "tests/unit/unit.h"
+
+void sna_suite_add(void);
+
+static cJSON *J(const char *s)
+{
+        cJSON *j = cJSON_Parse(s);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+        return j;
+}
+
+static void test_cookie(void)
+{
+        char *n = NULL, *v = NULL;
+
+        CU_ASSERT_EQUAL(sna_cookie_parse("stealthwatch.jwt=abc.def; Path=/; HttpOnly", &n, &v), 0);
+        CU_ASSERT_STRING_EQUAL(n, "stealthwatch.jwt");
+        CU_ASSERT_STRING_EQUAL(v, "abc.def");
+        free(n);
+        free(v);
+        CU_ASSERT_EQUAL(sna_cookie_parse(" XSRF-TOKEN = 12ab ", &n, &v), 0);
+        CU_ASSERT_STRING_EQUAL(n, "XSRF-TOKEN");
+        CU_ASSERT_STRING_EQUAL(v, "12ab");
+        free(n);
+        free(v);
+        CU_ASSERT_EQUAL(sna_cookie_parse("novalue; Path=/", &n, &v), -EINVAL);
+        CU_ASSERT_EQUAL(sna_cookie_parse("=x", &n, &v), -EINVAL);
+}
+
+static void test_error_text(void)
+{
+        const char *b = "{\"errors\":[{\"message\":\"Unrecognized field \\\"sendToCta\\\"\"}]}";
+        char *t = sna_error_text(400, b, strlen(b));
+
+        CU_ASSERT_STRING_EQUAL(t, "HTTP 400: Unrecognized field \"sendToCta\"");
+        free(t);
+        t = sna_error_text(503, "<html>\nbusy</html>", 18);
+        CU_ASSERT_STRING_EQUAL(t, "HTTP 503: <html> busy</html>");
+        free(t);
+        t = sna_error_text(500, "", 0);
+        CU_ASSERT_STRING_EQUAL(t, "HTTP 500");
+        free(t);
+}
+
+static void test_event_names(void)
+{
+        CU_ASSERT_TRUE(sna_event_name_matches("High Total Traffic", "High Total Traffic"));
+        CU_ASSERT_TRUE(sna_event_name_matches("Total High Traffic", "High Total Traffic"));
+        CU_ASSERT_TRUE(sna_event_name_matches("high total  traffic", "High_Total_Traffic"));
+        CU_ASSERT_FALSE(sna_event_name_matches("High Traffic", "High Total Traffic"));
+        CU_ASSERT_FALSE(sna_event_name_matches("High Total Traffic", "High Traffic"));
+        CU_ASSERT_FALSE(sna_event_name_matches("", "High Traffic"));
+        CU_ASSERT_FALSE(sna_event_name_matches(NULL, "x"));
+}
+
+static void test_templates(void)
+{
+        cJSON *b = J("{\"data\":[{\"id\":16,\"name\":\"High Total Traffic\"},{\"id\":30,\"name\":\"High Traffic\"},"
+                     "{\"id\":\"310\",\"name\":\"Worm Propagation\"}]}");
+        char *names[] = { (char *) "Total High Traffic", (char *) "worm propagation", (char *) "Nope", NULL };
+        int64_t *ids = NULL;
+        char **missing = NULL;
+        const char *why = NULL;
+        size_t n = 0;
+
+        CU_ASSERT_EQUAL_FATAL(sna_templates_resolve(b, names, &ids, &n, &missing, &why), 0);
+        CU_ASSERT_EQUAL_FATAL(n, 2);
+        CU_ASSERT_EQUAL(ids[0], 16);
+        CU_ASSERT_EQUAL(ids[1], 310);
+        CU_ASSERT_EQUAL_FATAL(strv_length(missing), 1);
+        CU_ASSERT_STRING_EQUAL(missing[0], "Nope");
+        CU_ASSERT_STRING_EQUAL(sna_template_name(b, 30), "High Traffic");
+        CU_ASSERT_PTR_NULL(sna_template_name(b, 99));
+        free(ids);
+        strv_free(missing);
+        cJSON_Delete(b);
+        b = J("{\"data\":{}}");
+        CU_ASSERT_EQUAL(sna_templates_resolve(b, names, &ids, &n, &missing, &why), -EPROTO);
+        cJSON_Delete(b);
+}
+
+static void test_query_body(void)
+{
+        int64_t ids[] = { 16, 30 };
+        char *s = sna_query_body(1611050400, 1611054000, ids, 2);
+
+        CU_ASSERT_STRING_EQUAL(s, "{\"timeRange\":{\"from\":\"2021-01-19T10:00:00Z\",\"to\":\"2021-01-19T11:00:00Z\"},"
+                                  "\"securityEventTypeIds\":[16,30]}");
+        free(s);
+}
+
+static void test_job(void)
+{
+        cJSON *b = J("{\"data\":{\"searchJob\":{\"id\":\"6029011fe4b0d6d2a1ffd2d7\",\"searchJobStatus\":"
+                     "\"IN_PROGRESS\",\"percentComplete\":0}}}");
+        char *id = NULL;
+        const char *why = NULL;
+        double pct = -1;
+        SnaJobState st;
+
+        CU_ASSERT_EQUAL(sna_search_job_id(b, &id, &why), 0);
+        CU_ASSERT_STRING_EQUAL(id, "6029011fe4b0d6d2a1ffd2d7");
+        free(id);
+        cJSON_Delete(b);
+        b = J("{\"data\":{\"searchJob\":{\"id\":\"../../x\"}}}");
+        CU_ASSERT_EQUAL(sna_search_job_id(b, &id, &why), -EPROTO);
+        cJSON_Delete(b);
+
+        b = J("{\"data\":{\"percentComplete\":100.0,\"status\":\"COMPLETED\"}}");
+        CU_ASSERT_EQUAL(sna_query_status(b, &pct, &st, &why), 0);
+        CU_ASSERT_EQUAL(st, SNA_JOB_COMPLETED);
+        CU_ASSERT_DOUBLE_EQUAL(pct, 100.0, 0.001);
+        cJSON_Delete(b);
+        b = J("{\"data\":{\"percentComplete\":40,\"status\":\"IN_PROGRESS\"}}");
+        CU_ASSERT_EQUAL(sna_query_status(b, &pct, &st, &why), 0);
+        CU_ASSERT_EQUAL(st, SNA_JOB_RUNNING);
+        cJSON_Delete(b);
+        b = J("{\"data\":{\"percentComplete\":100,\"status\":\"FAILED\"}}");
+        CU_ASSERT_EQUAL(sna_query_status(b, &pct, &st, &why), 0);
+        CU_ASSERT_EQUAL(st, SNA_JOB_FAILED);
+        cJSON_Delete(b);
+        /* the samples only read the percentage */
+        b = J("{\"data\":{\"percentComplete\":100.0}}");
+        CU_ASSERT_EQUAL(sna_query_status(b, &pct, &st, &why), 0);
+        CU_ASSERT_EQUAL(st, SNA_JOB_COMPLETED);
+        cJSON_Delete(b);
+        b = J("{\"data\":{\"status\":\"COMPLETED\"}}");
+        CU_ASSERT_EQUAL(sna_query_status(b, &pct, &st, &why), -EPROTO);
+        cJSON_Delete(b);
+}
+
+/* sna.md §4 step 3, plus an outside target and odd elements */
+static const char *RESULTS =
+        "{\"data\":{\"results\":["
+        "{\"id\":4686,\"securityEventType\":16,\"hitCount\":1537,"
+        " \"source\":{\"ipAddress\":\"172.16.100.4\",\"tags\":[{\"name\":\"Catch All\",\"id\":65534}]},"
+        " \"target\":{\"ipAddress\":\"192.168.91.12\",\"port\":445,\"tags\":[{\"name\":\"Catch All\",\"id\":65534}]}},"
+        "{\"id\":4687,\"securityEventType\":16,\"hitCount\":3,"
+        " \"source\":{\"ipAddress\":\"10.0.0.5\",\"tags\":[{\"id\":65534}]},"
+        " \"target\":{\"ipAddress\":\"8.8.8.8\",\"tags\":[{\"name\":\"United States\",\"id\":61627}]}},"
+        "{\"id\":4688,\"securityEventType\":16,"
+        " \"source\":{\"ipAddress\":\"8.8.4.4\",\"tags\":[{\"id\":61627}]},"
+        " \"target\":{\"ipAddress\":\"10.0.0.5\",\"tags\":[{\"id\":65534}]}},"
+        "{\"id\":4689,\"source\":{\"ipAddress\":\"not an ip\"},\"target\":{}},"
+        "\"junk\","
+        "{\"id\":4690,\"securityEventType\":16,\"source\":{\"ipAddress\":\"10.0.0.9\"},"
+        " \"target\":{\"ipAddress\":\"10.0.0.9\"}}"
+        "]}}";
+
+static void test_results(void)
+{
+        cJSON *b = J(RESULTS);
+        SnaEvent *ev = NULL;
+        const char *why = NULL;
+        size_t n = 0;
+
+        CU_ASSERT_EQUAL_FATAL(sna_results_parse(b, &ev, &n, &why), 0);
+        CU_ASSERT_EQUAL_FATAL(n, 4);
+        CU_ASSERT_EQUAL(ev[0].id, 4686);
+        CU_ASSERT_EQUAL(ev[0].type, 16);
+        CU_ASSERT_EQUAL(ev[0].hit_count, 1537);
+        CU_ASSERT_STRING_EQUAL(ev[0].source.ip, "172.16.100.4");
+        CU_ASSERT_STRING_EQUAL(ev[0].target.ip, "192.168.91.12");
+        CU_ASSERT_EQUAL_FATAL(ev[0].source.n_tag_ids, 1);
+        CU_ASSERT_EQUAL(ev[0].source.tag_ids[0], 65534);
+        CU_ASSERT_STRING_EQUAL(ev[1].target.ip, "8.8.8.8");
+        sna_events_free(ev, n);
+        cJSON_Delete(b);
+        b = J("{\"data\":{}}");
+        CU_ASSERT_EQUAL(sna_results_parse(b, &ev, &n, &why), -EPROTO);
+        cJSON_Delete(b);
+}
+
+static SnaEvent *events(size_t *n)
+{
+        cJSON *b = J(RESULTS);
+        SnaEvent *ev = NULL;
+        const char *why = NULL;
+
+        CU_ASSERT_EQUAL_FATAL(sna_results_parse(b, &ev, n, &why), 0);
+        cJSON_Delete(b);
+        return ev;
+}
+
+static bool ips_are(const SnaSelection *s, const char *const *want, size_t n)
+{
+        if (s->n != n)
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if (strcmp(s->hosts[i].ip, want[i]))
+                        return false;
+        return true;
+}
+
+static void test_select_networks(void)
+{
+        AddrNet *inside = NULL;
+        size_t n_inside = 0, n = 0;
+        SnaEvent *ev = events(&n);
+        SnaSelection s;
+        const char *want[] = { "172.16.100.4", "192.168.91.12", "10.0.0.5", "10.0.0.9" };
+
+        CU_ASSERT_EQUAL_FATAL(sna_inside_parse(NULL, &inside, &n_inside), 0);
+        CU_ASSERT_EQUAL(n_inside, 3);
+        SnaSelectConfig cfg = { .inside = inside, .n_inside = n_inside };
+        CU_ASSERT_EQUAL(sna_select_hosts(ev, n, &cfg, &s), 0);
+        CU_ASSERT_TRUE(ips_are(&s, want, 4));
+        CU_ASSERT_EQUAL(s.outside, 2);          /* 8.8.8.8 and 8.8.4.4 */
+        CU_ASSERT_EQUAL(s.capped, 0);
+        /* 10.0.0.5: source of one event, target of another; talked to both outside hosts */
+        CU_ASSERT_EQUAL(s.hosts[2].events, 2);
+        CU_ASSERT_EQUAL(s.hosts[2].hits, 3);
+        CU_ASSERT_EQUAL(strv_length(s.hosts[2].peers), 2);
+        /* both sides of one event: counted once */
+        CU_ASSERT_EQUAL(s.hosts[3].events, 1);
+        sna_selection_done(&s);
+
+        /* the originals' view: sources only */
+        cfg.sides = SNA_SIDES_SOURCE;
+        CU_ASSERT_EQUAL(sna_select_hosts(ev, n, &cfg, &s), 0);
+        {
+                const char *w[] = { "172.16.100.4", "10.0.0.5", "10.0.0.9" };
+                CU_ASSERT_TRUE(ips_are(&s, w, 3));
+        }
+        sna_selection_done(&s);
+        free(inside);
+        sna_events_free(ev, n);
+}
+
+static void test_select_cap(void)
+{
+        AddrNet *inside = NULL;
+        size_t n_inside = 0, n = 0;
+        SnaEvent *ev = events(&n);
+        SnaSelection s;
+
+        CU_ASSERT_EQUAL_FATAL(sna_inside_parse(NULL, &inside, &n_inside), 0);
+        SnaSelectConfig cfg = { .inside = inside, .n_inside = n_inside, .max_hosts = 2 };
+        CU_ASSERT_EQUAL(sna_select_hosts(ev, n, &cfg, &s), 0);
+        /* the busiest host stays, then the first seen; in the SMC's order */
+        {
+                const char *w[] = { "172.16.100.4", "10.0.0.5" };
+                CU_ASSERT_TRUE(ips_are(&s, w, 2));
+        }
+        CU_ASSERT_EQUAL(s.capped, 2);
+        sna_selection_done(&s);
+        free(inside);
+        sna_events_free(ev, n);
+}
+
+static void test_select_groups(void)
+{
+        size_t n = 0, n_inside = 0;
+        SnaEvent *ev = events(&n);
+        int64_t tags[] = { 65534 };
+        char *nets[] = { (char *) "10.0.0.0/24", NULL };
+        AddrNet *inside = NULL;
+        SnaSelection s;
+
+        CU_ASSERT_EQUAL_FATAL(sna_inside_parse(nets, &inside, &n_inside), 0);
+        SnaSelectConfig cfg = { .inside = inside, .n_inside = n_inside, .inside_tags = tags, .n_inside_tags = 1,
+                                .inside_from = SNA_INSIDE_HOST_GROUPS };
+        CU_ASSERT_EQUAL(sna_select_hosts(ev, n, &cfg, &s), 0);
+        {
+                /* 10.0.0.9 carries no tag at all */
+                const char *w[] = { "172.16.100.4", "192.168.91.12", "10.0.0.5" };
+                CU_ASSERT_TRUE(ips_are(&s, w, 3));
+        }
+        sna_selection_done(&s);
+        cfg.inside_from = SNA_INSIDE_EITHER;
+        CU_ASSERT_EQUAL(sna_select_hosts(ev, n, &cfg, &s), 0);
+        CU_ASSERT_EQUAL(s.n, 4);
+        sna_selection_done(&s);
+        cfg.inside_from = SNA_INSIDE_NETWORKS;
+        CU_ASSERT_EQUAL(sna_select_hosts(ev, n, &cfg, &s), 0);
+        {
+                const char *w[] = { "10.0.0.5", "10.0.0.9" };
+                CU_ASSERT_TRUE(ips_are(&s, w, 2));
+        }
+        sna_selection_done(&s);
+        free(inside);
+        sna_events_free(ev, n);
+
+        {
+                char *bad[] = { (char *) "10.0.0.1/8", NULL };
+                CU_ASSERT_EQUAL(sna_inside_parse(bad, &inside, &n_inside), -EINVAL);
+        }
+}
+
+static void test_tags(void)
+{
+        cJSON *list = J("{\"data\":[{\"id\":1,\"name\":\"Inside Hosts\",\"location\":\"INSIDE\"},"
+                        "{\"id\":7,\"name\":\"High Traffic Hosts\",\"location\":\"OUTSIDE\"},"
+                        "{\"id\":8,\"name\":\"High Traffic Hosts\",\"location\":\"INSIDE\"},"
+                        "{\"id\":9,\"name\":\"high traffic hosts\"}]}");
+        const char *why = NULL;
+        int64_t id = -1;
+
+        CU_ASSERT_EQUAL(sna_tag_find(list, "High Traffic Hosts", "INSIDE", &id, &why), 0);
+        CU_ASSERT_EQUAL(id, 8);
+        CU_ASSERT_EQUAL(sna_tag_find(list, "High Traffic Hosts", "OUTSIDE", &id, &why), 0);
+        CU_ASSERT_EQUAL(id, 7);
+        CU_ASSERT_EQUAL(sna_tag_find(list, "Nope", "INSIDE", &id, &why), 0);
+        CU_ASSERT_EQUAL(id, 0);
+        cJSON_Delete(list);
+        list = J("{\"data\":{}}");
+        CU_ASSERT_EQUAL(sna_tag_find(list, "x", "INSIDE", &id, &why), -EPROTO);
+        cJSON_Delete(list);
+}
+
+static void test_tag_bodies(void)
+{
+        char *ips[] = { (char *) "10.0.0.5", (char *) "10.0.0.9", NULL };
+        char *s = sna_tag_new_body("High Traffic Hosts", "INSIDE", "d", 1, ips);
+        cJSON *j = J(s), *o = cJSON_GetArrayItem(j, 0);
+
+        CU_ASSERT_TRUE(cJSON_IsArray(j));
+        CU_ASSERT_EQUAL(cJSON_GetArraySize(j), 1);
+        CU_ASSERT_STRING_EQUAL(cJSON_GetStringValue(cJSON_GetObjectItem(o, "location")), "INSIDE");
+        CU_ASSERT_EQUAL(cJSON_GetNumberValue(cJSON_GetObjectItem(o, "parentId")), 1);
+        CU_ASSERT_EQUAL(cJSON_GetArraySize(cJSON_GetObjectItem(o, "ranges")), 2);
+        CU_ASSERT_PTR_NULL(cJSON_GetObjectItem(o, "sendToCta"));
+        cJSON_Delete(j);
+        free(s);
+
+        cJSON *tag = J("{\"data\":{\"id\":50081,\"name\":\"High Traffic Hosts\",\"location\":\"INSIDE\","
+                       "\"ranges\":[\"10.0.0.5\",\"192.168.1.0/24\"],\"sendToCta\":false,\"parentId\":1,"
+                       "\"display\":{\"name\":\"x\"}}}");
+        char *add[] = { (char *) "10.0.0.5", (char *) "10.0.0.7", NULL };
+        char *rm[] = { (char *) "192.168.1.0/24", NULL };
+        const char *why = NULL;
+        bool changed = false;
+
+        CU_ASSERT_EQUAL_FATAL(sna_tag_update_body(tag, add, NULL, &s, &changed, &why), 0);
+        CU_ASSERT_TRUE(changed);
+        j = J(s);
+        CU_ASSERT_PTR_NULL(cJSON_GetObjectItem(j, "sendToCta"));
+        CU_ASSERT_PTR_NOT_NULL(cJSON_GetObjectItem(j, "display"));        /* the whole object */
+        CU_ASSERT_EQUAL(cJSON_GetArraySize(cJSON_GetObjectItem(j, "ranges")), 3);
+        cJSON_Delete(j);
+        free(s);
+        /* nothing new: no PUT needed */
+        CU_ASSERT_EQUAL_FATAL(sna_tag_update_body(tag, add, NULL, &s, &changed, &why), 0);
+        free(s);
+        {
+                char *only[] = { (char *) "10.0.0.5", NULL };
+                CU_ASSERT_EQUAL_FATAL(sna_tag_update_body(tag, only, NULL, &s, &changed, &why), 0);
+                CU_ASSERT_FALSE(changed);
+                free(s);
+        }
+        CU_ASSERT_EQUAL_FATAL(sna_tag_update_body(tag, NULL, rm, &s, &changed, &why), 0);
+        CU_ASSERT_TRUE(changed);
+        j = J(s);
+        CU_ASSERT_EQUAL(cJSON_GetArraySize(cJSON_GetObjectItem(j, "ranges")), 1);
+        {
+                char *have[] = { (char *) "10.0.0.5", NULL };
+                cJSON *wrapped = J("{}");
+                cJSON_AddItemToObject(wrapped, "data", cJSON_Duplicate(j, true));
+                CU_ASSERT_TRUE(sna_tag_has_ranges(wrapped, have, rm));
+                CU_ASSERT_FALSE(sna_tag_has_ranges(wrapped, rm, NULL));
+                cJSON_Delete(wrapped);
+        }
+        cJSON_Delete(j);
+        free(s);
+        cJSON_Delete(tag);
+        tag = J("{\"data\":{\"name\":\"x\"}}");
+        CU_ASSERT_EQUAL(sna_tag_update_body(tag, add, NULL, &s, &changed, &why), -EPROTO);
+        cJSON_Delete(tag);
+}
+
+static void test_policy(void)
+{
+        cJSON *b = J("{\"data\":[{\"id\":16,\"name\":\"High Total Traffic\",\"policy\":{\"id\":7},"
+                     "\"eventSettings\":{\"eventStatus\":{\"sourceStatus\":\"DISABLED\",\"targetStatus\":"
+                     "\"NOT_APPLICABLE\"},\"alarmSettings\":[{\"key\":\"tolerance\",\"value\":\"90\"},"
+                     "{\"key\":\"min\",\"value\":\"100000\"}]}}]}");
+        SnaAlarmSetting set[] = { { "tolerance", "70" }, { "min", "100000" }, { "max", "500000" } };
+        cJSON *report = NULL, *put, *item, *es, *ch;
+        const char *why = NULL;
+        char *body = NULL;
+
+        CU_ASSERT_EQUAL_FATAL(sna_policy_setup(b, 16, set, 3, &body, &report, &why), 0);
+        put = J(body);
+        CU_ASSERT_EQUAL(cJSON_GetArraySize(put), 1);
+        item = cJSON_GetArrayItem(put, 0);
+        CU_ASSERT_EQUAL(cJSON_GetNumberValue(cJSON_GetObjectItem(item, "policyId")), 7);
+        es = cJSON_GetObjectItem(item, "eventSettings");
+        CU_ASSERT_STRING_EQUAL(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(es, "eventStatus"),
+                                                                        "targetStatus")), "NOT_APPLICABLE");
+        CU_ASSERT_STRING_EQUAL(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetArrayItem(
+                                       cJSON_GetObjectItem(es, "alarmSettings"), 0), "value")), "70");
+        ch = cJSON_GetObjectItem(report, "changes");
+        /* sourceStatus, tolerance 90 -> 70, max none -> 500000; min unchanged */
+        CU_ASSERT_EQUAL(cJSON_GetArraySize(ch), 3);
+        cJSON_Delete(put);
+        cJSON_Delete(report);
+        free(body);
+        CU_ASSERT_EQUAL(sna_policy_setup(b, 30, set, 3, &body, &report, &why), -ENOENT);
+        cJSON_Delete(b);
+}
+
+void sna_suite_add(void)
+{
+        UNIT_SUITE("sna",
+                   UNIT_TEST(test_cookie),
+                   UNIT_TEST(test_error_text),
+                   UNIT_TEST(test_event_names),
+                   UNIT_TEST(test_templates),
+                   UNIT_TEST(test_query_body),
+                   UNIT_TEST(test_job),
+                   UNIT_TEST(test_results),
+                   UNIT_TEST(test_select_networks),
+                   UNIT_TEST(test_select_cap),
+                   UNIT_TEST(test_select_groups),
+                   UNIT_TEST(test_tags),
+                   UNIT_TEST(test_tag_bodies),
+                   UNIT_TEST(test_policy));
+}
