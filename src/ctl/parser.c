@@ -20,6 +20,7 @@ typedef enum TokenType {
         TOKEN_KIND,
         TOKEN_VALUE,            /* any word: the VALUE */
         TOKEN_SOURCE,           /* any word: the SOURCE of run and plan */
+        TOKEN_RESPONDER,        /* any word: a responder's NAME */
 } TokenType;
 
 typedef struct TokenTable TokenTable;
@@ -118,7 +119,7 @@ static const Option opts_plan[] = {
 static const TokenTable tt_main, tt_whitelist, tt_add_kind, tt_add_value, tt_add_opts,
         tt_remove_kind, tt_remove_value, tt_list, tt_end, tt_blocks, tt_block_kind, tt_block_value,
         tt_block_opts, tt_unblock_kind, tt_unblock_value, tt_unblock_opts, tt_history, tt_history_value,
-        tt_history_end, tt_run, tt_plan, tt_plan_opts;
+        tt_history_end, tt_run, tt_plan, tt_plan_opts, tt_responder, tt_responder_name;
 
 /* "block" is a prefix of "blocks": an exact word wins, so "block" is
  * block, while "b" to "bloc" are ambiguous and "blocks" is never
@@ -133,6 +134,17 @@ static const Token t_main[] = {
         { TOKEN_KEYWORD, "run",       CTL_ACTION_RUN,         &tt_run },
         { TOKEN_KEYWORD, "plan",      CTL_ACTION_PLAN,        &tt_plan },
         { TOKEN_KEYWORD, "reload",    CTL_ACTION_RELOAD,      &tt_end },
+        { TOKEN_KEYWORD, "responder", CTL_ACTION_NONE,        &tt_responder },
+        { TOKEN_END },
+};
+
+static const Token t_responder[] = {
+        { TOKEN_KEYWORD, "test", CTL_ACTION_RESPONDER_TEST, &tt_responder_name },
+        { TOKEN_END },
+};
+
+static const Token t_responder_name[] = {
+        { TOKEN_RESPONDER, "NAME", 0, &tt_end },
         { TOKEN_END },
 };
 
@@ -247,6 +259,8 @@ static const TokenTable tt_history      = { "VALUE",             t_history,     
 static const TokenTable tt_history_value = { "VALUE",            t_history_value, opts_none };
 static const TokenTable tt_history_end  = { "argument",          t_end,          opts_none };
 static const TokenTable tt_run          = { "SOURCE",            t_run,          opts_none };
+static const TokenTable tt_responder    = { "responder verb",    t_responder,    opts_none };
+static const TokenTable tt_responder_name = { "responder NAME",  t_responder_name, opts_none };
 static const TokenTable tt_plan         = { "SOURCE",            t_plan,         opts_plan };
 static const TokenTable tt_plan_opts    = { "option",            t_end,          opts_plan };
 
@@ -336,7 +350,7 @@ static bool is_named(const Token *tok)
 
 static bool is_any_word(const Token *tok)
 {
-        return tok->type == TOKEN_VALUE || tok->type == TOKEN_SOURCE;
+        return tok->type == TOKEN_VALUE || tok->type == TOKEN_SOURCE || tok->type == TOKEN_RESPONDER;
 }
 
 /* An exact match wins; otherwise a prefix must be unique.  A word that
@@ -426,12 +440,15 @@ static int parse_word(Parser *p, const char *word)
                 break;
         case TOKEN_VALUE:
         case TOKEN_SOURCE:
+        case TOKEN_RESPONDER:
                 if (!word[0]) {
                         _cleanup_free_ char *path = path_string(p);
                         return fail(p, "empty %s after '%s'", tok->keyword, path);
                 }
                 if (tok->type == TOKEN_VALUE)
                         p->cmd.value = word;
+                else if (tok->type == TOKEN_RESPONDER)
+                        p->cmd.responder = word;
                 else
                         p->cmd.source = word;
                 path_push(p, word);
@@ -819,6 +836,8 @@ const char *ctl_action_to_cmd(CtlAction a)
                 return "run";
         case CTL_ACTION_PLAN:
                 return "plan";
+        case CTL_ACTION_RESPONDER_TEST:
+                return "responder.test";
         default:
                 return NULL;
         }
@@ -836,6 +855,7 @@ int ctl_action_timeout_ms(CtlAction a)
         case CTL_ACTION_UNBLOCK:
         case CTL_ACTION_RUN:
         case CTL_ACTION_PLAN:
+        case CTL_ACTION_RESPONDER_TEST:
                 return CTL_TIMEOUT_SLOW_MS;
         default:
                 return CTL_TIMEOUT_MS;
@@ -920,6 +940,9 @@ cJSON *ctl_command_to_request(const CtlCommand *c, double id)
         case CTL_ACTION_PLAN:
                 add_optional(args, "source", c->source);
                 break;
+        case CTL_ACTION_RESPONDER_TEST:
+                cJSON_AddStringToObject(args, "name", c->responder);
+                break;
         default:
                 break;
         }
@@ -957,6 +980,8 @@ const char *ctl_usage(void)
                "  run [SOURCE]                  run a source's cycle now\n"
                "  plan [SOURCE] [--all]         show what a cycle would block and unblock\n"
                "  reload                        reload secrespd's configuration\n"
+               "  responder test NAME           check a responder's credentials and reachability,\n"
+               "                                changing nothing\n"
                "\n"
                "KIND is one of user, host, account, destination; STATE one of blocking,\n"
                "blocked, unblocking, unblocked, failed. Verbs, kinds and states may be\n"

@@ -35,6 +35,7 @@ typedef enum CtlAction {
         CTL_ACTION_UNBLOCK,
         CTL_ACTION_RUN,
         CTL_ACTION_PLAN,
+        CTL_ACTION_RESPONDER_TEST,
         _CTL_ACTION_MAX,
         _CTL_ACTION_INVALID = -EINVAL,
 } CtlAction;
@@ -66,7 +67,7 @@ typedef struct CtlCommand {
         uint64_t expires_in;    /* seconds, for CTL_EXPIRY_SECONDS */
         const char *reason;
         bool compat;            /* the original tool's "whitelist --user NAME" */
-        const char *responder;  /* blocks, block, unblock: --responder */
+        const char *responder;  /* blocks, block, unblock: --responder; responder test NAME */
         const char *state;      /* blocks --state, a canonical state name */
         const char *source;     /* run, plan: SOURCE */
         bool all;               /* plan --all: every decision, not only changes */

@@ -614,6 +614,54 @@ static const char *setting_string(const config_setting_t *g, const char *name)
         return s && config_setting_type(s) == CONFIG_TYPE_STRING ? config_setting_get_string(s) : NULL;
 }
 
+static bool responder_int(Walk *w, const config_setting_t *g, const char *where, const char *name,
+                          long long min, long long max, unsigned *ret)
+{
+        const config_setting_t *s = config_setting_get_member(g, name);
+        long long v;
+
+        if (!s)
+                return false;
+        if (config_setting_type(s) != CONFIG_TYPE_INT && config_setting_type(s) != CONFIG_TYPE_INT64) {
+                walk_err(w, s, where, "%s: expected an integer", name);
+                return false;
+        }
+        v = config_setting_get_int64(s);
+        if (v < min || v > max) {
+                walk_err(w, s, where, "%s: %lld is out of range %lld..%lld", name, v, min, max);
+                return false;
+        }
+        *ret = (unsigned) v;
+        return true;
+}
+
+/* The settings every responder has: how hard the reconciler may drive it. */
+static void parse_responder_limits(Walk *w, const config_setting_t *g, const char *where, Responder *r)
+{
+        const config_setting_t *s;
+
+        r->max_concurrent = r->ops->default_max_concurrent ? r->ops->default_max_concurrent : 4;
+        r->max_batch = r->ops->default_max_batch ? r->ops->default_max_batch : 1;
+        r->rate_limit = 0;
+        (void) responder_int(w, g, where, "max_concurrent", 1, 256, &r->max_concurrent);
+        if (responder_int(w, g, where, "max_batch", 1, 10000, &r->max_batch) && r->max_batch > 1 &&
+            !r->ops->apply_batch)
+                walk_err(w, config_setting_get_member(g, "max_batch"), where,
+                         "max_batch: a %s responder takes one call at a time", r->ops->module);
+        s = config_setting_get_member(g, "rate_limit");
+        if (s) {
+                int t = config_setting_type(s);
+                double v = t == CONFIG_TYPE_FLOAT ? config_setting_get_float(s) :
+                           t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64 ? (double) config_setting_get_int64(s) : -1;
+                if (v < 0 || v > 100000)
+                        walk_err(w, s, where, "rate_limit: expected calls per second, 0 (no limit) to 100000");
+                else
+                        r->rate_limit = v;
+        }
+        r->rate_burst = r->rate_limit >= 1 ? (unsigned) r->rate_limit : 1;
+        (void) responder_int(w, g, where, "rate_burst", 1, 100000, &r->rate_burst);
+}
+
 static int parse_responders(Walk *w, const config_setting_t *list, const char *full)
 {
         Config *c = w->cfg;
@@ -666,6 +714,7 @@ static int parse_responders(Walk *w, const config_setting_t *list, const char *f
                 if (sim && config_setting_type(sim) != CONFIG_TYPE_BOOL)
                         walk_err(w, sim, where, "simulation: expected true or false");
                 r->simulation = sim && config_setting_type(sim) == CONFIG_TYPE_BOOL && config_setting_get_bool(sim);
+                parse_responder_limits(w, g, where, r);
                 c->responders = xreallocarray(c->responders, c->n_responders + 1, sizeof(Responder *));
                 c->responders[c->n_responders++] = r;
                 if (ops->configure && ops->configure(r, g, &errs, &n_errs) < 0 && n_errs == 0)
@@ -1038,11 +1087,7 @@ Config *config_free(Config *c)
         free_table(c, root_opts);
         for (size_t i = 0; i < c->n_responders; i++) {
                 Responder *r = c->responders[i];
-                if (r->ops->done)
-                        r->ops->done(r);
-                free(r->priv);
-                free(r->name);
-                free(r);
+                responder_free(r);
         }
         free(c->responders);
         relay_conf_free_array(c->relays, c->n_relays);

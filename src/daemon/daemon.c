@@ -186,8 +186,12 @@ static int daemon_start_sources(Daemon *d)
         SourceEnv env;
         int r;
 
-        /* the relays call their upstreams and JWKS hosts through it too */
-        if (cfg->n_vectra == 0 && cfg->n_relays == 0 && cfg->n_sna == 0)
+        bool http_responders = false;
+
+        for (size_t i = 0; i < cfg->n_responders; i++)
+                http_responders = http_responders || cfg->responders[i]->ops->needs_http;
+        /* the relays and responders call their vendors through it too */
+        if (cfg->n_vectra == 0 && cfg->n_relays == 0 && !http_responders && cfg->n_sna == 0)
                 return 0;
         {
                 HttpClientOptions ho = {
@@ -204,6 +208,9 @@ static int daemon_start_sources(Daemon *d)
                 if (r < 0)
                         return log_error_errno(r, "cannot create the HTTP client");
         }
+        for (size_t i = 0; i < cfg->n_responders; i++)
+                if (cfg->responders[i]->ops->needs_http)
+                        cfg->responders[i]->http = d->http;
         if (cfg->n_vectra == 0 && cfg->n_sna == 0)
                 return 0;
         env = (SourceEnv) { .loop = d->loop, .store = d->store, .reconciler = d->reconciler, .http = d->http,
@@ -343,6 +350,8 @@ static void maybe_shutdown_http(Daemon *d)
                 return;
         (void) http_client_shutdown(d->http, on_http_closed, d);
         d->http = NULL;
+        for (size_t i = 0; i < d->config->n_responders; i++)
+                d->config->responders[i]->http = NULL;
 }
 
 static void on_relays_down(void *userdata)
@@ -488,11 +497,7 @@ void daemon_retire_config(Daemon *d, Config *n)
         /* keep the objects that live on: responders and sources stay those of the first config */
         for (size_t i = 0; i < n->n_responders; i++) {
                 Responder *r = n->responders[i];
-                if (r->ops->done)
-                        r->ops->done(r);
-                free(r->priv);
-                free(r->name);
-                free(r);
+                responder_free(r);
         }
         free(n->responders);
         n->responders = old->responders;

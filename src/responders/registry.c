@@ -3,6 +3,7 @@
  * Adding a responder: define its ResponderOps in its own file, declare it
  * here and add a row. */
 #include "config.h"
+#include <stdlib.h>
 #include <string.h>
 #include "responders/responder.h"
 
@@ -13,6 +14,24 @@ static const ResponderOps *const modules[] = {
         NULL,
 };
 
+/* Read by conf.c for every responder; see secrespd.conf(5), RESPONDERS. */
+static const char *const common_settings[] = {
+        "name", "type", "simulation", "max_concurrent", "max_batch", "rate_limit", "rate_burst", NULL,
+};
+
+bool responder_common_setting(const char *name)
+{
+        for (const char *const *k = common_settings; name && *k; k++)
+                if (!strcmp(*k, name))
+                        return true;
+        return false;
+}
+
+const ResponderOps *const *responder_modules(void)
+{
+        return modules;
+}
+
 const ResponderOps *responder_find_module(const char *module)
 {
         if (!module)
@@ -21,4 +40,16 @@ const ResponderOps *responder_find_module(const char *module)
                 if (strcmp((*m)->module, module) == 0)
                         return *m;
         return NULL;
+}
+
+void responder_free(Responder *r)
+{
+        if (!r)
+                return;
+        if (r->ops->done)
+                r->ops->done(r);
+        free(r->priv);
+        free(r->name);
+        free(r->health.last_error);
+        free(r);
 }
