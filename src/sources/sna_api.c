@@ -31,6 +31,7 @@ struct Call {
         HttpRequest *req;
         unsigned session_gen;           /* the session it was sent with */
         bool auth_retried;
+        bool no_retry;                  /* not idempotent: a 5xx is not repeated */
         bool internal;                  /* tenant discovery: handled here */
         /* a failure decided before any request: delivered from the loop */
         int fail_r;
@@ -406,7 +407,8 @@ static int call_start(SnaApi *api, Call *c)
                                        .body = c->body,
                                        .body_len = c->body ? strlen(c->body) : 0,
                                        .timeout_ms = api->timeout_ms,
-                                       .retry = &api->retry,
+                                       .retry = c->no_retry ? &(RetryPolicy) { .max_attempts = 1, .base_ms = 1,
+                                                                              .max_ms = 1 } : &api->retry,
                                        .ca_file = api->ca_file,
                                        .tls_skip_verify = api->tls_skip_verify,
                                        .cb = on_call_response,
@@ -581,6 +583,12 @@ static void pump(SnaApi *api)
 int sna_api_call(SnaApi *api, const char *method, const char *path, const char *json_body, SnaJsonCb cb,
                  void *userdata)
 {
+        return sna_api_call_full(api, method, path, json_body, 0, cb, userdata);
+}
+
+int sna_api_call_full(SnaApi *api, const char *method, const char *path, const char *json_body, unsigned flags,
+                      SnaJsonCb cb, void *userdata)
+{
         Call *c;
 
         if (!method || !path || path[0] != '/' || strpbrk(path, "\r\n ") || !cb)
@@ -592,6 +600,7 @@ int sna_api_call(SnaApi *api, const char *method, const char *path, const char *
         c->method = xstrdup(method);
         c->path = xstrdup(path);
         c->body = json_body ? xstrdup(json_body) : NULL;
+        c->no_retry = flags & SNA_CALL_NO_RETRY;
         c->cb = cb;
         c->userdata = userdata;
         list_push(&api->queue, c, false);

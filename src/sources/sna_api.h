@@ -92,6 +92,13 @@ int sna_api_new(uv_loop_t *loop, HttpClient *http, const SnaApiOptions *opts, Sn
 int sna_api_call(SnaApi *api, const char *method, const char *path, const char *json_body, SnaJsonCb cb,
                  void *userdata);
 
+/* Flags of sna_api_call_full(). */
+enum {
+        SNA_CALL_NO_RETRY = 1 << 0,     /* not idempotent (a POST that creates): one attempt */
+};
+int sna_api_call_full(SnaApi *api, const char *method, const char *path, const char *json_body, unsigned flags,
+                      SnaJsonCb cb, void *userdata);
+
 /* The tenant id (configured or discovered); 0 before discovery. */
 int64_t sna_api_tenant_id(const SnaApi *api);
 

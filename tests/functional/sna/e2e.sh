@@ -108,7 +108,7 @@ hg_responder() {
     username = "admin";
     password = "env:SNA_PASSWORD";
     tag_name = "High Traffic Hosts";
-    $1
+    ${1:-}
   }
 EOF
 }
@@ -169,4 +169,10 @@ for l in sys.stdin:
     l = l.strip()
     if l:
         print("yes" if "x-xsrf-token" in json.loads(l)["headers"] else "no")'
+}
+
+# brow_hg VALUE COLUMN : one column of VALUE's row for responder hg
+brow_hg() {
+        dbq "SELECT b.$2 FROM blocks b JOIN entities e ON e.id = b.entity_id
+             WHERE e.value = '$1' AND b.responder = 'hg'"
 }
