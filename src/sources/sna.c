@@ -685,3 +685,142 @@ int sna_source_new(const SourceEnv *env, const SnaConf *conf, Source **ret)
         *ret = src;
         return 0;
 }
+
+/* ---- `sna setup` ------------------------------------------------------- */
+
+typedef struct Setup {
+        Sna *s;
+        int64_t event_id;
+        bool dry_run;
+        char *actor;
+        SnaSetupDone cb;
+        void *userdata;
+        cJSON *report;
+} Setup;
+
+static void setup_end(Setup *x, int r, const char *error)
+{
+        if (x->report)
+                cJSON_AddBoolToObject(x->report, "applied", r == 0 && !x->dry_run);
+        x->cb(x->userdata, r, error, r == 0 ? x->report : NULL);
+        if (r < 0)
+                cJSON_Delete(x->report);
+        free(x->actor);
+        free(x);
+}
+
+static void on_policy_put(void *userdata, const SnaStatus *st, const cJSON *body)
+{
+        Setup *x = userdata;
+        LogFields f = { .source = x->s->src->name, .action = "sna-setup", .result = st->r < 0 ? "failed" : "ok",
+                        .user = x->actor };
+
+        (void) body;
+        if (st->r < 0) {
+                log_event(LOG_ERR, NULL, &f, "%s: sna setup of event %" PRId64 " failed: %s", x->s->src->name,
+                          x->event_id, st->error);
+                setup_end(x, st->r, st->error);
+                return;
+        }
+        log_event(LOG_NOTICE, NULL, &f, "%s: security event %" PRId64 " enabled in the system policy with the "
+                  "setup thresholds (by %s)", x->s->src->name, x->event_id, x->actor);
+        (void) store_event(x->s->src->env.store, clock_wall(), x->actor, "sna-setup", NULL, NULL,
+                           "security event policy", "ok", x->s->src->name);
+        setup_end(x, 0, NULL);
+}
+
+static void on_policy_get(void *userdata, const SnaStatus *st, const cJSON *body)
+{
+        Setup *x = userdata;
+        Sna *s = x->s;
+        SnaAlarmSetting set[] = {
+                { "tolerance", s->conf->setup.tolerance },
+                { "min", s->conf->setup.min },
+                { "max", s->conf->setup.max },
+        };
+        _cleanup_free_ char *put = NULL, *err = NULL;
+        const char *why = NULL;
+        int64_t tenant = sna_api_tenant_id(s->api);
+        int r;
+
+        if (st->r < 0) {
+                setup_end(x, st->r, st->error);
+                return;
+        }
+        r = sna_policy_setup(body, x->event_id, set, 3, &put, &x->report, &why);
+        if (r < 0) {
+                err = xasprintf("GET policy/system/events: event %" PRId64 ": %s", x->event_id, why);
+                setup_end(x, r, err);
+                return;
+        }
+        cJSON_AddStringToObject(x->report, "source", s->src->name);
+        cJSON_AddNumberToObject(x->report, "tenant", (double) tenant);
+        if (cJSON_GetArraySize(cJSON_GetObjectItem(x->report, "changes")) == 0) {
+                /* already as wanted: no write, nothing to save */
+                cJSON_AddBoolToObject(x->report, "unchanged", true);
+                x->dry_run = true;
+        }
+        if (x->dry_run) {
+                setup_end(x, 0, NULL);
+                return;
+        }
+        {
+                /* the old settings first: a lab change can be looked up and undone */
+                _cleanup_free_ char *old = cJSON_PrintUnformatted(cJSON_GetObjectItem(x->report, "before"));
+                sqlite3_stmt *q;
+                if (store_prepare(s->src->env.store,
+                                  "INSERT INTO sna_policy_saved (source, tenant, event_id, settings, saved_at, "
+                                  "saved_by) VALUES (?, ?, ?, ?, ?, ?)", &q) != SQLITE_OK) {
+                        setup_end(x, -EIO, "cannot save the current settings in the database; nothing changed");
+                        return;
+                }
+                sqlite3_bind_text(q, 1, s->src->name, -1, SQLITE_STATIC);
+                sqlite3_bind_int64(q, 2, tenant);
+                sqlite3_bind_int64(q, 3, x->event_id);
+                sqlite3_bind_text(q, 4, old ? old : "[]", -1, SQLITE_STATIC);
+                sqlite3_bind_int64(q, 5, clock_wall());
+                sqlite3_bind_text(q, 6, x->actor, -1, SQLITE_STATIC);
+                r = sqlite3_step(q);
+                store_release(q);
+                if (r != SQLITE_DONE) {
+                        setup_end(x, -EIO, "cannot save the current settings in the database; nothing changed");
+                        return;
+                }
+        }
+        r = sna_api_call(s->api, "PUT", "/smc-configuration/rest/v1/tenants/{tenant}/policy/system/events", put,
+                         on_policy_put, x);
+        if (r < 0)
+                setup_end(x, r, "cannot start PUT policy/system/events");
+}
+
+bool sna_source_is(const Source *s)
+{
+        return s && s->ops == &sna_ops;
+}
+
+int sna_source_setup(Source *src, int64_t event_id, bool dry_run, const char *actor, SnaSetupDone cb,
+                     void *userdata)
+{
+        Sna *s = src->priv;
+        Setup *x;
+        int r;
+
+        if (!sna_source_is(src) || event_id <= 0 || !cb)
+                return -EINVAL;
+        if (!s->api || s->stopped)
+                return -ESHUTDOWN;
+        x = xnew(Setup, 1);
+        x->s = s;
+        x->event_id = event_id;
+        x->dry_run = dry_run;
+        x->actor = xstrdup(actor ? actor : "operator");
+        x->cb = cb;
+        x->userdata = userdata;
+        r = sna_api_call(s->api, "GET", "/smc-configuration/rest/v1/tenants/{tenant}/policy/system/events", NULL,
+                         on_policy_get, x);
+        if (r < 0) {
+                free(x->actor);
+                free(x);
+        }
+        return r;
+}

@@ -57,7 +57,7 @@ static int parse_words(CtlCommand *ret, char **ret_error, ...)
                 free(err_);                                                     \
         } while (0)
 
-#define VALID_VERBS "valid: status, whitelist, blocks, block, unblock, history, run, plan, reload"
+#define VALID_VERBS "valid: status, whitelist, blocks, block, unblock, history, run, plan, reload, responder, sna"
 #define VALID_WL    "valid: add, remove, list"
 #define VALID_KINDS "valid: user, host, account, destination"
 
@@ -96,8 +96,9 @@ static void test_verbs(void)
 
 static void test_abbreviations(void)
 {
-        static const char *const status[] = { "s", "st", "sta", "stat", "statu", "status" };
-        static const char *const reload[] = { "re", "rel", "reload" };
+        /* "s" is status or sna, "re" reload or responder */
+        static const char *const status[] = { "st", "sta", "stat", "statu", "status" };
+        static const char *const reload[] = { "rel", "reload" };
         CtlCommand c;
 
         for (size_t i = 0; i < sizeof(status) / sizeof(status[0]); i++) {
@@ -133,7 +134,8 @@ static void test_unknown_and_ambiguous(void)
 {
         PARSE_FAIL("unknown verb 'x'; " VALID_VERBS, "x");
         /* "r" was reload until run came */
-        PARSE_FAIL("ambiguous verb 'r': could be run or reload", "r");
+        PARSE_FAIL("ambiguous verb 'r': could be run, reload or responder", "r");
+        PARSE_FAIL("ambiguous verb 's': could be status or sna", "s");
         PARSE_FAIL("unknown verb 'statusx'; " VALID_VERBS, "statusx");
         PARSE_FAIL("unknown verb 'Status'", "Status");
         /* the empty word is a prefix of every verb */
@@ -477,7 +479,7 @@ static void test_block_abbreviations(void)
         PARSE_OK(&c, "p", "--all");
         CU_ASSERT_EQUAL(c.action, CTL_ACTION_PLAN);
         CU_ASSERT_TRUE(c.all);
-        PARSE_FAIL("ambiguous verb 'r': could be run or reload", "r", "vectra");
+        PARSE_FAIL("ambiguous verb 'r': could be run, reload or responder", "r", "vectra");
 }
 
 static void test_blocks_options(void)

@@ -8,6 +8,7 @@
 #include <string.h>
 #include "common/strv.h"
 #include "common/xalloc.h"
+#include "ctl/parser.h"
 #include "sources/sna_model.h"
 #include "sources/sna_select.h"
 #include "tests/unit/unit.h"
@@ -411,6 +412,33 @@ static void test_policy(void)
         cJSON_Delete(b);
 }
 
+static void test_ctl_setup(void)
+{
+        char *argv[] = { (char *) "secrespctl", (char *) "sna", (char *) "setup", (char *) "16",
+                         (char *) "--dry-run", (char *) "--source", (char *) "smc1", NULL };
+        char *bad[] = { (char *) "secrespctl", (char *) "sna", (char *) "setup", (char *) "0x10", NULL };
+        char *none[] = { (char *) "secrespctl", (char *) "sna", (char *) "setup", NULL };
+        char *err = NULL;
+        CtlCommand c;
+        cJSON *req;
+
+        CU_ASSERT_EQUAL_FATAL(ctl_parse(7, argv, &c, &err), 0);
+        CU_ASSERT_EQUAL(c.action, CTL_ACTION_SNA_SETUP);
+        CU_ASSERT_EQUAL(c.event_id, 16);
+        CU_ASSERT_TRUE(c.dry_run);
+        CU_ASSERT_STRING_EQUAL(c.source, "smc1");
+        req = ctl_command_to_request(&c, 3);
+        CU_ASSERT_STRING_EQUAL(cJSON_GetStringValue(cJSON_GetObjectItem(req, "cmd")), "sna.setup");
+        CU_ASSERT_EQUAL(cJSON_GetNumberValue(cJSON_GetObjectItem(cJSON_GetObjectItem(req, "args"), "event_id")), 16);
+        cJSON_Delete(req);
+        CU_ASSERT_EQUAL(ctl_parse(4, bad, &c, &err), -EINVAL);
+        CU_ASSERT_PTR_NOT_NULL(strstr(err, "EVENT_ID"));
+        free(err);
+        err = NULL;
+        CU_ASSERT_EQUAL(ctl_parse(3, none, &c, &err), -EINVAL);
+        free(err);
+}
+
 void sna_suite_add(void)
 {
         UNIT_SUITE("sna",
@@ -426,5 +454,6 @@ void sna_suite_add(void)
                    UNIT_TEST(test_select_groups),
                    UNIT_TEST(test_tags),
                    UNIT_TEST(test_tag_bodies),
-                   UNIT_TEST(test_policy));
+                   UNIT_TEST(test_policy),
+                   UNIT_TEST(test_ctl_setup));
 }
