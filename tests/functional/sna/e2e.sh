@@ -176,3 +176,10 @@ brow_hg() {
         dbq "SELECT b.$2 FROM blocks b JOIN entities e ON e.id = b.entity_id
              WHERE e.value = '$1' AND b.responder = 'hg'"
 }
+
+# pyj_status CODE : how many request lines (stdin) got that status
+pyj_status() {
+        "$PY" -c '
+import json, sys
+print(sum(1 for l in sys.stdin if l.strip() and json.loads(l)["status"] == int(sys.argv[1])))' "$1"
+}
