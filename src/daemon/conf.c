@@ -189,6 +189,21 @@ static const Opt sna_setup_opts[] = {
         { NULL },
 };
 
+/* A source's notify group (NotifyConf at `base` + offset), responders.md §7.1 */
+#define NOTIFY_OPTS(OFFSET)                                                                             \
+        { "webex_url", OPT_STRING, OFFSET + offsetof(NotifyConf, webex_url),                            \
+          .def = "https://webexapis.com/v1" },                                                          \
+        { "webex_token", OPT_SECRET, OFFSET + offsetof(NotifyConf, webex_token) },                      \
+        { "webex_room_id", OPT_STRING, OFFSET + offsetof(NotifyConf, webex_room_id) },                  \
+        { "webex_to", OPT_STRING, OFFSET + offsetof(NotifyConf, webex_to) },                            \
+        { "ca_file", OPT_PATH, OFFSET + offsetof(NotifyConf, ca_file) },                                \
+        { "tls_verify", OPT_BOOL, OFFSET + offsetof(NotifyConf, tls_verify), .def = "true" },           \
+        { "timeout", OPT_DURATION, OFFSET + offsetof(NotifyConf, timeout), 1, 300, .def = "30s" },      \
+        { "max_bytes", OPT_INT, OFFSET + offsetof(NotifyConf, max_bytes), 512, 7439, .def = "7439" },   \
+        { NULL }
+
+static const Opt sna_notify_opts[] = { NOTIFY_OPTS(SOFF(notify)) };
+
 static const Opt sna_opts[] = {
         { "name", OPT_STRING, SOFF(name) },
         { "url", OPT_STRING, SOFF(url) },
@@ -211,6 +226,7 @@ static const Opt sna_opts[] = {
         { "responders", OPT_STRINGS, SOFF(responders) },
         { "simulation", OPT_BOOL, SOFF(simulation), .def = "false" },
         { "setup", OPT_GROUP, .group = sna_setup_opts },
+        { "notify", OPT_GROUP, .group = sna_notify_opts },
         { NULL },
 };
 
@@ -881,6 +897,15 @@ static void check_sna(Walk *w, const config_t *cf, size_t i)
                                  "network has host bits set below its prefix length" :
                                  "expected an IP address or network (CIDR)");
         }
+        if (v->notify.webex_token.ref && !v->notify.webex_room_id && !v->notify.webex_to)
+                walk_err(w, lookup_elem(cf, "sna", i, "notify"), full,
+                         "notify: webex_token needs webex_room_id (or webex_to, a person's e-mail)");
+        if ((v->notify.webex_room_id || v->notify.webex_to) && !v->notify.webex_token.ref)
+                walk_err(w, lookup_elem(cf, "sna", i, "notify"), full,
+                         "notify: webex_room_id and webex_to need webex_token = \"env:...\"");
+        if (v->notify.webex_url && strncmp(v->notify.webex_url, "https://", 8) &&
+            strncmp(v->notify.webex_url, "http://", 7))
+                walk_err(w, lookup_elem(cf, "sna", i, "notify"), full, "notify: webex_url must be http(s)://...");
         for (size_t j = 0; j < 3; j++)
                 if (!digits(setup[j]))
                         walk_err(w, lookup_elem(cf, "sna", i, "setup"), full,

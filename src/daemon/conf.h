@@ -64,6 +64,19 @@ typedef struct VectraConf {
         VectraDetectionConf detections;
 } VectraConf;
 
+/* Where a source posts what a cycle found (notify_webex.h): a Webex room
+ * or person (responders.md §7.1).  Off without a token. */
+typedef struct NotifyConf {
+        char *webex_url;                /* API base, default https://webexapis.com/v1 */
+        Secret webex_token;             /* bot or user token */
+        char *webex_room_id;
+        char *webex_to;                 /* toPersonEmail, instead of a room */
+        char *ca_file;
+        bool tls_verify;
+        uint64_t timeout;               /* seconds per attempt */
+        int64_t max_bytes;              /* per message; longer ones are split */
+} NotifyConf;
+
 /* A Secure Network Analytics SMC as a source (sna.md §8). */
 typedef struct SnaConf {
         char *name;
@@ -89,6 +102,7 @@ typedef struct SnaConf {
         struct {
                 char *tolerance, *min, *max;    /* `secrespctl sna setup` alarm settings */
         } setup;
+        NotifyConf notify;
 } SnaConf;
 
 typedef struct Config {

@@ -25,12 +25,14 @@
 #include "common/log.h"
 #include "common/strv.h"
 #include "common/xalloc.h"
+#include "daemon/notify_webex.h"
 #include "daemon/reconcile.h"
 #include "daemon/store_whitelist.h"
 #include "responders/responder.h"
 #include "sources/sna.h"
 #include "sources/sna_api.h"
 #include "sources/sna_model.h"
+#include "sources/sna_report.h"
 #include "sources/sna_select.h"
 
 #define POLL_MAX_WAIT_MS 10000u
@@ -74,6 +76,7 @@ struct Sna {
         uv_timer_t poll_timer;
         bool timer_open;
         bool stopped;
+        Notifier *notifier;             /* NULL: no notifications */
 };
 
 static void finish(Cycle *c);
@@ -377,6 +380,48 @@ static bool whitelisted(Sna *s, const char *ip)
         return covered || config_protects(s->src->env.config, "host", ip);
 }
 
+/* Whether our rows hold a block (or one under way) of the host. */
+static bool host_blocked(Sna *s, const char *ip)
+{
+        sqlite3_stmt *st;
+        bool r;
+
+        if (store_prepare(s->src->env.store,
+                          "SELECT 1 FROM blocks b JOIN entities e ON e.id = b.entity_id WHERE e.kind = 'host' AND "
+                          "e.value = ? AND (b.state IN ('blocking','blocked') OR (b.state = 'failed' AND "
+                          "b.intent = 'block')) LIMIT 1", &st) != SQLITE_OK)
+                return false;
+        sqlite3_bind_text(st, 1, ip, -1, SQLITE_STATIC);
+        r = sqlite3_step(st) == SQLITE_ROW;
+        store_release(st);
+        return r;
+}
+
+/* The cycle's new hosts to the Webex room: queued, never waited for. */
+static void notify_new(Cycle *c, const SnaHost *const *hosts, size_t n, size_t n_events)
+{
+        Sna *s = c->s;
+        _cleanup_free_ char *resp = NULL, *text = NULL;
+
+        if (!s->notifier || n == 0)
+                return;
+        for (size_t i = 0; s->conf->responders && s->conf->responders[i]; i++) {
+                char *x = xasprintf("%s%s%s", resp ? resp : "", resp ? ", " : "", s->conf->responders[i]);
+                free(resp);
+                resp = x;
+        }
+        text = sna_report_markdown(&(SnaReport) {
+                .source = s->src->name,
+                .event_names = s->event_names ? s->event_names : "security events",
+                .n_events = n_events,
+                .window_s = s->conf->time_window,
+                .hosts = hosts,
+                .n_hosts = n,
+                .responders = resp,
+        });
+        (void) notifier_send(s->notifier, text);
+}
+
 static void act_release(Cycle *c)
 {
         if (--c->pending == 0)
@@ -439,6 +484,8 @@ static void act(Cycle *c, SnaEvent *ev, size_t n)
                 .max_hosts = (size_t) s->conf->max_hosts,
         };
         bool enforce = !c->plan && !s->conf->simulation;
+        const SnaHost **fresh = NULL;
+        size_t n_fresh = 0;
         SnaSelection sel;
 
         c->phase = 2;
@@ -485,10 +532,16 @@ static void act(Cycle *c, SnaEvent *ev, size_t n)
                                    h->events);
                         continue;
                 }
+                if (s->notifier && !host_blocked(s, h->ip)) {
+                        fresh = xreallocarray(fresh, n_fresh + 1, sizeof(SnaHost *));
+                        fresh[n_fresh++] = h;
+                }
                 request(c, h);
         }
         if (enforce)
                 reconciler_batch_end(s->src->env.reconciler);
+        notify_new(c, fresh, n_fresh, n);
+        free(fresh);
         sna_selection_done(&sel);
         act_release(c);
 }
@@ -606,6 +659,8 @@ static void sna_stop(Source *src)
                 s->timer_open = false;
                 uv_close((uv_handle_t *) &s->poll_timer, NULL);
         }
+        notifier_shutdown(s->notifier);
+        s->notifier = NULL;
         if (s->api)
                 (void) sna_api_shutdown(s->api, on_api_closed, s);
 }
@@ -665,9 +720,16 @@ int sna_source_new(const SourceEnv *env, const SnaConf *conf, Source **ret)
                 free(s);
                 return -EINVAL;
         }
+        r = notifier_new(env->http, &conf->notify, conf->name, &s->notifier);
+        if (r < 0) {
+                free(s->inside);
+                free(s);
+                return r;
+        }
         /* a private HTTP client: the logout must still go out at shutdown */
         r = sna_api_new(env->loop, NULL, &o, &s->api);
         if (r < 0) {
+                notifier_shutdown(s->notifier);
                 free(s->inside);
                 free(s);
                 return r;

@@ -9,6 +9,8 @@
 #include "common/strv.h"
 #include "common/xalloc.h"
 #include "ctl/parser.h"
+#include "engine/notify_text.h"
+#include "sources/sna_report.h"
 #include "sources/sna_model.h"
 #include "sources/sna_select.h"
 #include "tests/unit/unit.h"
@@ -412,6 +414,71 @@ static void test_policy(void)
         cJSON_Delete(b);
 }
 
+static void test_split(void)
+{
+        char **parts = NULL;
+        char *text = NULL;
+        size_t n;
+
+        CU_ASSERT_EQUAL(notify_split("", 100, &parts), 0);
+        CU_ASSERT_EQUAL(notify_split("short", 100, &parts), 1);
+        CU_ASSERT_STRING_EQUAL(parts[0], "short");
+        strv_free(parts);
+        /* 50 lines of 20 bytes: cut at line ends, numbered, each <= 100 */
+        for (int i = 0; i < 50; i++) {
+                char *x = xasprintf("%sline %02d xxxxxxxxxxx\n", text ? text : "", i);
+                free(text);
+                text = x;
+        }
+        n = notify_split(text, 100, &parts);
+        CU_ASSERT_TRUE(n >= 10);
+        {
+                size_t total = 0;
+                for (size_t i = 0; i < n; i++) {
+                        char want[64];
+                        snprintf(want, sizeof(want), "(%zu/%zu) line", i + 1, n);
+                        CU_ASSERT_TRUE(strlen(parts[i]) <= 100);
+                        CU_ASSERT_EQUAL(strncmp(parts[i], want, strlen(want)), 0);
+                        total += strlen(strchr(parts[i], ')') + 2);
+                }
+                CU_ASSERT_EQUAL(total, strlen(text));
+        }
+        strv_free(parts);
+        free(text);
+        /* one long line of 3-byte characters: never cut inside one */
+        text = xstrdup("");
+        for (int i = 0; i < 100; i++) {
+                char *x = xasprintf("%s\xe2\x82\xac", text);
+                free(text);
+                text = x;
+        }
+        n = notify_split(text, 64, &parts);
+        CU_ASSERT_TRUE(n > 1);
+        for (size_t i = 0; i < n; i++) {
+                const char *body = strchr(parts[i], ')') + 2;
+                CU_ASSERT_EQUAL(strlen(body) % 3, 0);
+                CU_ASSERT_TRUE(strlen(parts[i]) <= 64);
+        }
+        strv_free(parts);
+        free(text);
+}
+
+static void test_report(void)
+{
+        char *peers[] = { (char *) "8.8.8.8", (char *) "1.1.1.1", NULL };
+        SnaHost a = { .ip = (char *) "10.0.0.5", .events = 2, .peers = peers };
+        SnaHost b = { .ip = (char *) "10.0.0.7", .events = 1 };
+        const SnaHost *hosts[] = { &a, &b };
+        char *m = sna_report_markdown(&(SnaReport) { .source = "sna:smc1", .event_names = "High *Total* Traffic",
+                                                     .n_events = 3, .window_s = 3600, .hosts = hosts,
+                                                     .n_hosts = 2, .responders = "hg" });
+
+        CU_ASSERT_STRING_EQUAL(m, "**SNA: 2 new hosts with High  Total  Traffic** (sna:smc1: 3 events in the last "
+                                  "60 min)\n\n- `10.0.0.5`: 2 events; talked to 8.8.8.8, 1.1.1.1\n- `10.0.0.7`: 1 "
+                                  "event\n\nBlocked on: hg\n");
+        free(m);
+}
+
 static void test_ctl_setup(void)
 {
         char *argv[] = { (char *) "secrespctl", (char *) "sna", (char *) "setup", (char *) "16",
@@ -455,5 +522,7 @@ void sna_suite_add(void)
                    UNIT_TEST(test_tags),
                    UNIT_TEST(test_tag_bodies),
                    UNIT_TEST(test_policy),
-                   UNIT_TEST(test_ctl_setup));
+                   UNIT_TEST(test_ctl_setup),
+                   UNIT_TEST(test_split),
+                   UNIT_TEST(test_report));
 }

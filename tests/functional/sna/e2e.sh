@@ -183,3 +183,19 @@ pyj_status() {
 import json, sys
 print(sum(1 for l in sys.stdin if l.strip() and json.loads(l)["status"] == int(sys.argv[1])))' "$1"
 }
+
+# webex_start [SIM_ARGS...] : WEBEX_URL (API base, .../v1), WEBEX_LOG
+WEBEX_LOG=$T/webex.jsonl
+webex_start() {
+        rm -f "$T/webex.port"
+        "$PY" "$top_srcdir/tests/sim/webex_sim.py" --token webex-bot-token --port-file "$T/webex.port" \
+                --log "$WEBEX_LOG" "$@" >"$T/webex.out" 2>"$T/webex.err" </dev/null &
+        track_pid "$!"
+        if ! wait_until 15 test -s "$T/webex.port"; then
+                bail_out "webex_sim.py did not start: $(tail -n 3 "$T/webex.err" | tr '\n' ' ')"
+        fi
+        WEBEX_URL=http://127.0.0.1:$(cat "$T/webex.port")
+}
+webex_msgs() { curl -sS -f -m 20 "$WEBEX_URL/__sim/state" | pyj '[m["markdown"] for m in d["messages"]]'; }
+webex_n() { curl -sS -f -m 20 "$WEBEX_URL/__sim/state" | pyj 'len(d["messages"])'; }
+webex_faults() { curl -sS -f -m 20 -X POST -H 'Content-Type: application/json' --data-binary "$1" "$WEBEX_URL/__sim/faults" >/dev/null; }
