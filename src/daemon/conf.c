@@ -204,6 +204,21 @@ static const Opt sna_setup_opts[] = {
 
 static const Opt sna_notify_opts[] = { NOTIFY_OPTS(SOFF(notify)) };
 
+#define EOFF(f) (SOFF(enrich) + offsetof(EnrichConf, f))
+static const Opt sna_enrich_opts[] = {
+        { "umbrella_url", OPT_STRING, EOFF(umbrella_url), .def = "https://investigate.api.umbrella.com" },
+        { "umbrella_token", OPT_SECRET, EOFF(umbrella_token) },
+        { "amp_url", OPT_STRING, EOFF(amp_url), .def = "https://api.amp.cisco.com" },
+        { "amp_client_id", OPT_STRING, EOFF(amp_client_id) },
+        { "amp_api_key", OPT_SECRET, EOFF(amp_api_key) },
+        { "max_peers", OPT_INT, EOFF(max_peers), 1, 16, .def = "3" },
+        { "cache_ttl", OPT_DURATION, EOFF(cache_ttl), 0, 7 * 86400, .def = "1h" },
+        { "timeout", OPT_DURATION, EOFF(timeout), 1, 300, .def = "20s" },
+        { "ca_file", OPT_PATH, EOFF(ca_file) },
+        { "tls_verify", OPT_BOOL, EOFF(tls_verify), .def = "true" },
+        { NULL },
+};
+
 static const Opt sna_opts[] = {
         { "name", OPT_STRING, SOFF(name) },
         { "url", OPT_STRING, SOFF(url) },
@@ -227,6 +242,7 @@ static const Opt sna_opts[] = {
         { "simulation", OPT_BOOL, SOFF(simulation), .def = "false" },
         { "setup", OPT_GROUP, .group = sna_setup_opts },
         { "notify", OPT_GROUP, .group = sna_notify_opts },
+        { "enrich", OPT_GROUP, .group = sna_enrich_opts },
         { NULL },
 };
 
@@ -906,6 +922,11 @@ static void check_sna(Walk *w, const config_t *cf, size_t i)
         if (v->notify.webex_url && strncmp(v->notify.webex_url, "https://", 8) &&
             strncmp(v->notify.webex_url, "http://", 7))
                 walk_err(w, lookup_elem(cf, "sna", i, "notify"), full, "notify: webex_url must be http(s)://...");
+        if (!v->enrich.amp_client_id != !v->enrich.amp_api_key.ref)
+                walk_err(w, lookup_elem(cf, "sna", i, "enrich"), full,
+                         "enrich: amp_client_id and amp_api_key go together");
+        if (strncmp(v->enrich.umbrella_url, "http", 4) || strncmp(v->enrich.amp_url, "http", 4))
+                walk_err(w, lookup_elem(cf, "sna", i, "enrich"), full, "enrich: URLs must be http(s)://...");
         for (size_t j = 0; j < 3; j++)
                 if (!digits(setup[j]))
                         walk_err(w, lookup_elem(cf, "sna", i, "setup"), full,

@@ -77,6 +77,22 @@ typedef struct NotifyConf {
         int64_t max_bytes;              /* per message; longer ones are split */
 } NotifyConf;
 
+/* Context for new hosts (responders.md §7.2, §7.3): Umbrella Investigate
+ * on the addresses they talked to, Secure Endpoint on the host itself.
+ * Each part is off without its credentials. */
+typedef struct EnrichConf {
+        char *umbrella_url;
+        Secret umbrella_token;
+        char *amp_url;
+        char *amp_client_id;
+        Secret amp_api_key;
+        int64_t max_peers;              /* peers looked up per host */
+        uint64_t cache_ttl;             /* seconds */
+        uint64_t timeout;               /* seconds per attempt */
+        char *ca_file;
+        bool tls_verify;
+} EnrichConf;
+
 /* A Secure Network Analytics SMC as a source (sna.md §8). */
 typedef struct SnaConf {
         char *name;
@@ -103,6 +119,7 @@ typedef struct SnaConf {
                 char *tolerance, *min, *max;    /* `secrespctl sna setup` alarm settings */
         } setup;
         NotifyConf notify;
+        EnrichConf enrich;
 } SnaConf;
 
 typedef struct Config {

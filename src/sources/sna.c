@@ -31,6 +31,7 @@
 #include "responders/responder.h"
 #include "sources/sna.h"
 #include "sources/sna_api.h"
+#include "sources/sna_enrich.h"
 #include "sources/sna_model.h"
 #include "sources/sna_report.h"
 #include "sources/sna_select.h"
@@ -77,6 +78,7 @@ struct Sna {
         bool timer_open;
         bool stopped;
         Notifier *notifier;             /* NULL: no notifications */
+        Enricher *enricher;             /* NULL: no enrichment */
 };
 
 static void finish(Cycle *c);
@@ -397,29 +399,94 @@ static bool host_blocked(Sna *s, const char *ip)
         return r;
 }
 
-/* The cycle's new hosts to the Webex room: queued, never waited for. */
+/* A report waiting for its enrichment: everything copied, since the cycle
+ * does not wait for it. */
+typedef struct Pending {
+        Sna *s;
+        SnaReport r;
+        char *source, *names, *responders;
+        SnaHost *hosts;
+        const SnaHost **ptrs;
+        size_t n;
+} Pending;
+
+static void pending_free(Pending *p)
+{
+        for (size_t i = 0; i < p->n; i++) {
+                free(p->hosts[i].ip);
+                strv_free(p->hosts[i].peers);
+        }
+        free(p->hosts);
+        free(p->ptrs);
+        free(p->source);
+        free(p->names);
+        free(p->responders);
+        free(p);
+}
+
+static void send_report(Sna *s, const SnaReport *r)
+{
+        _cleanup_free_ char *text = NULL;
+
+        if (!s->notifier)
+                return;
+        text = sna_report_markdown(r);
+        (void) notifier_send(s->notifier, text);
+}
+
+static void on_enriched(void *userdata, char *const *lines, bool cancelled)
+{
+        Pending *p = userdata;
+
+        if (!cancelled) {
+                p->r.extra = lines;
+                send_report(p->s, &p->r);
+        }
+        pending_free(p);
+}
+
+/* The cycle's new hosts to the Webex room, enriched first when configured:
+ * queued, never waited for. */
 static void notify_new(Cycle *c, const SnaHost *const *hosts, size_t n, size_t n_events)
 {
         Sna *s = c->s;
-        _cleanup_free_ char *resp = NULL, *text = NULL;
+        Pending *p;
 
         if (!s->notifier || n == 0)
                 return;
+        p = xnew(Pending, 1);
+        p->s = s;
+        p->source = xstrdup(s->src->name);
+        p->names = xstrdup(s->event_names ? s->event_names : "security events");
         for (size_t i = 0; s->conf->responders && s->conf->responders[i]; i++) {
-                char *x = xasprintf("%s%s%s", resp ? resp : "", resp ? ", " : "", s->conf->responders[i]);
-                free(resp);
-                resp = x;
+                char *x = xasprintf("%s%s%s", p->responders ? p->responders : "", p->responders ? ", " : "",
+                                    s->conf->responders[i]);
+                free(p->responders);
+                p->responders = x;
         }
-        text = sna_report_markdown(&(SnaReport) {
-                .source = s->src->name,
-                .event_names = s->event_names ? s->event_names : "security events",
+        p->n = n;
+        p->hosts = xnew(SnaHost, n);
+        p->ptrs = xnew(const SnaHost *, n);
+        for (size_t i = 0; i < n; i++) {
+                p->hosts[i] = (SnaHost) { .ip = xstrdup(hosts[i]->ip), .events = hosts[i]->events,
+                                          .hits = hosts[i]->hits };
+                for (size_t k = 0; hosts[i]->peers && hosts[i]->peers[k]; k++)
+                        p->hosts[i].peers = strv_push(p->hosts[i].peers, hosts[i]->peers[k]);
+                p->ptrs[i] = &p->hosts[i];
+        }
+        p->r = (SnaReport) {
+                .source = p->source,
+                .event_names = p->names,
                 .n_events = n_events,
                 .window_s = s->conf->time_window,
-                .hosts = hosts,
+                .hosts = p->ptrs,
                 .n_hosts = n,
-                .responders = resp,
-        });
-        (void) notifier_send(s->notifier, text);
+                .responders = p->responders,
+        };
+        if (s->enricher && enricher_run(s->enricher, p->ptrs, n, on_enriched, p) == 0)
+                return;
+        send_report(s, &p->r);
+        pending_free(p);
 }
 
 static void act_release(Cycle *c)
@@ -659,6 +726,9 @@ static void sna_stop(Source *src)
                 s->timer_open = false;
                 uv_close((uv_handle_t *) &s->poll_timer, NULL);
         }
+        /* the enricher first: its cancelled jobs must not reach the notifier */
+        enricher_shutdown(s->enricher);
+        s->enricher = NULL;
         notifier_shutdown(s->notifier);
         s->notifier = NULL;
         if (s->api)
@@ -721,7 +791,10 @@ int sna_source_new(const SourceEnv *env, const SnaConf *conf, Source **ret)
                 return -EINVAL;
         }
         r = notifier_new(env->http, &conf->notify, conf->name, &s->notifier);
+        if (r == 0 && s->notifier)
+                r = enricher_new(env->http, &conf->enrich, conf->name, &s->enricher);
         if (r < 0) {
+                notifier_shutdown(s->notifier);
                 free(s->inside);
                 free(s);
                 return r;
@@ -729,6 +802,7 @@ int sna_source_new(const SourceEnv *env, const SnaConf *conf, Source **ret)
         /* a private HTTP client: the logout must still go out at shutdown */
         r = sna_api_new(env->loop, NULL, &o, &s->api);
         if (r < 0) {
+                enricher_shutdown(s->enricher);
                 notifier_shutdown(s->notifier);
                 free(s->inside);
                 free(s);

@@ -48,6 +48,8 @@ char *sna_report_markdown(const SnaReport *r)
                 for (size_t k = 0; h->peers && h->peers[k]; k++)
                         add(&m, "%s%s", k ? ", " : "; talked to ", h->peers[k]);
                 add(&m, "\n");
+                if (r->extra && r->extra[i])
+                        add(&m, "%s", r->extra[i]);
         }
         if (r->responders) {
                 resp = plain(r->responders);

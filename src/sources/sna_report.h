@@ -14,6 +14,7 @@ typedef struct SnaReport {
         const SnaHost *const *hosts;    /* the new ones */
         size_t n_hosts;
         const char *responders;         /* "hg, fw", or NULL */
+        char *const *extra;             /* per host, markdown sub-items (enrichment), entries may be NULL */
 } SnaReport;
 
 char *sna_report_markdown(const SnaReport *r);

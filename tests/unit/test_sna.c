@@ -10,6 +10,7 @@
 #include "common/xalloc.h"
 #include "ctl/parser.h"
 #include "engine/notify_text.h"
+#include "sources/sna_enrich_model.h"
 #include "sources/sna_report.h"
 #include "sources/sna_model.h"
 #include "sources/sna_select.h"
@@ -479,6 +480,83 @@ static void test_report(void)
         free(m);
 }
 
+static void test_enrich_model(void)
+{
+        cJSON *b = J("[{\"id\":1,\"name\":\"bad.example\"},{\"id\":2,\"name\":\"b*d_[x]\"},{\"id\":3,"
+                     "\"name\":\"bad.example\"},{\"id\":4,\"name\":\"four.example\"}]");
+        char **names = NULL, *cat = NULL, *line;
+        size_t n = 0;
+        int st = 9;
+
+        CU_ASSERT_EQUAL_FATAL(investigate_latest_domains(b, 2, &names, &n), 0);
+        CU_ASSERT_EQUAL_FATAL(n, 2);
+        CU_ASSERT_STRING_EQUAL(names[0], "bad.example");
+        CU_ASSERT_STRING_EQUAL(names[1], "b d  x ");      /* markup neutralised */
+        cJSON_Delete(b);
+        b = J("{\"bad.example\":{\"status\":-1,\"security_categories\":[\"Malware\"]},"
+              "\"b d  x \":{\"status\":1}}");
+        {
+                int status[2];
+                char *cats[2] = { NULL, NULL };
+                CU_ASSERT_EQUAL(investigate_status(b, "bad.example", &status[0], &cats[0]), 0);
+                CU_ASSERT_EQUAL(status[0], -1);
+                CU_ASSERT_STRING_EQUAL(cats[0], "Malware");
+                CU_ASSERT_EQUAL(investigate_status(b, "b d  x ", &status[1], &cats[1]), 0);
+                CU_ASSERT_PTR_NULL(cats[1]);
+                line = investigate_line("203.0.113.9", names, status, cats, 2);
+                CU_ASSERT_STRING_EQUAL(line, "203.0.113.9: 2 domains, 1 malicious (bad.example malicious: Malware, "
+                                             "b d  x )");
+                free(line);
+                free(cats[0]);
+        }
+        CU_ASSERT_EQUAL(investigate_status(b, "missing.example", &st, &cat), -EPROTO);
+        cJSON_Delete(b);
+        strv_free(names);
+        line = investigate_line("8.8.8.8", NULL, NULL, NULL, 0);
+        CU_ASSERT_STRING_EQUAL(line, "8.8.8.8: no domain known");
+        free(line);
+
+        {
+                char *guid = NULL, *host = NULL;
+                b = J("{\"data\":[{\"connector_guid\":\"aaaa-1111\",\"hostname\":\"ws-alice.corp\"}]}");
+                CU_ASSERT_EQUAL(amp_computer(b, &guid, &host), 0);
+                CU_ASSERT_STRING_EQUAL(guid, "aaaa-1111");
+                CU_ASSERT_STRING_EQUAL(host, "ws-alice.corp");
+                free(guid);
+                free(host);
+                cJSON_Delete(b);
+                b = J("{\"data\":[]}");
+                CU_ASSERT_EQUAL(amp_computer(b, &guid, &host), 0);
+                CU_ASSERT_PTR_NULL(guid);
+                cJSON_Delete(b);
+                b = J("{\"data\":[{\"connector_guid\":\"../x\"}]}");
+                CU_ASSERT_EQUAL(amp_computer(b, &guid, &host), -EPROTO);
+                cJSON_Delete(b);
+        }
+        {
+                char **procs = NULL;
+                b = J("{\"data\":{\"events\":[{\"network_info\":{\"remote_ip\":\"8.8.8.8\",\"parent\":"
+                      "{\"file_name\":\"chrome.exe\"}}},{\"network_info\":{\"remote_ip\":\"1.1.1.1\",\"parent\":"
+                      "{\"file_name\":\"x.exe\"}}},{\"network_info\":{\"remote_ip\":\"8.8.8.8\",\"parent\":"
+                      "{\"file_name\":\"chrome.exe\"}}},{\"event_type\":\"other\"}]}}");
+                CU_ASSERT_EQUAL(amp_processes(b, "8.8.8.8", 3, &procs, &n), 0);
+                CU_ASSERT_EQUAL(n, 1);
+                CU_ASSERT_STRING_EQUAL(procs[0], "chrome.exe");
+                {
+                        char *peers[] = { (char *) "8.8.8.8", (char *) "1.1.1.1", NULL };
+                        char **pp[] = { procs, NULL };
+                        line = amp_line("ws-alice.corp", peers, (char *const *const *) pp, 2);
+                        CU_ASSERT_STRING_EQUAL(line, "ws-alice.corp: chrome.exe -> 8.8.8.8");
+                        free(line);
+                }
+                strv_free(procs);
+                cJSON_Delete(b);
+                line = amp_line(NULL, NULL, NULL, 0);
+                CU_ASSERT_STRING_EQUAL(line, "not a Secure Endpoint computer");
+                free(line);
+        }
+}
+
 static void test_ctl_setup(void)
 {
         char *argv[] = { (char *) "secrespctl", (char *) "sna", (char *) "setup", (char *) "16",
@@ -524,5 +602,6 @@ void sna_suite_add(void)
                    UNIT_TEST(test_policy),
                    UNIT_TEST(test_ctl_setup),
                    UNIT_TEST(test_split),
-                   UNIT_TEST(test_report));
+                   UNIT_TEST(test_report),
+                   UNIT_TEST(test_enrich_model));
 }

@@ -199,3 +199,17 @@ webex_start() {
 webex_msgs() { curl -sS -f -m 20 "$WEBEX_URL/__sim/state" | pyj '[m["markdown"] for m in d["messages"]]'; }
 webex_n() { curl -sS -f -m 20 "$WEBEX_URL/__sim/state" | pyj 'len(d["messages"])'; }
 webex_faults() { curl -sS -f -m 20 -X POST -H 'Content-Type: application/json' --data-binary "$1" "$WEBEX_URL/__sim/faults" >/dev/null; }
+
+# side_start NAME SCRIPT [ARGS...] : another simulator; its URL in SIDE_URL
+side_start() {
+        local name=$1 script=$2
+        shift 2
+        rm -f "$T/$name.port"
+        "$PY" "$top_srcdir/tests/sim/$script" --port-file "$T/$name.port" --log "$T/$name.jsonl" "$@" \
+                >"$T/$name.out" 2>"$T/$name.err" </dev/null &
+        track_pid "$!"
+        if ! wait_until 15 test -s "$T/$name.port"; then
+                bail_out "$script did not start: $(tail -n 3 "$T/$name.err" | tr '\n' ' ')"
+        fi
+        SIDE_URL=http://127.0.0.1:$(cat "$T/$name.port")
+}
