@@ -10,6 +10,7 @@
 #include "common/xalloc.h"
 #include "ctl/parser.h"
 #include "engine/notify_text.h"
+#include "responders/tetration_sign.h"
 #include "sources/sna_enrich_model.h"
 #include "sources/sna_report.h"
 #include "sources/sna_model.h"
@@ -557,6 +558,26 @@ static void test_enrich_model(void)
         }
 }
 
+/* the vectors were computed with Python's hmac and hashlib */
+static void test_tet_sign(void)
+{
+        const char *body = "{\"ip\":\"10.0.0.5\"}";
+        TetSigned s;
+
+        CU_ASSERT_EQUAL_FATAL(tet_sign("csw-secret", "POST", "/openapi/v1/inventory/tags/Default", "application/json",
+                                       body, strlen(body), 1611050400, &s), 0);
+        CU_ASSERT_STRING_EQUAL(s.timestamp, "2021-01-19T10:00:00+0000");
+        CU_ASSERT_STRING_EQUAL(s.checksum, "d22e60fd1910b4b5c4e563a5c598b621b1dbb0c679c6a93557fb694dc06a10fc");
+        CU_ASSERT_STRING_EQUAL(s.authorization, "jNkBYpUL/SXC5yim5fhRF1hCtDvv3oboZ74D8JM7KFY=");
+        tet_signed_done(&s);
+        /* no body: an empty checksum line */
+        CU_ASSERT_EQUAL_FATAL(tet_sign("csw-secret", "GET", "/openapi/v1/inventory/tags/Default?ip=1.2.3.4",
+                                       "application/json", NULL, 0, 1611050400, &s), 0);
+        CU_ASSERT_STRING_EQUAL(s.checksum, "");
+        CU_ASSERT_STRING_EQUAL(s.authorization, "q76r3/SYkciA3ObwIZXyiZTZ2j1QiJXn0hykoG2KAno=");
+        tet_signed_done(&s);
+}
+
 static void test_ctl_setup(void)
 {
         char *argv[] = { (char *) "secrespctl", (char *) "sna", (char *) "setup", (char *) "16",
@@ -603,5 +624,6 @@ void sna_suite_add(void)
                    UNIT_TEST(test_ctl_setup),
                    UNIT_TEST(test_split),
                    UNIT_TEST(test_report),
-                   UNIT_TEST(test_enrich_model));
+                   UNIT_TEST(test_enrich_model),
+                   UNIT_TEST(test_tet_sign));
 }
