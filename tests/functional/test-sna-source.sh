@@ -10,7 +10,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$FUNC_DIR/sna/e2e.sh"
 
-plan 21
+plan 23
 e2e_require
 sna_start
 sna_events '[
@@ -50,6 +50,12 @@ is "$win" 3600 "query: the last 60 minutes"
 cmp_num "$(sna_count GET '/security-events/queries/[0-9a-f]+$')" -ge 2 "progress polled until COMPLETED"
 is "$(sna_count GET '/security-events/results/[0-9a-f]+$')" 1 "results fetched once"
 is "$(sna_reqs GET '.' | pyj_lines_field has_xsrf | sort -u | tr '\n' ' ')" "no " "GETs carry no X-XSRF-TOKEN"
+
+n0=$(rec_count block-host)
+srun plan
+is "$(jget "$RUN_JSON" 'sorted(e["value"] + ":" + e["verdict"] for e in d["plan"])')" \
+        '["10.0.0.5:block", "192.168.1.20:block"]' "plan: both hosts, verdict block"
+is "$(rec_count block-host)" "$n0" "plan: nothing enforced"
 
 stop_daemon TERM
 is "$DAEMON_RC" 0 "SIGTERM: exit 0"

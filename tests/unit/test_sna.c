@@ -6,9 +6,12 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "common/strv.h"
 #include "common/xalloc.h"
 #include "ctl/parser.h"
+#include "daemon/conf.h"
+#include "responders/responder.h"
 #include "engine/notify_text.h"
 #include "responders/tetration_sign.h"
 #include "sources/sna_enrich_model.h"
@@ -605,6 +608,70 @@ static void test_ctl_setup(void)
         free(err);
 }
 
+/* Every error line of a config text (joined by '\n'), "" when it loads. */
+static char *conf_errors(const char *text)
+{
+        char path[] = "/tmp/secresp-unit-sna-XXXXXX";
+        int fd = mkstemp(path);
+        ConfigErrors e = { 0 };
+        Config *c = NULL;
+        char *all = xstrdup("");
+        FILE *f;
+
+        CU_ASSERT_FATAL(fd >= 0);
+        f = fdopen(fd, "w");
+        fputs(text, f);
+        fclose(f);
+        if (config_load(path, &c, &e) == 0)
+                config_free(c);
+        for (size_t i = 0; i < e.n; i++) {
+                char *x = xasprintf("%s%s\n", all, e.lines[i]);
+                free(all);
+                all = x;
+        }
+        config_errors_done(&e);
+        unlink(path);
+        return all;
+}
+
+#define CONF_HEAD "state_directory = \"/tmp/x\"; runtime_directory = \"/tmp/y\";\n"
+#define SMC "url = \"https://smc.example.com\"; username = \"u\"; password = \"env:UNIT_SNA_PW\";"
+
+static void test_config(void)
+{
+        char *e;
+
+        setenv("UNIT_SNA_PW", "pw", 1);
+        e = conf_errors(CONF_HEAD "sna = ( { name = \"smc1\"; " SMC " } );\n"
+                        "responders = ( { name = \"hg\"; type = \"sna_hostgroup\"; " SMC " },\n"
+                        "  { name = \"csw\"; type = \"secure_workload\"; url = \"https://csw\"; api_key = \"k\";"
+                        " api_secret = \"env:UNIT_SNA_PW\"; tenant = \"Default\"; } );\n");
+        CU_ASSERT_STRING_EQUAL(e, "");
+        free(e);
+        e = conf_errors(CONF_HEAD "sna = ( { name = \"smc1\"; url = \"smc\"; inside_networks = [ \"10.0.0.1/8\" ];"
+                        " responders = [ \"nope\" ]; setup: { min = \"1e5\"; };"
+                        " notify: { webex_token = \"env:UNIT_SNA_PW\"; }; } );\n");
+        CU_ASSERT_PTR_NOT_NULL(strstr(e, ":2: sna[0]: needs url"));
+        CU_ASSERT_PTR_NOT_NULL(strstr(e, "sna[0]: needs username"));
+        CU_ASSERT_PTR_NOT_NULL(strstr(e, "sna[0]: needs password"));
+        CU_ASSERT_PTR_NOT_NULL(strstr(e, "'10.0.0.1/8': network has host bits set"));
+        CU_ASSERT_PTR_NOT_NULL(strstr(e, "no responder named 'nope'"));
+        CU_ASSERT_PTR_NOT_NULL(strstr(e, "setup: tolerance, min and max are whole numbers"));
+        CU_ASSERT_PTR_NOT_NULL(strstr(e, "webex_token needs webex_room_id"));
+        free(e);
+        e = conf_errors(CONF_HEAD "sna = ( { name = \"smc1\"; " SMC " time_windw = \"1h\"; sides = \"up\"; } );\n");
+        CU_ASSERT_PTR_NOT_NULL(strstr(e, "did you mean 'sna[0].time_window'"));
+        CU_ASSERT_PTR_NOT_NULL(strstr(e, "unknown value \"up\""));
+        free(e);
+        e = conf_errors(CONF_HEAD "responders = ( { name = \"hg\"; type = \"sna_hostgroup\"; url = \"https://smc\"; "
+                        "tag_location = \"MIDDLE\"; } );\n");
+        CU_ASSERT_PTR_NOT_NULL(strstr(e, "username"));
+        CU_ASSERT_PTR_NOT_NULL(strstr(e, "MIDDLE"));
+        CU_ASSERT_PTR_NULL(strstr(e, "pw"));
+        free(e);
+        unsetenv("UNIT_SNA_PW");
+}
+
 void sna_suite_add(void)
 {
         UNIT_SUITE("sna",
@@ -625,5 +692,6 @@ void sna_suite_add(void)
                    UNIT_TEST(test_split),
                    UNIT_TEST(test_report),
                    UNIT_TEST(test_enrich_model),
-                   UNIT_TEST(test_tet_sign));
+                   UNIT_TEST(test_tet_sign),
+                   UNIT_TEST(test_config));
 }
