@@ -57,7 +57,7 @@ static int parse_words(CtlCommand *ret, char **ret_error, ...)
                 free(err_);                                                     \
         } while (0)
 
-#define VALID_VERBS "valid: status, whitelist, blocks, block, unblock, history, run, plan, reload, responder"
+#define VALID_VERBS "valid: status, whitelist, blocks, block, unblock, history, run, plan, reload, responder, sna"
 #define VALID_WL    "valid: add, remove, list"
 #define VALID_KINDS "valid: user, host, account, destination"
 
@@ -96,8 +96,9 @@ static void test_verbs(void)
 
 static void test_abbreviations(void)
 {
-        static const char *const status[] = { "s", "st", "sta", "stat", "statu", "status" };
-        static const char *const reload[] = { "rel", "relo", "reload" };
+        /* "s" is status or sna, "re" reload or responder */
+        static const char *const status[] = { "st", "sta", "stat", "statu", "status" };
+        static const char *const reload[] = { "rel", "reload" };
         CtlCommand c;
 
         for (size_t i = 0; i < sizeof(status) / sizeof(status[0]); i++) {
@@ -135,6 +136,7 @@ static void test_unknown_and_ambiguous(void)
         /* "r" was reload until run came */
         PARSE_FAIL("ambiguous verb 'r': could be run, reload or responder", "r");
         PARSE_FAIL("ambiguous verb 're': could be reload or responder", "re");
+        PARSE_FAIL("ambiguous verb 's': could be status or sna", "s");
         PARSE_FAIL("unknown verb 'statusx'; " VALID_VERBS, "statusx");
         PARSE_FAIL("unknown verb 'Status'", "Status");
         /* the empty word is a prefix of every verb */
