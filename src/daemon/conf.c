@@ -108,6 +108,7 @@ static const Opt relay_server_opts[] = {
         { "max_header_bytes", OPT_INT, OFF(relay_server.max_header_bytes), 4096, 1 << 20, .def = "32768" },
         { "max_connections", OPT_INT, OFF(relay_server.max_connections), 1, 100000, .def = "256" },
         { "idle_timeout", OPT_DURATION, OFF(relay_server.idle_timeout), 1, 3600, .def = "30s" },
+        { "metrics", OPT_BOOL, OFF(relay_server.metrics), .def = "true" },
         { NULL },
 };
 

@@ -89,6 +89,12 @@ void relay_call_set_data(RelayCall *c, void *data);
 void *relay_call_get_data(const RelayCall *c);
 bool relay_call_is_gone(const RelayCall *c);
 
+/* For /metrics and status: one upstream call of the relay ended (failed:
+ * network, timeout, non-2xx or a malformed answer); a response cache
+ * lookup hit or missed. */
+void relay_note_upstream(Relay *r, bool failed);
+void relay_note_cache(Relay *r, bool hit);
+
 /* Answers the call with `body` (taken; NULL: 500) printed as jsonify does,
  * HTTP 200, and frees it.  `error`: the answer holds a fatal TR error
  * (counted in the status' errors). */

@@ -322,6 +322,7 @@ static void on_up_answer(const HttpResponse *resp, void *userdata)
                 return;
         }
         r = up_answer(up, resp, &body, &err);
+        relay_note_upstream(sc->relay, r < 0);
         log_debug("relay %s: GET %s: HTTP %ld in %" PRIu64 " ms%s%s", relay_name(sc->relay), up->url,
                   resp->status, resp->total_ms, r < 0 ? ": " : "", r < 0 && err.message ? err.message : "");
         switch (up->kind) {

@@ -9,7 +9,7 @@
 # answers and on what the simulators logged.
 . "$(dirname "$0")/lib.sh"
 
-plan 94
+plan 107
 
 command -v curl >/dev/null || skip_all "curl not found"
 command -v openssl >/dev/null || skip_all "openssl not found"
@@ -352,6 +352,32 @@ is "$BODY" '{"data":{"status":"ok"}}' "a client that went away mid-request does 
 ctl status --json >"$T/status.json"
 cmp_num "$(pyj 'd["relays"][0]["requests"]' <"$T/status.json")" -ge 50 "status: relays[].requests counted"
 cmp_num "$(pyj 'd["relays"][0]["errors"]' <"$T/status.json")" -ge 20 "status: relays[].errors counted"
+cmp_num "$(pyj 'd["relays"][0]["upstream_calls"]' <"$T/status.json")" -ge 10 "status: relays[].upstream_calls counted"
+cmp_num "$(pyj 'd["relays"][0]["upstream_errors"]' <"$T/status.json")" -ge 5 "status: relays[].upstream_errors counted"
+
+# ---- GET /metrics (Prometheus text) on every relay listener -------------------------------------------------------------
+curl -s -D "$T/metrics.h" -o "$T/metrics" "$R/metrics"
+like "$(cat "$T/metrics.h")" '^HTTP/1\.1 200' "GET /metrics: 200"
+like "$(cat "$T/metrics.h")" 'Content-Type: text/plain; version=0\.0\.4' "GET /metrics: the exposition content type"
+m_obs_ok() { grep -E "^secresp_relay_requests_total\{relay=\"spycloud\",type=\"spycloud\",route=\"observe\",outcome=\"ok\"\} " "$1" | awk '{print $2}'; }
+before=$(m_obs_ok "$T/metrics")
+cmp_num "${before:-0}" -ge 1 "metrics: observe/ok requests counted"
+req POST "$R/spycloud/observe/observables" -H "Authorization: Bearer $GOOD" --data-binary "$EMAIL"
+curl -s -o "$T/metrics2" "$R/metrics"
+is "$(m_obs_ok "$T/metrics2")" "$((before + 1))" "metrics: one more observe/ok after one lookup"
+like "$(grep -c '^secresp_relay_request_duration_seconds_bucket{relay="spycloud",type="spycloud",route="observe",le=' "$T/metrics2")" '^15$' \
+        "metrics: the observe latency histogram has 15 buckets"
+is "$(grep '^secresp_relay_request_duration_seconds_bucket{relay="spycloud",type="spycloud",route="observe",le="+Inf"}' "$T/metrics2" | awk '{print $2}')" \
+        "$(grep '^secresp_relay_request_duration_seconds_count{relay="spycloud",type="spycloud",route="observe"}' "$T/metrics2" | awk '{print $2}')" \
+        "metrics: +Inf bucket equals the count"
+cmp_num "$(grep '^secresp_relay_upstream_requests_total{relay="spycloud"' "$T/metrics2" | awk '{print $2}')" -ge 10 "metrics: upstream calls"
+cmp_num "$(grep '^secresp_relay_jwks_fetches_total{relay="spycloud",type="spycloud",result="ok"}' "$T/metrics2" | awk '{print $2}')" -ge 1 \
+        "metrics: JWKS fetches"
+unlike "$(cat "$T/metrics2")" "$GOOD|Bearer" "metrics: no token in the exposition"
+req POST "$R/metrics"
+is "$HTTP_STATUS" 405 "POST /metrics: 405"
+req GET "$L/metrics"
+like "$HTTP_STATUS $BODY" '^200 # HELP secresp_relay_requests_total' "GET /metrics on the listener of the relay mounted at /: served too"
 
 # ---- SIGTERM with a request in flight ------------------------------------------------------------------------------
 sim_reset
