@@ -18,6 +18,7 @@
 #include "relays/ctim.h"
 #include "relays/relay.h"
 #include "relays/relay_metrics.h"
+#include "relays/response_cache.h"
 #include "relays/spycloud.h"
 
 #define DEFAULT_LISTEN "127.0.0.1:9090"
@@ -31,6 +32,7 @@ struct Relay {
         size_t *listeners;              /* indexes into the server's listeners */
         size_t n_listeners;
         RelayMetrics metrics;
+        ResponseCache *cache;           /* NULL: cache_ttl not set */
 };
 
 struct RelaySet {
@@ -198,12 +200,24 @@ void relay_note_upstream(Relay *r, bool failed)
         relay_metrics_upstream(&r->metrics, failed);
 }
 
-void relay_note_cache(Relay *r, bool hit)
+bool relay_cache_get(Relay *r, const char *cred, const char *key, const char **ret_body, size_t *ret_len)
 {
+        bool hit;
+
+        if (!r->cache)
+                return false;
+        hit = response_cache_get(r->cache, cred, key, uv_now(r->set->loop), ret_body, ret_len);
         if (hit)
                 r->metrics.cache_hits++;
         else
                 r->metrics.cache_misses++;
+        return hit;
+}
+
+void relay_cache_put(Relay *r, const char *cred, const char *key, const char *body, size_t len)
+{
+        if (r->cache)
+                response_cache_put(r->cache, cred, key, body, len, uv_now(r->set->loop));
 }
 
 /* GET /metrics on every relay listener: Prometheus text. */
@@ -656,6 +670,8 @@ int relay_set_start(uv_loop_t *loop, HttpClient *http, const Config *cfg, RelayS
                         goto fail;
                 }
                 s->caches_open++;
+                if (rc->cache_ttl_ms)
+                        rl->cache = response_cache_new((size_t) rc->cache_max, rc->cache_ttl_ms);
                 rl->priv = rl->ops->priv_size ? xcalloc(1, rl->ops->priv_size) : NULL;
                 if (rl->ops->init) {
                         r = rl->ops->init(rl);
@@ -713,6 +729,7 @@ static void free_set(RelaySet *s)
                         rl->ops->done(rl);
                 free(rl->priv);
                 free(rl->listeners);
+                response_cache_free(rl->cache);
         }
         free(s->relays);
         free(s);
