@@ -130,7 +130,7 @@ static const TokenTable tt_sna, tt_sna_event, tt_sna_opts;
 static const TokenTable tt_main, tt_whitelist, tt_add_kind, tt_add_value, tt_add_opts,
         tt_remove_kind, tt_remove_value, tt_list, tt_end, tt_blocks, tt_block_kind, tt_block_value,
         tt_block_opts, tt_unblock_kind, tt_unblock_value, tt_unblock_opts, tt_history, tt_history_value,
-        tt_history_end, tt_run, tt_plan, tt_plan_opts, tt_responder, tt_responder_name;
+        tt_history_end, tt_run, tt_plan, tt_plan_opts, tt_responder, tt_responder_name, tt_summary;
 
 /* "block" is a prefix of "blocks": an exact word wins, so "block" is
  * block, while "b" to "bloc" are ambiguous and "blocks" is never
@@ -146,6 +146,7 @@ static const Token t_main[] = {
         { TOKEN_KEYWORD, "plan",      CTL_ACTION_PLAN,        &tt_plan },
         { TOKEN_KEYWORD, "reload",    CTL_ACTION_RELOAD,      &tt_end },
         { TOKEN_KEYWORD, "responder", CTL_ACTION_NONE,        &tt_responder },
+        { TOKEN_KEYWORD, "summary",   CTL_ACTION_NONE,        &tt_summary },
         { TOKEN_KEYWORD, "sna",       CTL_ACTION_NONE,        &tt_sna },
         { TOKEN_END },
 };
@@ -162,6 +163,11 @@ static const Token t_sna_event[] = {
 
 static const Token t_responder[] = {
         { TOKEN_KEYWORD, "test", CTL_ACTION_RESPONDER_TEST, &tt_responder_name },
+        { TOKEN_END },
+};
+
+static const Token t_summary[] = {
+        { TOKEN_KEYWORD, "test", CTL_ACTION_SUMMARY_TEST, &tt_end },
         { TOKEN_END },
 };
 
@@ -282,6 +288,7 @@ static const TokenTable tt_history_value = { "VALUE",            t_history_value
 static const TokenTable tt_history_end  = { "argument",          t_end,          opts_none };
 static const TokenTable tt_run          = { "SOURCE",            t_run,          opts_none };
 static const TokenTable tt_responder    = { "responder verb",    t_responder,    opts_none };
+static const TokenTable tt_summary      = { "summary verb",      t_summary,      opts_none };
 static const TokenTable tt_responder_name = { "responder NAME",  t_responder_name, opts_none };
 static const TokenTable tt_plan         = { "SOURCE",            t_plan,         opts_plan };
 static const TokenTable tt_plan_opts    = { "option",            t_end,          opts_plan };
@@ -875,6 +882,8 @@ const char *ctl_action_to_cmd(CtlAction a)
                 return "plan";
         case CTL_ACTION_RESPONDER_TEST:
                 return "responder.test";
+        case CTL_ACTION_SUMMARY_TEST:
+                return "summary.test";
         case CTL_ACTION_SNA_SETUP:
                 return "sna.setup";
         default:
@@ -896,6 +905,7 @@ int ctl_action_timeout_ms(CtlAction a)
         case CTL_ACTION_PLAN:
         case CTL_ACTION_RESPONDER_TEST:
         case CTL_ACTION_SNA_SETUP:
+        case CTL_ACTION_SUMMARY_TEST:
                 return CTL_TIMEOUT_SLOW_MS;
         default:
                 return CTL_TIMEOUT_MS;
@@ -1028,6 +1038,8 @@ const char *ctl_usage(void)
                "  reload                        reload secrespd's configuration\n"
                "  responder test NAME           check a responder's credentials and reachability,\n"
                "                                changing nothing\n"
+               "  summary test                  send a test summary e-mail and syslog message\n"
+               "                                (VAR's --test_smtp, --test_syslog)\n"
                "  sna setup EVENT_ID [--source NAME] [--dry-run]\n"
                "                                enable an SNA security event with the lab\n"
                "                                thresholds of the source's setup group\n"

@@ -36,6 +36,7 @@ typedef enum CtlAction {
         CTL_ACTION_RUN,
         CTL_ACTION_PLAN,
         CTL_ACTION_RESPONDER_TEST,
+        CTL_ACTION_SUMMARY_TEST,
         CTL_ACTION_SNA_SETUP,
         _CTL_ACTION_MAX,
         _CTL_ACTION_INVALID = -EINVAL,

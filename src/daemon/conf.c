@@ -247,6 +247,37 @@ static const Opt sna_opts[] = {
         { NULL },
 };
 
+/* VAR's SEND_EMAIL, SMTP_*, SRC_EMAIL, DST_EMAIL; "try" is VAR's STARTTLS-if-offered */
+static const char *const mail_tls_modes[] = { "try", "starttls", "none", "tls", NULL };
+static const Opt summary_email_opts[] = {
+        { "server", OPT_STRING, OFF(summary.email.server) },
+        { "port", OPT_INT, OFF(summary.email.port), 1, 65535, .def = "25" },
+        { "tls", OPT_ENUM, OFF(summary.email.tls), .values = mail_tls_modes, .def = "try" },
+        { "from", OPT_STRING, OFF(summary.email.from) },
+        { "to", OPT_STRINGS, OFF(summary.email.to) },
+        { "user", OPT_STRING, OFF(summary.email.user) },
+        { "password", OPT_SECRET, OFF(summary.email.password) },
+        { "subject", OPT_STRING, OFF(summary.email.subject), .def = "Vectra Automated Response" },
+        { NULL },
+};
+
+/* VAR's SEND_SYSLOG, SYSLOG_SERVER, SYSLOG_PORT, SYSLOG_PROTO, SYSLOG_FORMAT */
+static const char *const syslog_protocols[] = { "tcp", "udp", NULL };
+static const char *const syslog_formats[] = { "cef", "standard", NULL };
+static const Opt summary_syslog_opts[] = {
+        { "server", OPT_STRING, OFF(summary.syslog.server) },
+        { "port", OPT_INT, OFF(summary.syslog.port), 1, 65535, .def = "514" },
+        { "protocol", OPT_ENUM, OFF(summary.syslog.protocol), .values = syslog_protocols, .def = "tcp" },
+        { "format", OPT_ENUM, OFF(summary.syslog.format), .values = syslog_formats, .def = "cef" },
+        { NULL },
+};
+
+static const Opt summary_opts[] = {
+        { "email", OPT_GROUP, .group = summary_email_opts },
+        { "syslog", OPT_GROUP, .group = summary_syslog_opts },
+        { NULL },
+};
+
 static const Opt root_opts[] = {
         { "state_directory", OPT_PATH, OFF(state_directory) },
         { "runtime_directory", OPT_PATH, OFF(runtime_directory) },
@@ -260,6 +291,7 @@ static const Opt root_opts[] = {
         { "responders", OPT_CUSTOM, .parse = parse_responders },
         { "relay_server", OPT_GROUP, .group = relay_server_opts },
         { "relays", OPT_CUSTOM, .parse = parse_relays },
+        { "summary", OPT_GROUP, .group = summary_opts },
         { "vectra", OPT_LIST, OFF(vectra), .count_offset = OFF(n_vectra), .elem_size = sizeof(VectraConf),
           .group = vectra_opts },
         { "sna", OPT_LIST, OFF(sna), .count_offset = OFF(n_sna), .elem_size = sizeof(SnaConf), .group = sna_opts },
@@ -1015,6 +1047,31 @@ static void check_cross(Walk *w, const config_t *cf)
                 check_vectra(w, cf, i);
         for (size_t i = 0; i < c->n_sna; i++)
                 check_sna(w, cf, i);
+        if (c->summary.email.server) {
+                if (!c->summary.email.from || !strchr(c->summary.email.from, '@'))
+                        walk_err(w, config_lookup(cf, "summary.email"), "summary.email",
+                                 "needs from = \"secresp@example.com\" (VAR's SRC_EMAIL)");
+                if (!c->summary.email.to || !c->summary.email.to[0])
+                        walk_err(w, config_lookup(cf, "summary.email"), "summary.email",
+                                 "needs to = [ \"soc@example.com\" ] (VAR's DST_EMAIL)");
+                if (!!c->summary.email.user != !!c->summary.email.password.ref)
+                        walk_err(w, config_lookup(cf, "summary.email"), "summary.email",
+                                 "user and password go together (VAR's SMTP_AUTH)");
+                /* the values become mail headers and SMTP commands */
+                for (size_t i = 0; c->summary.email.to && c->summary.email.to[i]; i++)
+                        if (strpbrk(c->summary.email.to[i], "\r\n<>,") || !strchr(c->summary.email.to[i], '@'))
+                                walk_err(w, config_lookup(cf, "summary.email.to"), "summary.email.to",
+                                         "'%s' is not an e-mail address", c->summary.email.to[i]);
+                if ((c->summary.email.from && strpbrk(c->summary.email.from, "\r\n<>,")) ||
+                    (c->summary.email.subject && strpbrk(c->summary.email.subject, "\r\n")))
+                        walk_err(w, config_lookup(cf, "summary.email"), "summary.email",
+                                 "from and subject are one line each");
+        } else if (config_lookup(cf, "summary.email"))
+                walk_err(w, config_lookup(cf, "summary.email"), "summary.email",
+                         "needs server = \"smtp.example.com\" (VAR's SMTP_SERVER)");
+        if (!c->summary.syslog.server && config_lookup(cf, "summary.syslog"))
+                walk_err(w, config_lookup(cf, "summary.syslog"), "summary.syslog",
+                         "needs server = \"192.0.2.10\" (VAR's SYSLOG_SERVER)");
         for (size_t i = 0; c->relay_server.listen && c->relay_server.listen[i]; i++) {
                 struct sockaddr_storage ss;
                 socklen_t len;

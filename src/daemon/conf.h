@@ -168,6 +168,26 @@ typedef struct Config {
                 uint64_t idle_timeout;          /* seconds */
                 bool metrics;                   /* GET /metrics on every relay listener */
         } relay_server;
+        /* VAR's summaries of each cycle (vectra.md §5.2, §5.3): every source's
+         * cycle that blocked, unblocked or failed something is reported. */
+        struct {
+                struct {
+                        char *server;           /* NULL: no e-mail */
+                        int64_t port;
+                        int tls;                /* SummaryMailTls */
+                        char *from;
+                        char **to;
+                        char *user;             /* NULL: no SMTP AUTH */
+                        Secret password;
+                        char *subject;
+                } email;
+                struct {
+                        char *server;           /* NULL: no syslog */
+                        int64_t port;
+                        int protocol;           /* 0 tcp, 1 udp */
+                        int format;             /* SyslogFormat */
+                } syslog;
+        } summary;
         RelayConf *relays;              /* relays/relay_conf.h */
         size_t n_relays;
 } Config;

@@ -57,7 +57,7 @@ static int parse_words(CtlCommand *ret, char **ret_error, ...)
                 free(err_);                                                     \
         } while (0)
 
-#define VALID_VERBS "valid: status, whitelist, blocks, block, unblock, history, run, plan, reload, responder, sna"
+#define VALID_VERBS "valid: status, whitelist, blocks, block, unblock, history, run, plan, reload, responder, summary, sna"
 #define VALID_WL    "valid: add, remove, list"
 #define VALID_KINDS "valid: user, host, account, destination"
 
@@ -132,11 +132,15 @@ static void test_abbreviations(void)
 
 static void test_unknown_and_ambiguous(void)
 {
+        CtlCommand c;
+
         PARSE_FAIL("unknown verb 'x'; " VALID_VERBS, "x");
         /* "r" was reload until run came */
         PARSE_FAIL("ambiguous verb 'r': could be run, reload or responder", "r");
         PARSE_FAIL("ambiguous verb 're': could be reload or responder", "re");
-        PARSE_FAIL("ambiguous verb 's': could be status or sna", "s");
+        PARSE_FAIL("ambiguous verb 's': could be status, summary or sna", "s");
+        PARSE_OK(&c, "su", "t");
+        CU_ASSERT_EQUAL(c.action, CTL_ACTION_SUMMARY_TEST);
         PARSE_FAIL("unknown verb 'statusx'; " VALID_VERBS, "statusx");
         PARSE_FAIL("unknown verb 'Status'", "Status");
         /* the empty word is a prefix of every verb */

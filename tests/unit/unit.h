@@ -26,6 +26,7 @@ void msgraph_map_suite_add(void);
 void rsettings_suite_add(void);
 void relay_metrics_suite_add(void);
 void response_cache_suite_add(void);
+void summary_suite_add(void);
 void sna_suite_add(void);
 
 /* Adds a suite with its tests; aborts on registry errors. */
