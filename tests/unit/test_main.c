@@ -50,6 +50,7 @@ int main(int argc, char **argv)
         ctim_suite_add();
         spycloud_map_suite_add();
         msgraph_map_suite_add();
+        riskscore_suite_add();
 
         CU_set_test_complete_handler(on_test_complete);
         if (only) {
