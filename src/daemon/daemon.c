@@ -16,6 +16,7 @@
 #include "daemon/store_whitelist.h"
 #include "relays/relay.h"
 #include "responders/responder.h"
+#include "sources/umbrella.h"
 #include "sources/vectra.h"
 
 #define STOP_DEADLINE_MS 1500   /* SIGTERM to exit well within 2 s */
@@ -164,9 +165,31 @@ static void on_once_cycle(void *userdata, const CycleStats *st, cJSON *plan)
         }
 }
 
-/* --once: one cycle of every source, then exit with the worst code. */
+static const char *once_source;
+
+void daemon_set_once_source(const char *name)
+{
+        once_source = name;
+}
+
+/* --once: one cycle of every source (or of --source NAME), then exit with
+ * the worst code. */
 static void run_once(Daemon *d)
 {
+        if (once_source) {
+                Source *s = daemon_find_source(d, once_source);
+                if (!s) {
+                        log_error("--source %s: no such source is enabled in %s", once_source, d->config_path);
+                        d->exit_code = 78;
+                        daemon_stop(d, "--once: unknown source");
+                        return;
+                }
+                d->once_pending = 1;
+                sched_start(s, 0, on_cycle, d);
+                if (sched_run_now(s, false, on_once_cycle, d) < 0)
+                        on_once_cycle(d, &(CycleStats) { .result = SOURCE_FAILED }, NULL);
+                return;
+        }
         if (d->n_sources == 0) {
                 daemon_stop(d, "--once finished: no source is enabled");
                 return;
@@ -186,7 +209,7 @@ static int daemon_start_sources(Daemon *d)
         int r;
 
         /* the relays call their upstreams and JWKS hosts through it too */
-        if (cfg->n_vectra == 0 && cfg->n_relays == 0)
+        if (cfg->n_vectra == 0 && cfg->n_relays == 0 && !cfg->umbrella.enabled)
                 return 0;
         {
                 HttpClientOptions ho = {
@@ -203,15 +226,21 @@ static int daemon_start_sources(Daemon *d)
                 if (r < 0)
                         return log_error_errno(r, "cannot create the HTTP client");
         }
-        if (cfg->n_vectra == 0)
+        if (cfg->n_vectra == 0 && !cfg->umbrella.enabled)
                 return 0;
         env = (SourceEnv) { .loop = d->loop, .store = d->store, .reconciler = d->reconciler, .http = d->http,
                             .config = cfg };
-        d->sources = xnew(Source *, cfg->n_vectra);
+        d->sources = xnew(Source *, cfg->n_vectra + 1);
         for (size_t i = 0; i < cfg->n_vectra; i++) {
                 r = vectra_source_new(&env, &cfg->vectra[i], &d->sources[d->n_sources]);
                 if (r < 0)
                         return log_error_errno(r, "vectra '%s': cannot create the source", cfg->vectra[i].name);
+                d->n_sources++;
+        }
+        if (cfg->umbrella.enabled) {
+                r = umbrella_source_new(&env, &cfg->umbrella, &d->sources[d->n_sources]);
+                if (r < 0)
+                        return log_error_errno(r, "umbrella: cannot create the source");
                 d->n_sources++;
         }
         return 0;

@@ -118,6 +118,14 @@ static const char *const migrations[] = {
         "  requests INTEGER NOT NULL DEFAULT 0,"
         "  error TEXT);"
         "CREATE INDEX cycles_source ON cycles(source, started_at);",
+        /* 2 -> 3 (umbrella): the Investigate risk score of each domain, kept
+         * for umbrella.score_ttl so a domain is asked once across users and
+         * cycles; and which source computed a score (band is its VPN group) */
+        "CREATE TABLE umbrella_domain_scores ("
+        "  domain TEXT PRIMARY KEY,"
+        "  score INTEGER NOT NULL,"
+        "  fetched_at INTEGER NOT NULL);"
+        "ALTER TABLE scores ADD COLUMN source TEXT;",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION,
