@@ -7,9 +7,11 @@
 #include "responders/responder.h"
 
 extern const ResponderOps external_call_ops;
+extern const ResponderOps radius_group_ops;
 
 static const ResponderOps *const modules[] = {
         &external_call_ops,
+        &radius_group_ops,
         NULL,
 };
 
