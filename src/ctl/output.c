@@ -1013,6 +1013,8 @@ const Output output_table = {
         .run = table_run,
         .error = table_error,
         .unreachable = table_unreachable,
+        .scores = output_table_scores,
+        .umbrella_categories = output_table_umbrella_categories,
 };
 
 int output_reply(const Output *out, const OutputCtx *o, const CtlCommand *c, const CtlExchange *x)
@@ -1051,6 +1053,12 @@ int output_reply(const Output *out, const OutputCtx *o, const CtlCommand *c, con
         case CTL_ACTION_PLAN:
                 out->run(o, c, x->data);
                 return cycle_ok(x->data) ? 0 : 1;
+        case CTL_ACTION_SCORES:
+                out->scores(o, c, x->data);
+                return 0;
+        case CTL_ACTION_UMBRELLA_CATEGORIES:
+                out->umbrella_categories(o, x->data);
+                return 0;
         default:
                 abort();
         }

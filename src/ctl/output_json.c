@@ -116,4 +116,6 @@ const Output output_json = {
         .run = json_run,
         .error = json_error,
         .unreachable = json_unreachable,
+        .scores = json_blocks_list,
+        .umbrella_categories = json_reload,
 };

@@ -29,6 +29,8 @@ typedef struct Token {
         const char *keyword;
         int value;              /* CtlAction for keywords, CtlKind for kinds */
         const TokenTable *next;
+        bool exact;             /* never abbreviated: verbs added after the short
+                                 * forms of older ones ("s" status, "u" unblock) */
 } Token;
 
 typedef enum OptionId {
@@ -46,6 +48,8 @@ typedef enum OptionId {
         OPT_KIND,
         OPT_VALUE,
         OPT_ALL,
+        OPT_SCORES_USER,
+        OPT_TOP,
 } OptionId;
 
 typedef struct Option {
@@ -115,6 +119,14 @@ static const Option opts_plan[] = {
         { NULL },
 };
 
+static const Option opts_scores[] = {
+        { "user", 'u', "NAME", OPT_SCORES_USER },
+        { "top",  0,   "N",    OPT_TOP },
+        { NULL },
+};
+
+static const TokenTable tt_scores, tt_umbrella;
+
 static const TokenTable tt_main, tt_whitelist, tt_add_kind, tt_add_value, tt_add_opts,
         tt_remove_kind, tt_remove_value, tt_list, tt_end, tt_blocks, tt_block_kind, tt_block_value,
         tt_block_opts, tt_unblock_kind, tt_unblock_value, tt_unblock_opts, tt_history, tt_history_value,
@@ -133,6 +145,13 @@ static const Token t_main[] = {
         { TOKEN_KEYWORD, "run",       CTL_ACTION_RUN,         &tt_run },
         { TOKEN_KEYWORD, "plan",      CTL_ACTION_PLAN,        &tt_plan },
         { TOKEN_KEYWORD, "reload",    CTL_ACTION_RELOAD,      &tt_end },
+        { TOKEN_KEYWORD, "scores",    CTL_ACTION_SCORES,      &tt_scores,   true },
+        { TOKEN_KEYWORD, "umbrella",  CTL_ACTION_NONE,        &tt_umbrella, true },
+        { TOKEN_END },
+};
+
+static const Token t_umbrella[] = {
+        { TOKEN_KEYWORD, "categories", CTL_ACTION_UMBRELLA_CATEGORIES, &tt_end },
         { TOKEN_END },
 };
 
@@ -249,6 +268,8 @@ static const TokenTable tt_history_end  = { "argument",          t_end,         
 static const TokenTable tt_run          = { "SOURCE",            t_run,          opts_none };
 static const TokenTable tt_plan         = { "SOURCE",            t_plan,         opts_plan };
 static const TokenTable tt_plan_opts    = { "option",            t_end,          opts_plan };
+static const TokenTable tt_scores       = { "option",            t_end,          opts_scores };
+static const TokenTable tt_umbrella     = { "umbrella command",  t_umbrella,     opts_none };
 
 static const char *const state_names[] = {
         "blocking", "blocked", "unblocking", "unblocked", "failed", NULL,
@@ -357,7 +378,7 @@ static const Token *match_token(const TokenTable *t, const char *word, bool *ret
                         value = tok;
                         continue;
                 }
-                if (!is_named(tok) || n == 0 || strncmp(tok->keyword, word, n) != 0)
+                if (!is_named(tok) || tok->exact || n == 0 || strncmp(tok->keyword, word, n) != 0)
                         continue;
                 if (match) {
                         *ret_ambiguous = true;
@@ -376,7 +397,7 @@ static char *ambiguous_words(const TokenTable *t, const char *word)
         char *s = xstrdup("");
 
         for (const Token *tok = t->tokens; tok->type != TOKEN_END && n < 16; tok++)
-                if (is_named(tok) && strncmp(tok->keyword, word, len) == 0)
+                if (is_named(tok) && !tok->exact && strncmp(tok->keyword, word, len) == 0)
                         names[n++] = tok->keyword;
         for (size_t i = 0; i < n; i++) {
                 char *x = xasprintf("%s%s%s", s, i == 0 ? "" : i + 1 == n ? " or " : ", ", names[i]);
@@ -604,6 +625,15 @@ static int apply_option(Parser *p, const Option *o, const char *arg)
         case OPT_ALL:
                 p->cmd.all = true;
                 return 0;
+        case OPT_SCORES_USER:
+                return set_string(p, "--user", "NAME", &p->cmd.user, arg);
+        case OPT_TOP:
+                if (p->cmd.top)
+                        return fail(p, "--top given twice");
+                if (parse_days(arg, &n) < 0)
+                        return fail(p, "--top needs a whole number from 1 to %d, not '%s'", CTL_DAYS_MAX, arg);
+                p->cmd.top = n;
+                return 0;
         case OPT_USER:
                 if (!arg[0])
                         return fail(p, "--user needs a non-empty NAME");
@@ -819,6 +849,10 @@ const char *ctl_action_to_cmd(CtlAction a)
                 return "run";
         case CTL_ACTION_PLAN:
                 return "plan";
+        case CTL_ACTION_SCORES:
+                return "scores";
+        case CTL_ACTION_UMBRELLA_CATEGORIES:
+                return "umbrella.categories";
         default:
                 return NULL;
         }
@@ -826,7 +860,8 @@ const char *ctl_action_to_cmd(CtlAction a)
 
 bool ctl_action_is_list(CtlAction a)
 {
-        return a == CTL_ACTION_WHITELIST_LIST || a == CTL_ACTION_BLOCKS_LIST || a == CTL_ACTION_HISTORY;
+        return a == CTL_ACTION_WHITELIST_LIST || a == CTL_ACTION_BLOCKS_LIST || a == CTL_ACTION_HISTORY ||
+               a == CTL_ACTION_SCORES;
 }
 
 int ctl_action_timeout_ms(CtlAction a)
@@ -836,6 +871,7 @@ int ctl_action_timeout_ms(CtlAction a)
         case CTL_ACTION_UNBLOCK:
         case CTL_ACTION_RUN:
         case CTL_ACTION_PLAN:
+        case CTL_ACTION_UMBRELLA_CATEGORIES:
                 return CTL_TIMEOUT_SLOW_MS;
         default:
                 return CTL_TIMEOUT_MS;
@@ -920,6 +956,11 @@ cJSON *ctl_command_to_request(const CtlCommand *c, double id)
         case CTL_ACTION_PLAN:
                 add_optional(args, "source", c->source);
                 break;
+        case CTL_ACTION_SCORES:
+                add_optional(args, "user", c->user);
+                if (c->top)
+                        cJSON_AddNumberToObject(args, "top", (double) c->top);
+                break;
         default:
                 break;
         }
@@ -957,6 +998,10 @@ const char *ctl_usage(void)
                "  run [SOURCE]                  run a source's cycle now\n"
                "  plan [SOURCE] [--all]         show what a cycle would block and unblock\n"
                "  reload                        reload secrespd's configuration\n"
+               "  scores [--user NAME] [--top N]\n"
+               "                                Umbrella risk scores: each user's latest and\n"
+               "                                trend, or one user's history with its domains\n"
+               "  umbrella categories           the organisation's security categories\n"
                "\n"
                "KIND is one of user, host, account, destination; STATE one of blocking,\n"
                "blocked, unblocking, unblocked, failed. Verbs, kinds and states may be\n"

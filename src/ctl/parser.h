@@ -35,6 +35,8 @@ typedef enum CtlAction {
         CTL_ACTION_UNBLOCK,
         CTL_ACTION_RUN,
         CTL_ACTION_PLAN,
+        CTL_ACTION_SCORES,
+        CTL_ACTION_UMBRELLA_CATEGORIES,
         _CTL_ACTION_MAX,
         _CTL_ACTION_INVALID = -EINVAL,
 } CtlAction;
@@ -70,6 +72,8 @@ typedef struct CtlCommand {
         const char *state;      /* blocks --state, a canonical state name */
         const char *source;     /* run, plan: SOURCE */
         bool all;               /* plan --all: every decision, not only changes */
+        const char *user;       /* scores --user */
+        uint64_t top;           /* scores --top N; 0: not given */
 } CtlCommand;
 
 /* 0 and *ret on success.  -EINVAL on a usage error, with a malloc'ed

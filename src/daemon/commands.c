@@ -603,6 +603,8 @@ static const struct {
         { "unblock", cmd_unblock },
         { "run", cmd_run },
         { "plan", cmd_plan },
+        { "scores", cmd_scores },
+        { "umbrella.categories", cmd_umbrella_categories },
 };
 
 void commands_dispatch(void *userdata, CtlClient *c, const CtlRequest *req)

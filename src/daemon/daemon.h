@@ -64,3 +64,6 @@ void daemon_update_status(Daemon *d);
 
 /* Control verbs (commands.c). */
 void commands_dispatch(void *userdata, CtlClient *c, const CtlRequest *req);
+/* Umbrella's verbs (commands_umbrella.c). */
+void cmd_scores(Daemon *d, CtlClient *c, const CtlRequest *req);
+void cmd_umbrella_categories(Daemon *d, CtlClient *c, const CtlRequest *req);
