@@ -140,7 +140,8 @@ static void finish(Cycle *c)
                 /* the original's exit codes: 101 no token, 102 a non-2xx answer, 100 anything else */
                 c->st.result = c->error == UMBRELLA_ERR_TOKEN ? SOURCE_AUTH_FAILED :
                                c->error == -ECANCELED ? SOURCE_CANCELLED :
-                               c->error_status > 0 ? SOURCE_API_FAILED : SOURCE_FAILED;
+                               c->error_status >= 300 || (c->error_status > 0 && c->error_status < 200) ?
+                               SOURCE_API_FAILED : SOURCE_FAILED;
                 c->st.error = xstrdup(c->error_text);
         }
         c->st.duration_ms = clock_mono_usec() / 1000 - c->st.started_ms;

@@ -80,21 +80,29 @@ radreply() {
                 "SELECT value FROM radreply WHERE username = '$1' AND attribute = 'ASA-Member-Of'"
 }
 
-# uconf [UMBRELLA_SETTINGS] [RESPONDER_SETTINGS] [TOP_LINES...]
+# uconf [UMBRELLA_SETTINGS] [RESPONDER_SETTINGS] [TOP_LINES...]: the
+# defaults below, each left out when UMBRELLA_SETTINGS sets it
 uconf() {
-        local u=${1:-} r=${2:-}
+        local u=${1:-} r=${2:-} d='' k v
         shift 2 2>/dev/null || shift $#
+        for k in token_url reports_url investigate_url radius_database redirect_domains interval; do
+                case "$u" in *"$k ="*) continue ;; esac
+                case $k in
+                token_url) v="\"$USIM_URL/auth/v2/token\"" ;;
+                reports_url) v="\"$USIM_URL/reports/v2\"" ;;
+                investigate_url) v="\"$USIM_URL/investigate/v2/domains/risk-score/\"" ;;
+                radius_database) v="\"$RADIUS_DB\"" ;;
+                redirect_domains) v='[ "localhost" ]' ;;
+                interval) v='"1h"' ;;
+                esac
+                d="$d  $k = $v;
+"
+        done
         make_conf "$T/secrespd.conf" \
                 "responders = ( { name = \"vpn\"; type = \"radius_group\"; database = \"$RADIUS_DB\"; $r } );" \
                 "umbrella = {
   enabled = true;
-  token_url = \"$USIM_URL/auth/v2/token\";
-  reports_url = \"$USIM_URL/reports/v2\";
-  investigate_url = \"$USIM_URL/investigate/v2/domains/risk-score/\";
-  radius_database = \"$RADIUS_DB\";
-  redirect_domains = [ \"localhost\" ];
-  interval = \"1h\";
-  $u
+$d  $u
 };" "$@"
 }
 
