@@ -52,6 +52,7 @@ int main(int argc, char **argv)
         msgraph_map_suite_add();
         riskscore_suite_add();
         umbrella_model_suite_add();
+        umbrella_config_suite_add();
 
         CU_set_test_complete_handler(on_test_complete);
         if (only) {

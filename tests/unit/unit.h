@@ -25,6 +25,7 @@ void spycloud_map_suite_add(void);
 void msgraph_map_suite_add(void);
 void riskscore_suite_add(void);
 void umbrella_model_suite_add(void);
+void umbrella_config_suite_add(void);
 
 /* Adds a suite with its tests; aborts on registry errors. */
 #define UNIT_SUITE(name, ...) do {                                        \
