@@ -66,6 +66,7 @@ typedef struct Cycle {
         bool cancelled;
         char **domains;                 /* distinct, sorted */
         int *scores;                    /* per domain; -1 unknown */
+        bool *fetched;                  /* asked Investigate this cycle: to cache */
         size_t n_domains;
         unsigned cache_hits, lookups;
         uint64_t requests_at_start;
@@ -115,6 +116,7 @@ static void cycle_free(Cycle *c)
                 free(c->domains[i]);
         free(c->domains);
         free(c->scores);
+        free(c->fetched);
         free(c->error_text);
         free(c->st.error);
         cJSON_Delete(c->plan_out);
@@ -154,11 +156,15 @@ static void finish(Cycle *c)
         cycle_free(c);
 }
 
+static void cache_flush(Cycle *c);
+
 /* Moves on when the current phase has nothing left in flight. */
 static void cycle_release(Cycle *c)
 {
         if (--c->pending > 0)
                 return;
+        if (c->phase == 2)
+                cache_flush(c);
         if (c->cancelled || c->error || c->phase >= 3) {
                 finish(c);
                 return;
@@ -296,10 +302,30 @@ static void on_risk(void *userdata, const UmbrellaStatus *st, const char *domain
                 cycle_fail(c, st);
         else if ((i = domain_index(c, domain)) >= 0) {
                 c->scores[i] = score;
-                /* kept even if the cycle fails later: the next one asks less */
-                cache_put(c, domain, score);
+                c->fetched[i] = true;
         }
         cycle_release(c);
+}
+
+/* The scores fetched this cycle, in one transaction; kept even when the
+ * cycle failed: the next one asks less. */
+static void cache_flush(Cycle *c)
+{
+        Store *store = c->u->src->env.store;
+        bool any = false;
+
+        for (size_t i = 0; i < c->n_domains && !any; i++)
+                any = c->fetched[i];
+        if (!any)
+                return;
+        store_begin(store);
+        for (size_t i = 0; i < c->n_domains; i++)
+                if (c->fetched[i]) {
+                        cache_put(c, c->domains[i], c->scores[i]);
+                        c->fetched[i] = false;
+                }
+        if (store_commit(store) < 0)
+                store_rollback(store);
 }
 
 static void start_risk(Cycle *c)
@@ -322,6 +348,7 @@ static void start_risk(Cycle *c)
                         c->domains[c->n_domains++] = xstrdup(all[i]);
         free(all);
         c->scores = xnew(int, c->n_domains ? c->n_domains : 1);
+        c->fetched = xnew(bool, c->n_domains ? c->n_domains : 1);
 
         c->pending++;           /* held while the lookups start */
         store_begin(u->src->env.store);

@@ -44,7 +44,7 @@ GET /__sim/counts ({"token": n, "top-identities": n, "activity": n,
 
 Scale mode for the benchmark: --scale-users N --scale-domains M [--scale-pool P]
 adds N anyconnect identities (labels vpn-host-NNNNNN) with M domains each,
-drawn from a pool of P domains (risk scores spread 0..100).
+drawn from a pool of P domains (one in 97 scores 80, the others 0..29).
 """
 import json
 import os
@@ -420,8 +420,10 @@ def scale(args):
     """Generated identities and activity for the benchmark."""
     pool = max(1, args.scale_pool)
     ids, act, risk = [], {}, {}
+    # about one domain in 97 is dangerous (80), the rest 0..29: users end
+    # up in all three groups
     for d in range(pool):
-        risk["d%06d.example" % d] = (d * 37) % 101 if d % 50 else 80
+        risk["d%06d.example" % d] = 80 if d % 97 == 0 else (d * 7) % 30
     for u in range(args.scale_users):
         iid = 1000000 + u
         ids.append({"id": iid, "label": "vpn-host-%06d" % u, "type": "anyconnect", "requests": 1000})

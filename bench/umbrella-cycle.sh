@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# The Umbrella behaviour-security cycle at scale (issue 5, "Benchmark"):
+# 5,000 VPN users in a FreeRADIUS SQLite database, 50 domains each in the
+# simulator (drawn from a pool, so users share domains), 20 ms of simulated
+# latency on every Umbrella request, a per-API cap of 20 requests in
+# flight.  Two `secrespd --once --source umbrella` runs on one state
+# database: cold (empty Investigate cache) and warm (every score cached).
+# For each: wall time, the bound the concurrency limit sets
+# (requests x latency / cap, per API), Investigate calls, peak RSS, and the
+# groups written to radreply.  Loopback only; bounded in time.
+#
+# Usage: bench/umbrella-cycle.sh BUILDDIR [OUTDIR]   (never part of make check)
+#   BUILDDIR  a build without sanitizers, with secrespd
+#   OUTDIR    keep the logs there (default: a temporary directory, removed)
+# Environment:
+#   USERS=N (5000)  DOMAINS=N (50)  POOL=N (20000)  LATENCY_MS=N (20)  CAP=N (20)
+#   RUN_TIMEOUT=S (600): bound of one run
+# Exit status: 0 when both runs succeeded, 1 otherwise, 2 on a usage error.
+set -euo pipefail
+
+usage="usage: bench/umbrella-cycle.sh BUILDDIR [OUTDIR]"
+build=$(cd "${1:?$usage}" && pwd)
+top=$(cd "$(dirname "$0")/.." && pwd)
+[ -x "$build/secrespd" ] || { echo "no $build/secrespd"; exit 2; }
+if grep -q '^SAN_CFLAGS = .*-fsanitize' "$build/Makefile" 2>/dev/null; then
+  echo "warning: $build is a sanitizer build; figures will not be representative" >&2
+fi
+command -v sqlite3 >/dev/null || { echo "sqlite3 (the CLI) is needed"; exit 2; }
+if [ -n "${2:-}" ]; then
+  out=$(mkdir -p "$2" && cd "$2" && pwd); keep=1
+else
+  out=$(mktemp -d); keep=0
+fi
+users=${USERS:-5000} domains=${DOMAINS:-50} pool=${POOL:-20000} lat=${LATENCY_MS:-20} cap=${CAP:-20}
+limit=${RUN_TIMEOUT:-600}
+[ "$users" -le 100000 ] && [ "$domains" -le 1000 ] && [ "$limit" -le 3600 ] || { echo "too large"; exit 2; }
+
+sim_pid=
+cleanup() {
+  [ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null
+  [ $keep = 1 ] || rm -rf "$out"
+}
+trap cleanup EXIT
+
+echo "secrespd: $build/secrespd ($("$build/secrespd" --version | head -1)); tree: $(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo '?')"
+echo "machine: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "scenario: $users users x $domains domains (pool of $pool), $lat ms per request, cap $cap per API"
+
+# ---- the simulator in scale mode
+t0=$(date +%s.%N)
+python3 "$top/tests/sim/umbrella_sim.py" --scale-users "$users" --scale-domains "$domains" \
+  --scale-pool "$pool" --latency-ms "$lat" --port-file "$out/sim.port" >"$out/sim.out" 2>"$out/sim.err" &
+sim_pid=$!
+for _ in $(seq 600); do [ -s "$out/sim.port" ] && break; sleep 0.1; done
+[ -s "$out/sim.port" ] || { echo "the simulator did not start"; exit 1; }
+port=$(cat "$out/sim.port")
+url=http://127.0.0.1:$port
+printf 'simulator ready in %.1f s\n' "$(echo "$(date +%s.%N) - $t0" | bc)"
+
+# ---- the FreeRADIUS database: every simulated identity is a VPN user with a reply row
+sqlite3 "$out/radius.db" <"$top/tests/functional/umbrella/radius-sqlite.sql"
+sqlite3 "$out/radius.db" "
+WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < $users)
+INSERT INTO radcheck (id, username, attribute, op, value)
+  SELECT i + 1, printf('user%06d', i), 'Cleartext-Password', ':=', 'x' FROM n;
+INSERT INTO users_identity (radcheck_id, umbrella_label) SELECT id, printf('vpn-host-%06d', id - 1) FROM radcheck;
+INSERT INTO radreply (username, attribute, op, value) SELECT username, 'ASA-Member-Of', '=', 'Safe' FROM radcheck;"
+
+mkdir -p "$out/state" "$out/run"
+cat >"$out/secrespd.conf" <<EOF
+state_directory = "$out/state";
+runtime_directory = "$out/run";
+log_target = "stderr";
+http = { max_host_connections = $((2 * cap + 8)); max_total_connections = $((2 * cap + 16)); };
+responders = ( { name = "vpn"; type = "radius_group"; database = "$out/radius.db"; } );
+umbrella = {
+  enabled = true;
+  token_url = "$url/auth/v2/token";
+  reports_url = "$url/reports/v2";
+  investigate_url = "$url/investigate/v2/domains/risk-score/";
+  radius_database = "$out/radius.db";
+  max_in_flight = $cap;
+  identities_limit = 5000;
+};
+EOF
+
+# once NAME : one --once run; prints its figures
+once() {
+  local name=$1 t1 t2 rc wall inv act ms rss
+  curl -s -X POST "$url/__sim/reset" >/dev/null   # counts back to 0 (the state is the same)
+  t1=$(date +%s.%N)
+  set +e
+  umb_reporting_key=umb-key umb_reporting_secret=umb-secret timeout "$limit" \
+    /usr/bin/time -f '%M' -o "$out/$name.rss" \
+    "$build/secrespd" -f -c "$out/secrespd.conf" --once --source umbrella 2>"$out/$name.log"
+  rc=$?
+  set -e
+  t2=$(date +%s.%N)
+  wall=$(echo "$t2 - $t1" | bc)
+  inv=$(curl -s "$url/__sim/counts" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("risk", 0))')
+  act=$(curl -s "$url/__sim/counts" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("activity", 0))')
+  ms=$(sed -n 's/.*umbrella: cycle [a-z-]* in \([0-9]*\) ms.*/\1/p' "$out/$name.log" | tail -1)
+  rss=$(tail -1 "$out/$name.rss")
+  bound=$(echo "scale=1; (($act + $cap - 1) / $cap + ($inv + $cap - 1) / $cap) * $lat / 1000" | bc)
+  printf '%-5s exit %s  wall %.1f s (cycle %s ms)  activity calls %s  Investigate calls %s  bound by the cap %s s  ratio %.2f  peak RSS %.1f MB\n' \
+    "$name" "$rc" "$wall" "${ms:-?}" "$act" "$inv" "$bound" "$(echo "scale=3; ${ms:-0} / 1000 / ($bound + 0.001)" | bc)" \
+    "$(echo "scale=1; $rss / 1024" | bc)"
+  grep -E "umbrella: [0-9]+ users" "$out/$name.log" | sed 's/^/      /' || true
+  [ "$rc" = 0 ]
+}
+
+status=0
+once cold || status=1
+once warm || status=1
+echo "groups: $(sqlite3 "$out/radius.db" "SELECT value || ' ' || count(*) FROM radreply WHERE attribute = 'ASA-Member-Of' GROUP BY value" | tr '\n' ',' | sed 's/,$//')"
+echo "cached domain scores: $(sqlite3 "$out/state/secresp.db" 'SELECT count(*) FROM umbrella_domain_scores'), score rows: $(sqlite3 "$out/state/secresp.db" 'SELECT count(*) FROM scores')"
+exit $status
