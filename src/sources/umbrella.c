@@ -199,6 +199,11 @@ static void on_user_activity(void *userdata, const UmbrellaStatus *st, UmbActivi
         cycle_release(c);
 }
 
+static int cmp_identity_label(const void *a, const void *b)
+{
+        return strcmp(((const UmbIdentity *) a)->label, ((const UmbIdentity *) b)->label);
+}
+
 static void on_identities(void *userdata, const UmbrellaStatus *st, UmbIdentity *v, size_t n)
 {
         Cycle *c = userdata;
@@ -210,13 +215,17 @@ static void on_identities(void *userdata, const UmbrellaStatus *st, UmbIdentity 
                 cycle_release(c);
                 return;
         }
-        for (size_t i = 0; i < c->n_users; i++)
-                for (size_t k = 0; k < n; k++)
-                        if (!strcmp(c->users[i].u.label, v[k].label)) {
-                                c->users[i].identity_id = v[k].id;
-                                c->users[i].seen = true;
-                                break;
-                        }
+        /* label -> identity, as the original's dict (thousands of users) */
+        if (n > 1)
+                qsort(v, n, sizeof(UmbIdentity), cmp_identity_label);
+        for (size_t i = 0; i < c->n_users; i++) {
+                UmbIdentity key = { .label = c->users[i].u.label };
+                const UmbIdentity *hit = n ? bsearch(&key, v, n, sizeof(UmbIdentity), cmp_identity_label) : NULL;
+                if (hit) {
+                        c->users[i].identity_id = hit->id;
+                        c->users[i].seen = true;
+                }
+        }
         umb_identities_free(v, n);
         if (c->cancelled || c->error) {
                 cycle_release(c);
@@ -328,6 +337,54 @@ static void cache_flush(Cycle *c)
                 store_rollback(store);
 }
 
+static int cmp_user_name(const void *a, const void *b)
+{
+        return strcmp((*(UUser *const *) a)->u.name, (*(UUser *const *) b)->u.name);
+}
+
+/* Moves o's domains and categories into into. */
+static void activity_absorb(UmbActivity *into, UmbActivity *o)
+{
+        into->domains = xreallocarray(into->domains, into->n_domains + o->n_domains + 1, sizeof(char *));
+        memcpy(into->domains + into->n_domains, o->domains, o->n_domains * sizeof(char *));
+        into->n_domains += o->n_domains;
+        into->categories = xreallocarray(into->categories, into->n_categories + o->n_categories + 1,
+                                         sizeof(int64_t));
+        memcpy(into->categories + into->n_categories, o->categories, o->n_categories * sizeof(int64_t));
+        into->n_categories += o->n_categories;
+        free(o->domains);
+        free(o->categories);
+        *o = (UmbActivity) { 0 };
+        umb_activity_finish(into);
+}
+
+/* A user with several devices (several users_identity rows) is one user:
+ * one score over all its domains, one VPN group. */
+static void merge_users(Cycle *c)
+{
+        UUser **p = xnew(UUser *, c->n_users ? c->n_users : 1);
+
+        for (size_t i = 0; i < c->n_users; i++)
+                p[i] = &c->users[i];
+        if (c->n_users > 1)
+                qsort(p, c->n_users, sizeof(UUser *), cmp_user_name);
+        for (size_t i = 0, j; i < c->n_users; i = j) {
+                UUser *first = p[i];
+                for (j = i + 1; j < c->n_users && !strcmp(p[j]->u.name, first->u.name); j++) {
+                        UUser *o = p[j];
+                        first->u.db_whitelisted = first->u.db_whitelisted || o->u.db_whitelisted;
+                        if (o->seen) {
+                                if (!first->seen)
+                                        first->identity_id = o->identity_id;
+                                first->seen = true;
+                                activity_absorb(&first->act, &o->act);
+                        }
+                        o->seen = false;
+                }
+        }
+        free(p);
+}
+
 static void start_risk(Cycle *c)
 {
         Umbrella *u = c->u;
@@ -335,6 +392,7 @@ static void start_risk(Cycle *c)
         size_t n = 0, k = 0;
 
         c->phase = 2;
+        merge_users(c);
         for (size_t i = 0; i < c->n_users; i++)
                 n += c->users[i].act.n_domains;
         all = xnew(char *, n ? n : 1);

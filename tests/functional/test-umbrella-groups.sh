@@ -13,7 +13,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$FUNC_DIR/umbrella/e2e.sh"
 
-plan 44
+plan 46
 u_require
 usim_start "$UDIR/groups.json"
 radius_init
@@ -44,8 +44,11 @@ ok "erin: journaled as a failed block" journal_wait 10 "MESSAGE_ID=935fb4bba27f4
 run ctl -j scores
 is "$RUN_RC" 0 "secrespctl scores: exit 0"
 is "$(jget "$RUN_OUT" '[(s["user"], s["score"], s["group"], s["whitelisted"]) for s in d]' | tr -d ' ')" \
-        '[["alice",80,"Dangerous",false],["dave",80,"Dangerous",true],["erin",80,"Dangerous",false],["carol",27.5,"Problematic",false],["bob",5,"Safe",false]]' \
+        '[["alice",80,"Dangerous",false],["dave",80,"Dangerous",true],["erin",80,"Dangerous",false],["gina",80,"Dangerous",false],["carol",27.5,"Problematic",false],["bob",5,"Safe",false]]' \
         "scores: riskiest first, dave visible and marked whitelisted, frank (roaming) not a VPN user"
+is "$(radreply gina)" Dangerous "gina: one group for her two devices, from the riskier"
+is "$(dbq "SELECT count(*) || ':' || group_concat(inputs) FROM scores WHERE user = 'gina'" | sed 's/^\([0-9]*\):.*"domains":\({[^}]*}\).*/\1 \2/')" \
+        '1 {"calm.example":5,"evil.example":80}' "gina: one score over both devices' domains"
 run ctl -j scores --user alice
 is "$(jget "$RUN_OUT" 'd[0]["inputs"]["domains"], d[0]["inputs"]["categories"], d[0]["inputs"]["rule"]' | tr -d ' ')" \
         '[{"cdn.example":10,"evil.example":80},[65,66,108],"max"]' \
@@ -57,7 +60,7 @@ is "$(usim_count token)" 1 "one token call"
 cmp_num "$(usim_count redirects)" -ge 6 "reports were redirected to the regional host"
 is "$(usim_get '/__sim/requests?path=/reports/v2/activity/dns' | pyj '
 sorted({(r["query"]["identityids"][0], r["query"]["offset"][0]) for r in d if r["headers"].get("host","").startswith("localhost")})' | tr -d ' ')" \
-        '[["101","0"],["101","2"],["102","0"],["103","0"],["103","2"],["104","0"],["105","0"]]' \
+        '[["101","0"],["101","2"],["102","0"],["103","0"],["103","2"],["104","0"],["105","0"],["107","0"],["108","0"]]' \
         "activity: every user paged at the regional host (alice and carol have a second page)"
 is "$(usim_get '/__sim/requests?path=/reports/v2/activity/dns' | pyj '
 sorted({r["status"] for r in d})' | tr -d ' ')" '[200,302]' "activity: only 302s and 200s (the token followed the redirect)"

@@ -56,8 +56,8 @@ usim_post() { _usim POST "$1" "$2"; }
 usim_count() { usim_get /__sim/counts | pyj "d.get('$1', 0)"; }
 usim_risk_asks() { usim_get /__sim/counts | pyj "d['risk_domains'].get('$1', 0)"; }
 
-# The users of the scenarios: radcheck rows, their Umbrella labels, and an
-# ASA-Member-Of reply for all but erin.
+# The users of the scenarios: radcheck rows, their Umbrella labels (gina
+# has two devices), and an ASA-Member-Of reply for all but erin.
 radius_init() {
         rm -f "$RADIUS_DB"
         sqlite3 "$RADIUS_DB" <"$UDIR/radius-sqlite.sql" || bail_out "cannot create $RADIUS_DB"
@@ -65,13 +65,14 @@ radius_init() {
 INSERT INTO radcheck (id, username, attribute, op, value) VALUES
   (1, 'alice', 'Cleartext-Password', ':=', 'x'), (2, 'bob', 'Cleartext-Password', ':=', 'x'),
   (3, 'carol', 'Cleartext-Password', ':=', 'x'), (4, 'dave', 'Cleartext-Password', ':=', 'x'),
-  (5, 'erin', 'Cleartext-Password', ':=', 'x');
+  (5, 'erin', 'Cleartext-Password', ':=', 'x'), (6, 'gina', 'Cleartext-Password', ':=', 'x');
 INSERT INTO users_identity (radcheck_id, umbrella_label, whitelisted_from) VALUES
   (1, 'PC-ALICE', NULL), (2, 'PC-BOB', NULL), (3, 'PC-CAROL', NULL),
-  (4, 'PC-DAVE', date('now', '-2 days')), (5, 'PC-ERIN', NULL);
+  (4, 'PC-DAVE', date('now', '-2 days')), (5, 'PC-ERIN', NULL), (6, 'PC-GINA1', NULL), (6, 'PC-GINA2', NULL);
 INSERT INTO radreply (username, attribute, op, value) VALUES
   ('alice', 'ASA-Member-Of', '=', 'Safe'), ('bob', 'ASA-Member-Of', '=', 'Safe'),
   ('carol', 'ASA-Member-Of', '=', 'Safe'), ('dave', 'ASA-Member-Of', '=', 'Safe'),
+  ('gina', 'ASA-Member-Of', '=', 'Safe'),
   ('bob', 'Framed-IP-Address', '=', '10.8.0.2');" || bail_out "cannot fill $RADIUS_DB"
 }
 
