@@ -71,6 +71,9 @@ typedef struct Cycle {
         unsigned cache_hits, lookups;
         uint64_t requests_at_start;
         cJSON *plan_out;
+        uv_work_t users_work;
+        int users_r;                    /* of the users query */
+        char *users_why;
 } Cycle;
 
 struct Umbrella {
@@ -118,6 +121,7 @@ static void cycle_free(Cycle *c)
         free(c->scores);
         free(c->fetched);
         free(c->error_text);
+        free(c->users_why);
         free(c->st.error);
         cJSON_Delete(c->plan_out);
         free(c);
@@ -623,14 +627,50 @@ static void act(Cycle *c)
 
 /* ---- source ops ---------------------------------------------------------- */
 
+/* On a worker thread: reads only the config and its own connection. */
+static void on_users_work(uv_work_t *w)
+{
+        Cycle *c = w->data;
+        size_t n = 0;
+
+        c->users_r = umbrella_users_load(c->u->conf, &c->loaded, &n, &c->users_why);
+        c->n_users = c->users_r < 0 ? 0 : n;
+}
+
+static void on_users_loaded(uv_work_t *w, int status)
+{
+        Cycle *c = w->data;
+        Umbrella *u = c->u;
+        UmbrellaQuery q = query_of(u);
+        int r;
+
+        c->users = xnew(UUser, c->n_users ? c->n_users : 1);
+        for (size_t i = 0; i < c->n_users; i++)
+                c->users[i].u = c->loaded[i];
+        c->pending = 1;
+        if (status < 0 || c->users_r < 0) {
+                UmbrellaStatus st = { .r = c->users_r < 0 ? c->users_r : -ECANCELED,
+                                      .error = c->users_why ? c->users_why : "the users query did not run" };
+                cycle_fail(c, &st);
+        }
+        if (c->cancelled || c->error || !u->api) {
+                finish(c);
+                return;
+        }
+        q.limit = (unsigned) u->conf->identities_limit;
+        r = umbrella_api_top_identities(u->api, &q, on_identities, c);
+        if (r < 0) {
+                UmbrellaStatus st = { .r = r, .error = "the Umbrella client is shutting down" };
+                cycle_fail(c, &st);
+                finish(c);
+        }
+}
+
 static int umbrella_start(Source *s, bool plan, CycleDone cb, void *userdata)
 {
         Umbrella *u = s->priv;
-        _cleanup_free_ char *why = NULL;
         UmbrellaApiStats as;
-        UmbrellaQuery q;
         Cycle *c;
-        size_t n = 0;
         int r;
 
         if (u->cycle)
@@ -650,25 +690,14 @@ static int umbrella_start(Source *s, bool plan, CycleDone cb, void *userdata)
         c->requests_at_start = as.requests + as.token_requests;
         u->cycle = c;
 
-        r = umbrella_users_load(u->conf, &c->loaded, &n, &why);
-        if (r < 0) {
-                /* the cycle still ends from the loop, through the identities
-                 * call's completion: a source never reports from start() */
-                UmbrellaStatus st = { .r = r, .error = why };
-                cycle_fail(c, &st);
-        }
-        c->n_users = n;
-        c->users = xnew(UUser, n ? n : 1);
-        for (size_t i = 0; i < n; i++)
-                c->users[i].u = c->loaded[i];
-        q = query_of(u);
-        q.limit = (unsigned) u->conf->identities_limit;
-        c->pending = 1;
-        r = umbrella_api_top_identities(u->api, &q, on_identities, c);
+        /* the FreeRADIUS query blocks (libpq connects synchronously): on
+         * the thread pool, never on the loop */
+        c->users_work.data = c;
+        r = uv_queue_work(s->env.loop, &c->users_work, on_users_work, on_users_loaded);
         if (r < 0) {
                 u->cycle = NULL;
                 cycle_free(c);
-                return r;
+                return -EIO;
         }
         return 0;
 }
