@@ -47,6 +47,7 @@ echo "machine: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "scenario: $users users x $domains domains (pool of $pool), $lat ms per request, cap $cap per API"
 
 # ---- the simulator in scale mode
+rm -f "$out/sim.port"
 t0=$(date +%s.%N)
 python3 "$top/tests/sim/umbrella_sim.py" --scale-users "$users" --scale-domains "$domains" \
   --scale-pool "$pool" --latency-ms "$lat" --port-file "$out/sim.port" >"$out/sim.out" 2>"$out/sim.err" &
@@ -58,6 +59,7 @@ url=http://127.0.0.1:$port
 printf 'simulator ready in %.1f s\n' "$(echo "$(date +%s.%N) - $t0" | bc)"
 
 # ---- the FreeRADIUS database: every simulated identity is a VPN user with a reply row
+rm -rf "$out/radius.db" "$out/state" "$out/run" "$out/sim.port"
 sqlite3 "$out/radius.db" <"$top/tests/functional/umbrella/radius-sqlite.sql"
 sqlite3 "$out/radius.db" "
 WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < $users)
@@ -91,7 +93,7 @@ once() {
   t1=$(date +%s.%N)
   set +e
   umb_reporting_key=umb-key umb_reporting_secret=umb-secret timeout "$limit" \
-    /usr/bin/time -f '%M' -o "$out/$name.rss" \
+    /usr/bin/time -f '%M %U %S' -o "$out/$name.rss" \
     "$build/secrespd" -f -c "$out/secrespd.conf" --once --source umbrella 2>"$out/$name.log"
   rc=$?
   set -e
@@ -100,18 +102,44 @@ once() {
   inv=$(curl -s "$url/__sim/counts" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("risk", 0))')
   act=$(curl -s "$url/__sim/counts" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("activity", 0))')
   ms=$(sed -n 's/.*umbrella: cycle [a-z-]* in \([0-9]*\) ms.*/\1/p' "$out/$name.log" | tail -1)
-  rss=$(tail -1 "$out/$name.rss")
+  read -r rss cpu_u cpu_s < <(tail -1 "$out/$name.rss")
   bound=$(echo "scale=1; (($act + $cap - 1) / $cap + ($inv + $cap - 1) / $cap) * $lat / 1000" | bc)
-  printf '%-5s exit %s  wall %.1f s (cycle %s ms)  activity calls %s  Investigate calls %s  bound by the cap %s s  ratio %.2f  peak RSS %.1f MB\n' \
+  printf '%-5s exit %s  wall %.1f s (cycle %s ms)  activity calls %s  Investigate calls %s  bound by the cap %s s  ratio %.2f  peak RSS %.1f MB  secrespd CPU %.1f s\n' \
     "$name" "$rc" "$wall" "${ms:-?}" "$act" "$inv" "$bound" "$(echo "scale=3; ${ms:-0} / 1000 / ($bound + 0.001)" | bc)" \
-    "$(echo "scale=1; $rss / 1024" | bc)"
+    "$(echo "scale=1; $rss / 1024" | bc)" "$(echo "$cpu_u + $cpu_s" | bc)"
   grep -E "umbrella: [0-9]+ users" "$out/$name.log" | sed 's/^/      /' || true
   [ "$rc" = 0 ]
+}
+
+# floor KIND N : seconds the simulator itself needs for N requests of
+# KIND at the cap (curl --parallel, a C client, as many in flight)
+floor() {
+  local kind=$1 n=$2 tok t1 t2
+  tok=$(curl -s -u umb-key:umb-secret -d grant_type=client_credentials "$url/auth/v2/token" |
+        python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
+  for i in $(seq 0 $((n - 1))); do
+    if [ "$kind" = activity ]; then
+      printf 'url = "%s/reports/v2/activity/dns?from=-30days&to=now&limit=5000&offset=0&identityids=%d&categories=65,62,110,60,106,108,109,150,61,64,66,68,67,63"\noutput = "/dev/null"\n' "$url" $((1000000 + i))
+    else
+      printf 'url = "%s/investigate/v2/domains/risk-score/d%06d.example"\noutput = "/dev/null"\n' "$url" "$i"
+    fi
+  done >"$out/urls.$kind"
+  t1=$(date +%s.%N)
+  curl -s --parallel --parallel-max "$cap" -H "Authorization: Bearer $tok" -K "$out/urls.$kind" 2>/dev/null
+  t2=$(date +%s.%N)
+  echo "scale=3; ($t2 - $t1) / $n" | bc
 }
 
 status=0
 once cold || status=1
 once warm || status=1
+# the simulator's own pace (Python: its CPU is the bottleneck, not the latency)
+per_act=$(floor activity $((users < 1000 ? users : 1000)))
+per_inv=$(floor risk $((pool < 2000 ? pool : 2000)))
+printf 'simulator floor at cap %s (curl --parallel): %.1f ms per activity call, %.1f ms per Investigate call\n' \
+  "$cap" "$(echo "$per_act * 1000" | bc)" "$(echo "$per_inv * 1000" | bc)"
+printf '  cold cycle floor %.1f s, warm cycle floor %.1f s\n' \
+  "$(echo "$users * $per_act + $pool * $per_inv" | bc)" "$(echo "$users * $per_act" | bc)"
 echo "groups: $(sqlite3 "$out/radius.db" "SELECT value || ' ' || count(*) FROM radreply WHERE attribute = 'ASA-Member-Of' GROUP BY value" | tr '\n' ',' | sed 's/,$//')"
 echo "cached domain scores: $(sqlite3 "$out/state/secresp.db" 'SELECT count(*) FROM umbrella_domain_scores'), score rows: $(sqlite3 "$out/state/secresp.db" 'SELECT count(*) FROM scores')"
 exit $status
