@@ -108,6 +108,8 @@ once() {
     "$name" "$rc" "$wall" "${ms:-?}" "$act" "$inv" "$bound" "$(echo "scale=3; ${ms:-0} / 1000 / ($bound + 0.001)" | bc)" \
     "$(echo "scale=1; $rss / 1024" | bc)" "$(echo "$cpu_u + $cpu_s" | bc)"
   grep -E "umbrella: [0-9]+ users" "$out/$name.log" | sed 's/^/      /' || true
+  [ "$name" = cold ] && cold_inv=$inv
+  [ "$name" = cold ] && cold_act=$act
   [ "$rc" = 0 ]
 }
 
@@ -131,6 +133,7 @@ floor() {
 }
 
 status=0
+cold_inv=0 cold_act=0
 once cold || status=1
 once warm || status=1
 # the simulator's own pace (Python: its CPU is the bottleneck, not the latency)
@@ -139,7 +142,7 @@ per_inv=$(floor risk $((pool < 2000 ? pool : 2000)))
 printf 'simulator floor at cap %s (curl --parallel): %.1f ms per activity call, %.1f ms per Investigate call\n' \
   "$cap" "$(echo "$per_act * 1000" | bc)" "$(echo "$per_inv * 1000" | bc)"
 printf '  cold cycle floor %.1f s, warm cycle floor %.1f s\n' \
-  "$(echo "$users * $per_act + $pool * $per_inv" | bc)" "$(echo "$users * $per_act" | bc)"
+  "$(echo "$cold_act * $per_act + $cold_inv * $per_inv" | bc)" "$(echo "$cold_act * $per_act" | bc)"
 echo "groups: $(sqlite3 "$out/radius.db" "SELECT value || ' ' || count(*) FROM radreply WHERE attribute = 'ASA-Member-Of' GROUP BY value" | tr '\n' ',' | sed 's/,$//')"
 echo "cached domain scores: $(sqlite3 "$out/state/secresp.db" 'SELECT count(*) FROM umbrella_domain_scores'), score rows: $(sqlite3 "$out/state/secresp.db" 'SELECT count(*) FROM scores')"
 exit $status
