@@ -578,7 +578,9 @@ static void act(Cycle *c)
                 (void) store_wl_covers(store, "user", uu->u.name, clock_wall(), &covered);
                 uu->whitelisted = covered || uu->u.db_whitelisted;
                 score_user(c, uu);
-                store_score(c, uu);
+                /* a plan writes nothing (the Investigate cache aside) */
+                if (!c->plan)
+                        store_score(c, uu);
                 c->st.found++;
         }
         if (store_commit(store) < 0)

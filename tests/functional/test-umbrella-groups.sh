@@ -13,7 +13,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$FUNC_DIR/umbrella/e2e.sh"
 
-plan 46
+plan 48
 u_require
 usim_start "$UDIR/groups.json"
 radius_init
@@ -78,9 +78,15 @@ is "$(usim_count risk)" 5 "second cycle: no Investigate call (cache)"
 is "$(usim_count token)" 1 "second cycle: the token reused"
 is "$(dbq "SELECT count(*) FROM scores WHERE user = 'alice'")" 2 "alice: a second score row"
 
-# ---- alice cleans up, carol gets worse
+# ---- alice cleans up, carol gets worse: first the plan, then the cycle
 usim_put /__sim/activity/101 '[{"domain": "calm.example", "categories": [108]}]' >/dev/null
 usim_put /__sim/activity/103 '[{"domain": "worse.example", "categories": [64]}]' >/dev/null
+run ctl -j plan umbrella
+is "$(jget "$RUN_OUT" 'sorted((p["value"], p["verdict"], p["group"]) for p in d["plan"] if p["value"] in ("alice", "carol", "dave"))' | tr -d ' ')" \
+        '[["alice","unblock","Safe"],["carol","block","Dangerous"],["dave","whitelisted","Dangerous"]]' \
+        "plan: alice back to Safe, carol to Dangerous, dave whitelisted"
+is "$(radreply alice),$(radreply carol),$(dbq "SELECT count(*) FROM scores WHERE user = 'alice'")" Dangerous,Problematic,2 \
+        "plan: nothing moved, no score stored"
 urun
 is "$(jget "$RUN_OUT" 'd["last_result"]')" ok "third cycle: ok"
 is "$(radreply alice)" Safe "alice cleaned up: back to Safe"
