@@ -13,7 +13,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$FUNC_DIR/umbrella/e2e.sh"
 
-plan 48
+plan 52
 u_require
 usim_start "$UDIR/groups.json"
 radius_init
@@ -109,6 +109,14 @@ is "$(dbq "SELECT whitelisted || ':' || band FROM scores WHERE user = 'carol' OR
         1:Dangerous "carol: scored Dangerous, marked whitelisted"
 is "$(radreply dave)" Safe "dave: never moved"
 is "$(dbq "SELECT count(*) FROM events WHERE value = 'dave'")" 0 "dave: no event at all"
+
+# ---- the categories helper (the original get_categories.py)
+run ctl umbrella categories
+is "$RUN_RC" 0 "secrespctl umbrella categories: exit 0"
+is "$(printf '%s\n' "$RUN_OUT" | grep -c ' - ')" 14 "categories: the fourteen security ones, no content category"
+ok "categories: \"<id> - <label>\" lines" eval 'printf "%s\n" "$RUN_OUT" | grep -qx "65 - Command and Control"'
+run ctl -j umbrella categories
+is "$(jget "$RUN_OUT" '[c["id"] for c in d["categories"]][:3]' | tr -d ' ')" '[60,61,62]' "categories --json"
 
 stop_daemon TERM
 is "$DAEMON_RC" 0 "SIGTERM: exit 0"
