@@ -312,9 +312,18 @@ static const Column responder_columns[] = {
         { "simulation",   "SIMULATION",   CELL_TEXT },
         { "last_success", "LAST-SUCCESS", CELL_RELATIVE },
         { "pending",      "PENDING",      CELL_TEXT },
+        { "running",      "RUNNING",      CELL_TEXT },
+        { "queued",       "QUEUED",       CELL_TEXT },
         { "failed",       "FAILED",       CELL_TEXT },
         { "blocked",      "BLOCKED",      CELL_TEXT },
         { "last_error",   "LAST-ERROR",   CELL_TEXT },
+        /* in --json; the table keeps to what an operator scans for */
+        { "calls_ok",           NULL, CELL_HIDDEN },
+        { "calls_failed",       NULL, CELL_HIDDEN },
+        { "last_call_error",    NULL, CELL_HIDDEN },
+        { "last_call_error_at", NULL, CELL_HIDDEN },
+        { "max_concurrent",     NULL, CELL_HIDDEN },
+        { "rate_limit",         NULL, CELL_HIDDEN },
         { NULL },
 };
 
@@ -973,6 +982,15 @@ static void table_run(const OutputCtx *o, const CtlCommand *c, const cJSON *data
                 print_plan(o, c, field(data, "plan"));
 }
 
+static void table_responder_test(const OutputCtx *o, const CtlCommand *c, const cJSON *data)
+{
+        _cleanup_free_ char *name = output_sanitize(c->responder ?: "?");
+        const cJSON *detail = field(data, "detail");
+        _cleanup_free_ char *d = has_text(detail) ? output_sanitize(detail->valuestring) : xstrdup("ok");
+
+        fprintf(o->out, "responder %s: ok: %s\n", name, d);
+}
+
 static void table_reload(const OutputCtx *o, const cJSON *data)
 {
         fputs("secrespd reloaded its configuration\n", o->out);
@@ -1011,6 +1029,8 @@ const Output output_table = {
         .history = table_history,
         .manual = table_manual,
         .run = table_run,
+        .responder_test = table_responder_test,
+        .sna_setup = output_table_sna_setup,
         .error = table_error,
         .unreachable = table_unreachable,
         .scores = output_table_scores,
@@ -1053,6 +1073,12 @@ int output_reply(const Output *out, const OutputCtx *o, const CtlCommand *c, con
         case CTL_ACTION_PLAN:
                 out->run(o, c, x->data);
                 return cycle_ok(x->data) ? 0 : 1;
+        case CTL_ACTION_RESPONDER_TEST:
+                out->responder_test(o, c, x->data);
+                return 0;
+        case CTL_ACTION_SNA_SETUP:
+                out->sna_setup(o, c, x->data);
+                return 0;
         case CTL_ACTION_SCORES:
                 out->scores(o, c, x->data);
                 return 0;

@@ -27,6 +27,8 @@ typedef struct Output {
         void (*manual)(const OutputCtx *o, const CtlCommand *c, const cJSON *data);
         /* run and plan */
         void (*run)(const OutputCtx *o, const CtlCommand *c, const cJSON *data);
+        void (*responder_test)(const OutputCtx *o, const CtlCommand *c, const cJSON *data);
+        void (*sna_setup)(const OutputCtx *o, const CtlCommand *c, const cJSON *data);
         /* the daemon refused or failed the request */
         void (*error)(const OutputCtx *o, const char *code, const char *message);
         /* the daemon could not be reached; message is complete */
@@ -36,6 +38,8 @@ typedef struct Output {
 } Output;
 
 extern const Output output_table;
+/* output_sna.c */
+void output_table_sna_setup(const OutputCtx *o, const CtlCommand *c, const cJSON *data);
 extern const Output output_json;
 
 /* output_umbrella.c */

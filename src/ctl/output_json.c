@@ -82,6 +82,11 @@ static void json_run(const OutputCtx *o, const CtlCommand *c, const cJSON *data)
         print_data(o->out, data);
 }
 
+static void json_responder_test(const OutputCtx *o, const CtlCommand *c, const cJSON *data)
+{
+        print_data(o->out, data);
+}
+
 static void json_reload(const OutputCtx *o, const cJSON *data)
 {
         print_data(o->out, data);
@@ -114,6 +119,8 @@ const Output output_json = {
         .history = json_history,
         .manual = json_manual,
         .run = json_run,
+        .responder_test = json_responder_test,
+        .sna_setup = json_manual,
         .error = json_error,
         .unreachable = json_unreachable,
         .scores = json_blocks_list,

@@ -20,6 +20,7 @@ typedef enum TokenType {
         TOKEN_KIND,
         TOKEN_VALUE,            /* any word: the VALUE */
         TOKEN_SOURCE,           /* any word: the SOURCE of run and plan */
+        TOKEN_RESPONDER,        /* any word: a responder's NAME */
 } TokenType;
 
 typedef struct TokenTable TokenTable;
@@ -48,6 +49,8 @@ typedef enum OptionId {
         OPT_KIND,
         OPT_VALUE,
         OPT_ALL,
+        OPT_SOURCE,
+        OPT_DRY_RUN,
         OPT_SCORES_USER,
         OPT_TOP,
 } OptionId;
@@ -119,6 +122,14 @@ static const Option opts_plan[] = {
         { NULL },
 };
 
+/* sna setup EVENT_ID (sna.md §6) */
+static const Option opts_sna_setup[] = {
+        { "source",  0, "NAME", OPT_SOURCE },
+        { "dry-run", 0, NULL,   OPT_DRY_RUN },
+        { NULL },
+};
+
+static const TokenTable tt_sna, tt_sna_event, tt_sna_opts;
 static const Option opts_scores[] = {
         { "user", 'u', "NAME", OPT_SCORES_USER },
         { "top",  0,   "N",    OPT_TOP },
@@ -130,7 +141,7 @@ static const TokenTable tt_scores, tt_umbrella;
 static const TokenTable tt_main, tt_whitelist, tt_add_kind, tt_add_value, tt_add_opts,
         tt_remove_kind, tt_remove_value, tt_list, tt_end, tt_blocks, tt_block_kind, tt_block_value,
         tt_block_opts, tt_unblock_kind, tt_unblock_value, tt_unblock_opts, tt_history, tt_history_value,
-        tt_history_end, tt_run, tt_plan, tt_plan_opts;
+        tt_history_end, tt_run, tt_plan, tt_plan_opts, tt_responder, tt_responder_name;
 
 /* "block" is a prefix of "blocks": an exact word wins, so "block" is
  * block, while "b" to "bloc" are ambiguous and "blocks" is never
@@ -145,8 +156,30 @@ static const Token t_main[] = {
         { TOKEN_KEYWORD, "run",       CTL_ACTION_RUN,         &tt_run },
         { TOKEN_KEYWORD, "plan",      CTL_ACTION_PLAN,        &tt_plan },
         { TOKEN_KEYWORD, "reload",    CTL_ACTION_RELOAD,      &tt_end },
+        { TOKEN_KEYWORD, "responder", CTL_ACTION_NONE,        &tt_responder },
+        { TOKEN_KEYWORD, "sna",       CTL_ACTION_NONE,        &tt_sna },
         { TOKEN_KEYWORD, "scores",    CTL_ACTION_SCORES,      &tt_scores,   true },
         { TOKEN_KEYWORD, "umbrella",  CTL_ACTION_NONE,        &tt_umbrella, true },
+        { TOKEN_END },
+};
+
+static const Token t_sna[] = {
+        { TOKEN_KEYWORD, "setup", CTL_ACTION_SNA_SETUP, &tt_sna_event },
+        { TOKEN_END },
+};
+
+static const Token t_sna_event[] = {
+        { TOKEN_VALUE, "EVENT_ID", 0, &tt_sna_opts },
+        { TOKEN_END },
+};
+
+static const Token t_responder[] = {
+        { TOKEN_KEYWORD, "test", CTL_ACTION_RESPONDER_TEST, &tt_responder_name },
+        { TOKEN_END },
+};
+
+static const Token t_responder_name[] = {
+        { TOKEN_RESPONDER, "NAME", 0, &tt_end },
         { TOKEN_END },
 };
 
@@ -266,8 +299,13 @@ static const TokenTable tt_history      = { "VALUE",             t_history,     
 static const TokenTable tt_history_value = { "VALUE",            t_history_value, opts_none };
 static const TokenTable tt_history_end  = { "argument",          t_end,          opts_none };
 static const TokenTable tt_run          = { "SOURCE",            t_run,          opts_none };
+static const TokenTable tt_responder    = { "responder verb",    t_responder,    opts_none };
+static const TokenTable tt_responder_name = { "responder NAME",  t_responder_name, opts_none };
 static const TokenTable tt_plan         = { "SOURCE",            t_plan,         opts_plan };
 static const TokenTable tt_plan_opts    = { "option",            t_end,          opts_plan };
+static const TokenTable tt_sna          = { "sna command",       t_sna,          opts_none };
+static const TokenTable tt_sna_event    = { "EVENT_ID",          t_sna_event,    opts_sna_setup };
+static const TokenTable tt_sna_opts     = { "option",            t_end,          opts_sna_setup };
 static const TokenTable tt_scores       = { "option",            t_end,          opts_scores };
 static const TokenTable tt_umbrella     = { "umbrella command",  t_umbrella,     opts_none };
 
@@ -357,7 +395,7 @@ static bool is_named(const Token *tok)
 
 static bool is_any_word(const Token *tok)
 {
-        return tok->type == TOKEN_VALUE || tok->type == TOKEN_SOURCE;
+        return tok->type == TOKEN_VALUE || tok->type == TOKEN_SOURCE || tok->type == TOKEN_RESPONDER;
 }
 
 /* An exact match wins; otherwise a prefix must be unique.  A word that
@@ -447,12 +485,15 @@ static int parse_word(Parser *p, const char *word)
                 break;
         case TOKEN_VALUE:
         case TOKEN_SOURCE:
+        case TOKEN_RESPONDER:
                 if (!word[0]) {
                         _cleanup_free_ char *path = path_string(p);
                         return fail(p, "empty %s after '%s'", tok->keyword, path);
                 }
                 if (tok->type == TOKEN_VALUE)
                         p->cmd.value = word;
+                else if (tok->type == TOKEN_RESPONDER)
+                        p->cmd.responder = word;
                 else
                         p->cmd.source = word;
                 path_push(p, word);
@@ -625,6 +666,11 @@ static int apply_option(Parser *p, const Option *o, const char *arg)
         case OPT_ALL:
                 p->cmd.all = true;
                 return 0;
+        case OPT_SOURCE:
+                return set_string(p, "--source", "NAME", &p->cmd.source, arg);
+        case OPT_DRY_RUN:
+                p->cmd.dry_run = true;
+                return 0;
         case OPT_SCORES_USER:
                 return set_string(p, "--user", "NAME", &p->cmd.user, arg);
         case OPT_TOP:
@@ -776,6 +822,13 @@ static int parse_end(Parser *p)
                 p->cmd.kind = CTL_KIND_NONE;
                 return 0;
         }
+        if (p->cmd.action == CTL_ACTION_SNA_SETUP && p->cmd.value) {
+                const char *v = p->cmd.value;
+                if (!v[0] || strspn(v, "0123456789") != strlen(v) || strlen(v) > 9 || !strtol(v, NULL, 10))
+                        return fail(p, "EVENT_ID must be a security event type id, e.g. 16 (High Total "
+                                    "Traffic) or 30 (High Traffic), got '%s'", v);
+                p->cmd.event_id = strtol(v, NULL, 10);
+        }
         if (table_may_end(p->table))
                 return 0;
         path = path_string(p);
@@ -849,6 +902,10 @@ const char *ctl_action_to_cmd(CtlAction a)
                 return "run";
         case CTL_ACTION_PLAN:
                 return "plan";
+        case CTL_ACTION_RESPONDER_TEST:
+                return "responder.test";
+        case CTL_ACTION_SNA_SETUP:
+                return "sna.setup";
         case CTL_ACTION_SCORES:
                 return "scores";
         case CTL_ACTION_UMBRELLA_CATEGORIES:
@@ -871,6 +928,8 @@ int ctl_action_timeout_ms(CtlAction a)
         case CTL_ACTION_UNBLOCK:
         case CTL_ACTION_RUN:
         case CTL_ACTION_PLAN:
+        case CTL_ACTION_RESPONDER_TEST:
+        case CTL_ACTION_SNA_SETUP:
         case CTL_ACTION_UMBRELLA_CATEGORIES:
                 return CTL_TIMEOUT_SLOW_MS;
         default:
@@ -956,6 +1015,15 @@ cJSON *ctl_command_to_request(const CtlCommand *c, double id)
         case CTL_ACTION_PLAN:
                 add_optional(args, "source", c->source);
                 break;
+        case CTL_ACTION_RESPONDER_TEST:
+                cJSON_AddStringToObject(args, "name", c->responder);
+                break;
+        case CTL_ACTION_SNA_SETUP:
+                cJSON_AddNumberToObject(args, "event_id", (double) c->event_id);
+                add_optional(args, "source", c->source);
+                if (c->dry_run)
+                        cJSON_AddTrueToObject(args, "dry_run");
+                break;
         case CTL_ACTION_SCORES:
                 add_optional(args, "user", c->user);
                 if (c->top)
@@ -998,6 +1066,11 @@ const char *ctl_usage(void)
                "  run [SOURCE]                  run a source's cycle now\n"
                "  plan [SOURCE] [--all]         show what a cycle would block and unblock\n"
                "  reload                        reload secrespd's configuration\n"
+               "  responder test NAME           check a responder's credentials and reachability,\n"
+               "                                changing nothing\n"
+               "  sna setup EVENT_ID [--source NAME] [--dry-run]\n"
+               "                                enable an SNA security event with the lab\n"
+               "                                thresholds of the source's setup group\n"
                "  scores [--user NAME] [--top N]\n"
                "                                Umbrella risk scores: each user's latest and\n"
                "                                trend, or one user's history with its domains\n"

@@ -35,6 +35,8 @@ typedef enum CtlAction {
         CTL_ACTION_UNBLOCK,
         CTL_ACTION_RUN,
         CTL_ACTION_PLAN,
+        CTL_ACTION_RESPONDER_TEST,
+        CTL_ACTION_SNA_SETUP,
         CTL_ACTION_SCORES,
         CTL_ACTION_UMBRELLA_CATEGORIES,
         _CTL_ACTION_MAX,
@@ -68,10 +70,12 @@ typedef struct CtlCommand {
         uint64_t expires_in;    /* seconds, for CTL_EXPIRY_SECONDS */
         const char *reason;
         bool compat;            /* the original tool's "whitelist --user NAME" */
-        const char *responder;  /* blocks, block, unblock: --responder */
+        const char *responder;  /* blocks, block, unblock: --responder; responder test NAME */
         const char *state;      /* blocks --state, a canonical state name */
         const char *source;     /* run, plan: SOURCE */
         bool all;               /* plan --all: every decision, not only changes */
+        int64_t event_id;       /* sna setup EVENT_ID */
+        bool dry_run;           /* sna setup --dry-run */
         const char *user;       /* scores --user */
         uint64_t top;           /* scores --top N; 0: not given */
 } CtlCommand;

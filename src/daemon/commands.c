@@ -11,6 +11,7 @@
 #include "common/msgid.h"
 #include "common/xalloc.h"
 #include "common/strv.h"
+#include "daemon/commands_sna.h"
 #include "daemon/daemon.h"
 #include "daemon/reconcile.h"
 #include "daemon/sched.h"
@@ -100,6 +101,16 @@ static void add_responders(Daemon *d, cJSON *arr)
                 cJSON_AddStringToObject(o, "name", r->name);
                 cJSON_AddStringToObject(o, "kind", r->ops->module);
                 cJSON_AddBoolToObject(o, "simulation", r->simulation);
+                /* live, since the start: what the database cannot say */
+                cJSON_AddNumberToObject(o, "queued", r->health.queued);
+                cJSON_AddNumberToObject(o, "running", r->health.running);
+                cJSON_AddNumberToObject(o, "calls_ok", (double) r->health.calls_ok);
+                cJSON_AddNumberToObject(o, "calls_failed", (double) r->health.calls_failed);
+                cJSON_AddItemToObject(o, "last_call_error",
+                                      r->health.last_error ? cJSON_CreateString(r->health.last_error) : cJSON_CreateNull());
+                cJSON_AddItemToObject(o, "last_call_error_at", time_or_null(r->health.last_error_at));
+                cJSON_AddNumberToObject(o, "max_concurrent", r->max_concurrent);
+                cJSON_AddNumberToObject(o, "rate_limit", r->rate_limit);
                 if (sqlite3_prepare_v2(store_db(d->store),
                                        "SELECT (SELECT max(at) FROM events WHERE detail = ?1 AND result = 'ok'),"
                                        " (SELECT last_error FROM blocks WHERE responder = ?1 AND last_error IS NOT NULL"
@@ -588,6 +599,50 @@ static void cmd_plan(Daemon *d, CtlClient *c, const CtlRequest *req)
         cmd_run_or_plan(d, c, req, true);
 }
 
+static void on_test_done(void *userdata, const ResponderResult *res)
+{
+        CtlDeferred *df = userdata;
+        cJSON *data;
+
+        if (res->r < 0) {
+                control_deferred_reply(df, ctl_reply_error(control_deferred_id(df), "failed", "%s",
+                                                           res->error ? res->error : strerror(-res->r)));
+                return;
+        }
+        data = cJSON_CreateObject();
+        cJSON_AddBoolToObject(data, "ok", true);
+        cJSON_AddStringToObject(data, "detail", res->error ? res->error : "credentials and reachability checked");
+        control_deferred_reply(df, ctl_reply_ok(control_deferred_id(df), data));
+}
+
+/* responder.test NAME: credentials and reachability, nothing changed. */
+static void cmd_responder_test(Daemon *d, CtlClient *c, const CtlRequest *req)
+{
+        const char *name = opt_string(req, "name");
+        Responder *r;
+        CtlDeferred *df;
+        int k;
+
+        if (!name) {
+                control_send(c, ctl_reply_error(req->id, CTL_E_INVALID, "\"name\" (a responder) is required"));
+                return;
+        }
+        r = config_find_responder(d->config, name);
+        if (!r) {
+                control_send(c, ctl_reply_error(req->id, CTL_E_NOTFOUND, "no responder named '%.64s'", name));
+                return;
+        }
+        if (!r->ops->test) {
+                control_send(c, ctl_reply_error(req->id, "unsupported", "a %s responder has no test; its calls show "
+                                                "in 'secrespctl status'", r->ops->module));
+                return;
+        }
+        df = control_defer(c, req->id);
+        k = r->ops->test(r, on_test_done, df);
+        if (k < 0)
+                on_test_done(df, &(ResponderResult) { .r = k, .error = strerror(-k) });
+}
+
 static const struct {
         const char *name;
         CommandFn fn;
@@ -603,6 +658,8 @@ static const struct {
         { "unblock", cmd_unblock },
         { "run", cmd_run },
         { "plan", cmd_plan },
+        { "responder.test", cmd_responder_test },
+        { "sna.setup", cmd_sna_setup },
         { "scores", cmd_scores },
         { "umbrella.categories", cmd_umbrella_categories },
 };

@@ -16,6 +16,7 @@
 #include "daemon/store_whitelist.h"
 #include "relays/relay.h"
 #include "responders/responder.h"
+#include "sources/sna.h"
 #include "sources/umbrella.h"
 #include "sources/vectra.h"
 
@@ -208,8 +209,13 @@ static int daemon_start_sources(Daemon *d)
         SourceEnv env;
         int r;
 
-        /* the relays call their upstreams and JWKS hosts through it too */
-        if (cfg->n_vectra == 0 && cfg->n_relays == 0 && !cfg->umbrella.enabled)
+        bool http_responders = false;
+
+        for (size_t i = 0; i < cfg->n_responders; i++)
+                http_responders = http_responders || cfg->responders[i]->ops->needs_http;
+        /* the relays and responders call their vendors through it too */
+        if (cfg->n_vectra == 0 && cfg->n_relays == 0 && !http_responders && cfg->n_sna == 0 &&
+            !cfg->umbrella.enabled)
                 return 0;
         {
                 HttpClientOptions ho = {
@@ -226,15 +232,24 @@ static int daemon_start_sources(Daemon *d)
                 if (r < 0)
                         return log_error_errno(r, "cannot create the HTTP client");
         }
-        if (cfg->n_vectra == 0 && !cfg->umbrella.enabled)
+        for (size_t i = 0; i < cfg->n_responders; i++)
+                if (cfg->responders[i]->ops->needs_http)
+                        cfg->responders[i]->http = d->http;
+        if (cfg->n_vectra == 0 && cfg->n_sna == 0 && !cfg->umbrella.enabled)
                 return 0;
         env = (SourceEnv) { .loop = d->loop, .store = d->store, .reconciler = d->reconciler, .http = d->http,
                             .config = cfg };
-        d->sources = xnew(Source *, cfg->n_vectra + 1);
+        d->sources = xnew(Source *, cfg->n_vectra + cfg->n_sna + 1);
         for (size_t i = 0; i < cfg->n_vectra; i++) {
                 r = vectra_source_new(&env, &cfg->vectra[i], &d->sources[d->n_sources]);
                 if (r < 0)
                         return log_error_errno(r, "vectra '%s': cannot create the source", cfg->vectra[i].name);
+                d->n_sources++;
+        }
+        for (size_t i = 0; i < cfg->n_sna; i++) {
+                r = sna_source_new(&env, &cfg->sna[i], &d->sources[d->n_sources]);
+                if (r < 0)
+                        return log_error_errno(r, "sna '%s': cannot create the source", cfg->sna[i].name);
                 d->n_sources++;
         }
         if (cfg->umbrella.enabled) {
@@ -365,6 +380,8 @@ static void maybe_shutdown_http(Daemon *d)
                 return;
         (void) http_client_shutdown(d->http, on_http_closed, d);
         d->http = NULL;
+        for (size_t i = 0; i < d->config->n_responders; i++)
+                d->config->responders[i]->http = NULL;
 }
 
 static void on_relays_down(void *userdata)
@@ -483,7 +500,8 @@ int daemon_reload(Daemon *d, char **ret_errors)
         log_setup(NULL, n->log_target, n->log_level);
         /* Sources and responders are rebuilt at the next restart; a reload
          * applies the settings that can change under a running loop. */
-        if (n->n_vectra != d->config->n_vectra || n->n_responders != d->config->n_responders)
+        if (n->n_vectra != d->config->n_vectra || n->n_sna != d->config->n_sna ||
+            n->umbrella.enabled != d->config->umbrella.enabled || n->n_responders != d->config->n_responders)
                 log_warning("reload: sources and responders added or removed take effect at the next restart");
         if (n->n_relays || d->config->n_relays)
                 log_notice("reload: relay and relay_server changes take effect at the next restart");
@@ -509,11 +527,7 @@ void daemon_retire_config(Daemon *d, Config *n)
         /* keep the objects that live on: responders and sources stay those of the first config */
         for (size_t i = 0; i < n->n_responders; i++) {
                 Responder *r = n->responders[i];
-                if (r->ops->done)
-                        r->ops->done(r);
-                free(r->priv);
-                free(r->name);
-                free(r);
+                responder_free(r);
         }
         free(n->responders);
         n->responders = old->responders;

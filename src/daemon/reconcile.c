@@ -15,7 +15,7 @@
 #include "engine/whitelist.h"
 
 #define HASH_BUCKETS      4096
-#define MAX_RUNNING       32            /* responder calls at once, all responders */
+#define MAX_RUNNING       1024          /* rows in calls at once, all responders together */
 #define EXPIRY_CHECK_MS   60000         /* block_duration expiries are checked this often */
 
 typedef struct Pending {
@@ -55,6 +55,24 @@ typedef struct Row {
         bool queued, running;
 } Row;
 
+/* Per responder: its queue, and a token bucket for its rate limit.  The
+ * counters of queued and running calls live in resp->health. */
+typedef struct RespQ {
+        Responder *resp;
+        Row *head, *tail;
+        double tokens;
+        uint64_t refilled_ms;
+        struct RespQ *next;             /* all of them, for freeing */
+} RespQ;
+
+/* A batch in flight: the rows whose items it carries. */
+typedef struct Batch {
+        ResponderBatch b;
+        Row **rows;
+        Reconciler *rec;
+        RespQ *q;
+} Batch;
+
 struct Reconciler {
         uv_loop_t *loop;
         Store *store;
@@ -62,10 +80,14 @@ struct Reconciler {
         Responder **responders;
         size_t n_responders;
         Row *hash[HASH_BUCKETS];
-        Row *queue_head, *queue_tail;
-        unsigned running;
+        RespQ *queues;
+        unsigned queued;
+        unsigned running;               /* rows in a call */
+        bool pumping, repump;
+        uv_timer_t rate_timer;
         unsigned rows;
         uv_timer_t retry_timer;
+        uint64_t retry_due_ms;          /* wall ms the retry timer fires at */
         uv_idle_t defer;
         Pending *done_head;
         bool shutting_down;
@@ -332,17 +354,54 @@ static void row_free(Reconciler *r, Row *w)
         free(w);
 }
 
+static RespQ *resp_queue(Reconciler *r, Responder *resp)
+{
+        RespQ *q = resp->rq;
+
+        if (q)
+                return q;
+        q = xnew(RespQ, 1);
+        q->resp = resp;
+        q->tokens = resp->rate_burst ? resp->rate_burst : 1;
+        q->refilled_ms = uv_now(r->loop);
+        q->next = r->queues;
+        r->queues = q;
+        resp->rq = q;
+        return q;
+}
+
 static void enqueue(Reconciler *r, Row *w)
 {
+        RespQ *q;
+
         if (w->queued || w->running)
                 return;
+        q = resp_queue(r, w->resp);
         w->queued = true;
         w->next_queue = NULL;
-        if (r->queue_tail)
-                r->queue_tail->next_queue = w;
+        if (q->tail)
+                q->tail->next_queue = w;
         else
-                r->queue_head = w;
-        r->queue_tail = w;
+                q->head = w;
+        q->tail = w;
+        w->resp->health.queued++;
+        r->queued++;
+}
+
+static Row *dequeue(Reconciler *r, RespQ *q)
+{
+        Row *w = q->head;
+
+        if (!w)
+                return NULL;
+        q->head = w->next_queue;
+        if (!q->head)
+                q->tail = NULL;
+        w->queued = false;
+        w->next_queue = NULL;
+        w->resp->health.queued--;
+        r->queued--;
+        return w;
 }
 
 /* Applies one event to a row in memory, stores the result, then acts. */
@@ -377,6 +436,11 @@ static void apply(Reconciler *r, Row *w, BlockEvent ev)
         if (ev == BLOCK_EV_CALL_SUCCEEDED && block_row_settled(&next))
                 w->db.attempts = calls;
         (void) persist(r, w);
+        /* a block that expires before the timer fires: wake up for it (a
+         * short host_ttl must not wait for the next periodic check) */
+        if (next.state == BLOCK_BLOCKED && w->db.expires_at > 0 &&
+            (uint64_t) w->db.expires_at * 1000u < r->retry_due_ms)
+                arm_retry_timer(r);
         switch (action) {
         case BLOCK_ACTION_CALL_BLOCK:
         case BLOCK_ACTION_CALL_UNBLOCK:
@@ -417,15 +481,30 @@ static void log_outcome(Row *w, bool block, const ResponderResult *res)
                           w->db.value, w->resp->name, w->row.attempts, res->error ? res->error : "failed");
 }
 
-static void on_call_done(void *userdata, const ResponderResult *res)
+static void note_health(Responder *resp, const ResponderResult *res)
 {
-        Row *w = userdata;
-        Reconciler *r = w->rec;
+        ResponderHealth *h = &resp->health;
+
+        if (res->r == 0) {
+                h->last_ok = clock_wall();
+                h->calls_ok++;
+                return;
+        }
+        h->last_error_at = clock_wall();
+        h->calls_failed++;
+        free(h->last_error);
+        h->last_error = xstrdup(res->error ? res->error : strerror(-res->r));
+}
+
+/* One row's outcome: store it, tell the waiters, act on the new state. */
+static void row_finished(Reconciler *r, Row *w, const ResponderResult *res)
+{
         bool block = w->row.in_flight == BLOCK_CALL_BLOCK;
         BlockEvent ev;
 
         w->running = false;
         r->running--;
+        note_health(w->resp, res);
         log_outcome(w, block, res);
         if (res->r == 0) {
                 char **v = NULL;
@@ -448,11 +527,77 @@ static void on_call_done(void *userdata, const ResponderResult *res)
                            res->r == 0 ? w->resp->name : w->db.last_error);
         release_waiters(r, w, false, block, res->r == 0 ? OUTCOME_OK : OUTCOME_FAILED);
         apply(r, w, ev);
+}
+
+static void after_calls(Reconciler *r)
+{
         pump(r);
         if (r->shutting_down && r->running == 0 && r->shutdown_cb) {
                 void (*cb)(void *) = r->shutdown_cb;
                 r->shutdown_cb = NULL;
                 cb(r->shutdown_userdata);
+        }
+}
+
+static void on_call_done(void *userdata, const ResponderResult *res)
+{
+        Row *w = userdata;
+        Reconciler *r = w->rec;
+
+        w->resp->health.running--;
+        row_finished(r, w, res);
+        after_calls(r);
+}
+
+static void on_batch_done(ResponderBatch *b)
+{
+        Batch *x = b->userdata;
+        Reconciler *r = x->rec;
+
+        x->q->resp->health.running--;
+        for (size_t i = 0; i < b->n; i++) {
+                ResponderItem *it = &b->items[i];
+                if (it->res.r == 0 && it->res.error)
+                        it->res.error = NULL;
+                row_finished(r, x->rows[i], &it->res);
+        }
+        free(b->items);
+        free(x->rows);
+        free(x);
+        after_calls(r);
+}
+
+static void start_batch(Reconciler *r, RespQ *q)
+{
+        Batch *x = xnew(Batch, 1);
+        size_t max = q->resp->max_batch ? q->resp->max_batch : 1;
+        int k;
+
+        x->rec = r;
+        x->q = q;
+        x->rows = xnew(Row *, max);
+        x->b.items = xnew(ResponderItem, max);
+        x->b.done = on_batch_done;
+        x->b.userdata = x;
+        while (x->b.n < max && q->head) {
+                Row *w = dequeue(r, q);
+                ResponderItem *it = &x->b.items[x->b.n];
+                w->running = true;
+                r->running++;
+                it->entity = &w->ent.e;
+                it->block = w->row.in_flight == BLOCK_CALL_BLOCK;
+                it->elements = it->block ? NULL : (const char *const *) w->db.elements;
+                it->n_elements = it->block ? 0 : strv_length(w->db.elements);
+                /* a module that forgets an item fails it, rather than succeeding it */
+                it->res = (ResponderResult) { .r = -EIO, .transient = true, .error = "no result from the responder" };
+                x->rows[x->b.n++] = w;
+        }
+        q->resp->health.running++;
+        k = q->resp->ops->apply_batch(q->resp, &x->b);
+        if (k < 0) {
+                for (size_t i = 0; i < x->b.n; i++)
+                        x->b.items[i].res = (ResponderResult) { .r = k, .transient = false, .error = strerror(-k) };
+                on_batch_done(&x->b);
         }
 }
 
@@ -463,6 +608,7 @@ static void start_call(Reconciler *r, Row *w)
 
         w->running = true;
         r->running++;
+        w->resp->health.running++;
         if (block)
                 k = w->resp->ops->block(w->resp, &w->ent.e, on_call_done, w);
         else
@@ -474,16 +620,70 @@ static void start_call(Reconciler *r, Row *w)
         }
 }
 
+static void on_rate_timer(uv_timer_t *t)
+{
+        pump(t->data);
+}
+
+/* Takes a token from the responder's bucket; false (and *wait_ms set) when
+ * its rate limit says to wait. */
+static bool take_token(Reconciler *r, RespQ *q, uint64_t *wait_ms)
+{
+        double rate = q->resp->rate_limit, burst = q->resp->rate_burst ? q->resp->rate_burst : 1;
+        uint64_t now = uv_now(r->loop);
+
+        if (rate <= 0)
+                return true;
+        q->tokens += (double) (now - q->refilled_ms) * rate / 1000.0;
+        if (q->tokens > burst)
+                q->tokens = burst;
+        q->refilled_ms = now;
+        if (q->tokens >= 1) {
+                q->tokens -= 1;
+                return true;
+        }
+        *wait_ms = (uint64_t) ((1 - q->tokens) * 1000.0 / rate) + 1;
+        return false;
+}
+
+/* Starts what the queues, the per-responder caps and rate limits allow,
+ * round robin over responders so that a slow one does not starve the
+ * others.  Calls that fail at once re-enter through on_call_done; the
+ * flag turns that recursion into another turn of this loop. */
 static void pump(Reconciler *r)
 {
-        while (!r->shutting_down && !r->batch && r->running < MAX_RUNNING && r->queue_head) {
-                Row *w = r->queue_head;
-                r->queue_head = w->next_queue;
-                if (!r->queue_head)
-                        r->queue_tail = NULL;
-                w->queued = false;
-                start_call(r, w);
+        uint64_t wait = 0;
+        bool progress;
+
+        if (r->pumping) {
+                r->repump = true;
+                return;
         }
+        r->pumping = true;
+        do {
+                r->repump = false;
+                progress = false;
+                for (RespQ *q = r->queues; q; q = q->next) {
+                        uint64_t w = 0;
+                        unsigned cap = q->resp->max_concurrent ? q->resp->max_concurrent : 1;
+                        if (r->shutting_down || r->batch || r->running >= MAX_RUNNING || !q->head ||
+                            q->resp->health.running >= cap)
+                                continue;
+                        if (!take_token(r, q, &w)) {
+                                if (!wait || w < wait)
+                                        wait = w;
+                                continue;
+                        }
+                        if (q->resp->ops->apply_batch)
+                                start_batch(r, q);
+                        else
+                                start_call(r, dequeue(r, q));
+                        progress = true;
+                }
+        } while (progress || r->repump);
+        r->pumping = false;
+        if (wait && !r->shutting_down)
+                uv_timer_start(&r->rate_timer, on_rate_timer, wait, 0);
 }
 
 static Responder *find_responder(Reconciler *r, const char *name)
@@ -698,6 +898,12 @@ static void arm_retry_timer(Reconciler *r)
                 if (d < delay)
                         delay = d;
         }
+        if (store_block_next_expiry(r->store, (int64_t) (now / 1000), &due) == 0 && due > 0) {
+                uint64_t d = (uint64_t) due * 1000u > now ? (uint64_t) due * 1000u - now : 0;
+                if (d < delay)
+                        delay = d;
+        }
+        r->retry_due_ms = now + delay;
         uv_timer_start(&r->retry_timer, on_retry_timer, delay, 0);
 }
 
@@ -770,9 +976,10 @@ int reconciler_new(uv_loop_t *loop, Store *store, const BlockPolicy *policy, Rec
         r->store = store;
         r->policy = *policy;
         uv_timer_init(loop, &r->retry_timer);
+        uv_timer_init(loop, &r->rate_timer);
         uv_idle_init(loop, &r->defer);
-        r->retry_timer.data = r->defer.data = r;
-        r->handles_open = 2;
+        r->retry_timer.data = r->rate_timer.data = r->defer.data = r;
+        r->handles_open = 3;
         *ret = r;
         return 0;
 }
@@ -784,6 +991,8 @@ void reconciler_set_responders(Reconciler *r, Responder *const *rs, size_t n)
         if (n)
                 memcpy(r->responders, rs, n * sizeof(Responder *));
         r->n_responders = n;
+        for (size_t i = 0; i < n; i++)
+                (void) resp_queue(r, rs[i]);
 }
 
 unsigned reconciler_in_flight(const Reconciler *r)
@@ -829,14 +1038,12 @@ void reconciler_shutdown(Reconciler *r, void (*cb)(void *userdata), void *userda
 {
         r->shutting_down = true;
         uv_timer_stop(&r->retry_timer);
+        uv_timer_stop(&r->rate_timer);
         /* queued calls are not started; their rows stay as stored (the
          * intent is on disk) and resume at the next start */
-        while (r->queue_head) {
-                Row *w = r->queue_head;
-                r->queue_head = w->next_queue;
-                w->queued = false;
-        }
-        r->queue_tail = NULL;
+        for (RespQ *q = r->queues; q; q = q->next)
+                while (dequeue(r, q))
+                        ;
         if (r->running == 0) {
                 if (cb)
                         cb(userdata);
@@ -872,7 +1079,14 @@ Reconciler *reconciler_free(Reconciler *r)
                 free(p);
         }
         free(r->responders);
+        while (r->queues) {
+                RespQ *q = r->queues;
+                r->queues = q->next;
+                q->resp->rq = NULL;
+                free(q);
+        }
         r->free_when_closed = true;
+        uv_close((uv_handle_t *) &r->rate_timer, on_handle_closed);
         uv_close((uv_handle_t *) &r->retry_timer, on_handle_closed);
         uv_close((uv_handle_t *) &r->defer, on_handle_closed);
         return NULL;

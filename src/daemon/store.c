@@ -118,7 +118,19 @@ static const char *const migrations[] = {
         "  requests INTEGER NOT NULL DEFAULT 0,"
         "  error TEXT);"
         "CREATE INDEX cycles_source ON cycles(source, started_at);",
-        /* 2 -> 3 (umbrella): the Investigate risk score of each domain, kept
+        /* 2 -> 3 (sna, issue 6; renumber at merge): the alarm settings
+         * `secrespctl sna setup` replaced, as they were before, so that a
+         * lab's change can be looked up and undone */
+        "CREATE TABLE sna_policy_saved ("
+        "  id INTEGER PRIMARY KEY,"
+        "  source TEXT NOT NULL,"
+        "  tenant INTEGER NOT NULL,"
+        "  event_id INTEGER NOT NULL,"
+        "  settings TEXT NOT NULL,"
+        "  saved_at INTEGER NOT NULL,"
+        "  saved_by TEXT NOT NULL);"
+        "CREATE INDEX sna_policy_saved_event ON sna_policy_saved(source, tenant, event_id, saved_at);",
+        /* 3 -> 4 (umbrella, issue 5): the Investigate risk score of each domain, kept
          * for umbrella.score_ttl so a domain is asked once across users and
          * cycles; and which source computed a score (band is its VPN group) */
         "CREATE TABLE umbrella_domain_scores ("

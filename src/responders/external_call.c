@@ -86,9 +86,6 @@
 #define EC_MAX_TIMEOUT_SEC      86400
 #define EC_ERROR_OUTPUT_MAX     512
 
-/* The daemon reads these from the same group (conf.c parse_responders). */
-static const char *const common_keys[] = { "name", "type", "simulation", NULL };
-
 static const int default_permanent_codes[] = { 64, 65, 77, 78, 126, 127 };
 
 typedef enum Tmpl {
@@ -461,8 +458,7 @@ static int ec_configure(Responder *r, const config_setting_t *group, char ***err
 
                 if (!name)
                         continue;
-                for (const char *const *k = common_keys; *k && !known; k++)
-                        known = !strcmp(name, *k);
+                known = responder_common_setting(name);
                 for (int t = 0; t < _T_MAX && !known; t++)
                         known = !strcmp(name, tmpl_info[t].key);
                 known = known || !strcmp(name, "timeout") || !strcmp(name, "env") ||
@@ -1051,6 +1047,8 @@ const ResponderOps external_call_ops = {
         .caps = RESPONDER_CAP_HOST | RESPONDER_CAP_ACCOUNT | RESPONDER_CAP_DESTINATION | RESPONDER_CAP_STATIC_LIST,
         .priv_size = sizeof(ExtCall),
         .configure = ec_configure,
+        /* processes, not vendor API sessions: as many as the reconciler ran before limits existed */
+        .default_max_concurrent = 32,
         .done = ec_done,
         .block = ec_block,
         .unblock = ec_unblock,

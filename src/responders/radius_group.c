@@ -126,6 +126,7 @@ static int rg_configure(Responder *r, const config_setting_t *g, char ***errs, s
                 bool known = false;
                 for (const char *const *k = known_keys; name && *k && !known; k++)
                         known = !strcmp(*k, name);
+                known = known || responder_common_setting(name);
                 if (name && !known) {
                         _cleanup_free_ char *full = xasprintf("%s.%s", where, name);
                         add_err(errs, n_errs, m, full, "unknown setting for a radius_group responder (%s)",

@@ -3,17 +3,40 @@
  * Adding a responder: define its ResponderOps in its own file, declare it
  * here and add a row. */
 #include "config.h"
+#include <stdlib.h>
 #include <string.h>
 #include "responders/responder.h"
 
 extern const ResponderOps external_call_ops;
+extern const ResponderOps sna_hostgroup_ops;
+extern const ResponderOps secure_workload_ops;
 extern const ResponderOps radius_group_ops;
 
 static const ResponderOps *const modules[] = {
         &external_call_ops,
+        &sna_hostgroup_ops,
+        &secure_workload_ops,
         &radius_group_ops,
         NULL,
 };
+
+/* Read by conf.c for every responder; see secrespd.conf(5), RESPONDERS. */
+static const char *const common_settings[] = {
+        "name", "type", "simulation", "max_concurrent", "max_batch", "rate_limit", "rate_burst", NULL,
+};
+
+bool responder_common_setting(const char *name)
+{
+        for (const char *const *k = common_settings; name && *k; k++)
+                if (!strcmp(*k, name))
+                        return true;
+        return false;
+}
+
+const ResponderOps *const *responder_modules(void)
+{
+        return modules;
+}
 
 const ResponderOps *responder_find_module(const char *module)
 {
@@ -23,4 +46,16 @@ const ResponderOps *responder_find_module(const char *module)
                 if (strcmp((*m)->module, module) == 0)
                         return *m;
         return NULL;
+}
+
+void responder_free(Responder *r)
+{
+        if (!r)
+                return;
+        if (r->ops->done)
+                r->ops->done(r);
+        free(r->priv);
+        free(r->name);
+        free(r->health.last_error);
+        free(r);
 }

@@ -3,6 +3,7 @@
 #include <libconfig.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <uv.h>
 #include "engine/entity.h"
 
@@ -25,6 +26,7 @@ enum {
 };
 
 typedef struct Responder Responder;
+typedef struct HttpClient HttpClient;
 
 typedef struct ResponderResult {
         int r;                          /* 0 or negative errno */
@@ -35,6 +37,28 @@ typedef struct ResponderResult {
 } ResponderResult;
 
 typedef void (*ResponderDone)(void *userdata, const ResponderResult *res);
+
+/* Many calls at once, for products whose API takes several objects per
+ * request or needs one commit per change set (policy install, deploy,
+ * publish): the reconciler hands every queued call of the responder, up to
+ * max_batch, in one batch.  The module fills items[i].res for each item and
+ * calls done(batch) exactly once, from the loop.  Elements and error texts
+ * it puts in res stay owned by it until done returns. */
+typedef struct ResponderItem {
+        const Entity *entity;
+        bool block;                     /* false: unblock */
+        const char *const *elements;    /* unblock: what the block touched */
+        size_t n_elements;
+        ResponderResult res;
+} ResponderItem;
+
+typedef struct ResponderBatch ResponderBatch;
+struct ResponderBatch {
+        ResponderItem *items;
+        size_t n;
+        void (*done)(ResponderBatch *b);
+        void *userdata;                 /* the reconciler's */
+};
 
 typedef struct ResponderOps {
         const char *module;             /* "external_call": config type and client: filter value */
@@ -52,7 +76,26 @@ typedef struct ResponderOps {
          * -ECANCELED (transient) before the handles it used are closed.
          * May be NULL when calls finish by themselves quickly. */
         void (*cancel_all)(Responder *r);
+        /* Optional; when set, the reconciler calls it instead of block and
+         * unblock (which may then be NULL). */
+        int (*apply_batch)(Responder *r, ResponderBatch *b);
+        /* Optional: checks credentials and reachability and changes nothing
+         * (`secrespctl responder test NAME`).  res->error says what failed;
+         * on success it may describe what was checked. */
+        int (*test)(Responder *r, ResponderDone cb, void *userdata);
+        bool needs_http;                /* gets the daemon's HTTP client in ->http */
+        unsigned default_max_batch;     /* 0: 1 */
+        unsigned default_max_concurrent; /* 0: 4 */
 } ResponderOps;
+
+/* What the reconciler saw of a responder, for `secrespctl status`. */
+typedef struct ResponderHealth {
+        int64_t last_ok;                /* unix s of the last successful call, 0: never */
+        int64_t last_error_at;
+        char *last_error;               /* owned; no secrets (module texts never carry them) */
+        uint64_t calls_ok, calls_failed;
+        unsigned queued, running;       /* calls waiting for a slot, calls in flight */
+} ResponderHealth;
 
 struct Responder {
         const ResponderOps *ops;
@@ -60,8 +103,23 @@ struct Responder {
         unsigned caps;                  /* configured capabilities (subset of ops->caps) */
         bool simulation;
         uv_loop_t *loop;
+        HttpClient *http;               /* set when ops->needs_http, before any call */
         void *priv;
+        /* settings every responder has (conf.c), applied by the reconciler */
+        unsigned max_concurrent;        /* calls (or batches) in flight at once */
+        unsigned max_batch;             /* items per apply_batch call */
+        double rate_limit;              /* calls per second, 0: unlimited */
+        unsigned rate_burst;
+        ResponderHealth health;
+        void *rq;                       /* the reconciler's queue for this responder */
 };
 
 /* Registry of responder modules. */
 const ResponderOps *responder_find_module(const char *module);
+/* Settings of a responder group that the daemon reads, not the module:
+ * modules accept them when they check for unknown settings. */
+bool responder_common_setting(const char *name);
+/* The modules' names, NULL-terminated, for messages and `secrespd -V`. */
+const ResponderOps *const *responder_modules(void);
+/* Calls ops->done and frees what the daemon allocated for it. */
+void responder_free(Responder *r);

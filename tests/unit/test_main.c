@@ -50,6 +50,8 @@ int main(int argc, char **argv)
         ctim_suite_add();
         spycloud_map_suite_add();
         msgraph_map_suite_add();
+        rsettings_suite_add();
+        sna_suite_add();
         riskscore_suite_add();
         umbrella_model_suite_add();
         umbrella_config_suite_add();

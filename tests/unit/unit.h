@@ -23,6 +23,8 @@ void jwt_suite_add(void);
 void ctim_suite_add(void);
 void spycloud_map_suite_add(void);
 void msgraph_map_suite_add(void);
+void rsettings_suite_add(void);
+void sna_suite_add(void);
 void riskscore_suite_add(void);
 void umbrella_model_suite_add(void);
 void umbrella_config_suite_add(void);
