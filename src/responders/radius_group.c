@@ -56,6 +56,7 @@ typedef struct RgCall {
         Responder *r;
         char *user, *value;
         bool block;
+        bool test;                      /* secrespctl responder test: count, change nothing */
         ResponderDone cb;
         void *userdata;
         int res;
@@ -207,12 +208,42 @@ static bool sqlite_transient(int rc)
                rc == SQLITE_FULL;
 }
 
+/* responder test: the database opens and radreply answers; nothing written. */
+static void test_sqlite(RgCall *c, const RadiusGroup *rg)
+{
+        sqlite3 *db = NULL;
+        sqlite3_stmt *st = NULL;
+        int rc;
+
+        rc = sqlite3_open_v2(rg->database, &db, SQLITE_OPEN_READONLY, NULL);
+        if (rc == SQLITE_OK) {
+                sqlite3_busy_timeout(db, RG_BUSY_TIMEOUT_MS);
+                rc = sqlite3_prepare_v2(db, "SELECT count(*) FROM radreply WHERE attribute = ?1", -1, &st, NULL);
+        }
+        if (rc == SQLITE_OK) {
+                sqlite3_bind_text(st, 1, rg->attribute, -1, SQLITE_STATIC);
+                rc = sqlite3_step(st);
+        }
+        if (rc == SQLITE_ROW)
+                set_result(c, 0, false, "radreply of %s: %lld row(s) of %s", rg->database,
+                           (long long) sqlite3_column_int64(st, 0), rg->attribute);
+        else
+                set_result(c, -EIO, false, "FreeRADIUS database %s: %s", rg->database,
+                           db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+        sqlite3_finalize(st);
+        sqlite3_close(db);
+}
+
 static void work_sqlite(RgCall *c, const RadiusGroup *rg)
 {
         sqlite3 *db = NULL;
         sqlite3_stmt *st = NULL;
         int rc, changes;
 
+        if (c->test) {
+                test_sqlite(c, rg);
+                return;
+        }
         rc = sqlite3_open_v2(rg->database, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
         if (rc != SQLITE_OK) {
                 set_result(c, -EIO, sqlite_transient(rc), "cannot open the FreeRADIUS database %s: %s", rg->database,
@@ -275,6 +306,16 @@ static void work_postgresql(RgCall *c, const RadiusGroup *rg)
                            PQerrorMessage(pg));
                 PQfinish(pg);
                 return;
+        }
+        if (c->test) {
+                const char *p[1] = { rg->attribute };
+                res = PQexecParams(pg, "SELECT count(*) FROM radreply WHERE attribute = $1", 1, NULL, p, NULL, NULL, 0);
+                if (PQresultStatus(res) == PGRES_TUPLES_OK)
+                        set_result(c, 0, false, "radreply (%s): %s row(s) of %s", rg->conninfo, PQgetvalue(res, 0, 0),
+                                   rg->attribute);
+                else
+                        set_result(c, -EIO, false, "radreply (%s): %s", rg->conninfo, PQresultErrorMessage(res));
+                goto out;
         }
         res = PQexecParams(pg, "UPDATE radreply SET value = $1 WHERE username = $2 AND attribute = $3", 3, NULL, upd,
                            NULL, NULL, 0);
@@ -375,6 +416,24 @@ static int rg_start(Responder *r, const Entity *e, bool block, ResponderDone cb,
         return 0;
 }
 
+static int rg_test(Responder *r, ResponderDone cb, void *userdata)
+{
+        RgCall *c = xnew(RgCall, 1);
+        int k;
+
+        c->r = r;
+        c->test = true;
+        c->cb = cb;
+        c->userdata = userdata;
+        c->work.data = c;
+        k = uv_queue_work(r->loop, &c->work, on_work, on_work_done);
+        if (k < 0) {
+                free(c);
+                return -EIO;
+        }
+        return 0;
+}
+
 static int rg_block(Responder *r, const Entity *e, ResponderDone cb, void *userdata)
 {
         return rg_start(r, e, true, cb, userdata);
@@ -395,4 +454,5 @@ const ResponderOps radius_group_ops = {
         .done = rg_done,
         .block = rg_block,
         .unblock = rg_unblock,
+        .test = rg_test,
 };

@@ -13,7 +13,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$FUNC_DIR/umbrella/e2e.sh"
 
-plan 52
+plan 53
 u_require
 usim_start "$UDIR/groups.json"
 radius_init
@@ -109,6 +109,11 @@ is "$(dbq "SELECT whitelisted || ':' || band FROM scores WHERE user = 'carol' OR
         1:Dangerous "carol: scored Dangerous, marked whitelisted"
 is "$(radreply dave)" Safe "dave: never moved"
 is "$(dbq "SELECT count(*) FROM events WHERE value = 'dave'")" 0 "dave: no event at all"
+
+# ---- secrespctl responder test: the FreeRADIUS database answers, nothing written
+run ctl -j responder test vpn
+is "$RUN_RC:$(jget "$RUN_OUT" 'd["detail"]' | sed 's/radreply of .*radius.db/radreply of DB/')" \
+        "0:radreply of DB: 5 row(s) of ASA-Member-Of" "responder test vpn: the rows of the attribute counted"
 
 # ---- the categories helper (the original get_categories.py)
 run ctl umbrella categories
