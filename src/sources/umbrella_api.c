@@ -375,7 +375,9 @@ static void on_call(const HttpResponse *resp, void *userdata)
         const char *loc;
 
         c->req = NULL;
-        if (resp->r == -ECANCELED) {
+        /* after shutdown began, an answer that was already in is dropped
+         * too: the client's settings are gone */
+        if (resp->r == -ECANCELED || api->shutting_down) {
                 call_release_slot(c);
                 call_finish(c, -ECANCELED, 0, "%s: cancelled", c->what);
                 pump(api);
