@@ -35,7 +35,7 @@ typedef struct Waiter {
 /* An entity as responders see it, owning its strings. */
 typedef struct OwnedEntity {
         Entity e;
-        char *value, *name, *hostname, *vm_uuid, *aws_vm_uuid, *ext_kind, *ext_id, *source;
+        char *value, *name, *hostname, *vm_uuid, *aws_vm_uuid, *ext_kind, *ext_id, *source, *group;
         char **macs;
 } OwnedEntity;
 
@@ -139,6 +139,7 @@ static void owned_entity_done(OwnedEntity *o)
         free(o->ext_kind);
         free(o->ext_id);
         free(o->source);
+        free(o->group);
         strv_free(o->macs);
         *o = (OwnedEntity) { 0 };
 }
@@ -159,6 +160,7 @@ static void owned_entity_set(OwnedEntity *o, const Entity *e)
         o->ext_kind = dup_or_null(e->attrs.ext_kind);
         o->ext_id = dup_or_null(e->attrs.ext_id);
         o->source = dup_or_null(e->attrs.source);
+        o->group = dup_or_null(e->attrs.group);
         for (size_t i = 0; e->attrs.macs && e->attrs.macs[i]; i++)
                 o->macs = strv_push(o->macs, e->attrs.macs[i]);
         o->e = (Entity) {
@@ -167,7 +169,7 @@ static void owned_entity_set(OwnedEntity *o, const Entity *e)
                 .attrs = {
                         .name = o->name, .hostname = o->hostname, .macs = (const char *const *) o->macs,
                         .vm_uuid = o->vm_uuid, .aws_vm_uuid = o->aws_vm_uuid, .ext_kind = o->ext_kind,
-                        .ext_id = o->ext_id, .source = o->source,
+                        .ext_id = o->ext_id, .source = o->source, .group = o->group,
                 },
         };
 }
@@ -185,6 +187,8 @@ static char *attrs_to_json(const EntityAttrs *a)
                 cJSON_AddStringToObject(o, "vm_uuid", a->vm_uuid);
         if (a->aws_vm_uuid)
                 cJSON_AddStringToObject(o, "aws_vm_uuid", a->aws_vm_uuid);
+        if (a->group)
+                cJSON_AddStringToObject(o, "group", a->group);
         if (a->macs) {
                 m = cJSON_AddArrayToObject(o, "macs");
                 for (size_t i = 0; a->macs[i]; i++)
@@ -226,6 +230,7 @@ static void load_entity(Reconciler *r, int64_t entity_id, const char *kind, cons
         e.attrs.hostname = json_str(attrs, "hostname");
         e.attrs.vm_uuid = json_str(attrs, "vm_uuid");
         e.attrs.aws_vm_uuid = json_str(attrs, "aws_vm_uuid");
+        e.attrs.group = json_str(attrs, "group");
         m = cJSON_GetObjectItemCaseSensitive(attrs, "macs");
         if (cJSON_IsArray(m)) {
                 const cJSON *x;
@@ -793,6 +798,11 @@ int reconciler_want(Reconciler *r, const ReconcileRequest *req, ReconcileDone cb
                         set_str(&w->db.source, req->source);
                         w->db.expires_at = req->expires_at;
                 }
+                /* a blocked user moved to another group (Umbrella: Problematic
+                 * to Dangerous) needs the block call again, with the new group */
+                if (req->block && req->entity.attrs.group && w->row.state == BLOCK_BLOCKED &&
+                    w->row.in_flight == BLOCK_CALL_NONE && !strv_contains(w->db.elements, req->entity.attrs.group))
+                        w->row = BLOCK_ROW_NONE;
                 row_add_waiter(w, p, req->block);
                 apply(r, w, req->block ? BLOCK_EV_WANT_BLOCK : BLOCK_EV_WANT_UNBLOCK);
         }

@@ -55,6 +55,9 @@ int main(int argc, char **argv)
         response_cache_suite_add();
         summary_suite_add();
         sna_suite_add();
+        riskscore_suite_add();
+        umbrella_model_suite_add();
+        umbrella_config_suite_add();
 
         CU_set_test_complete_handler(on_test_complete);
         if (only) {
