@@ -768,6 +768,27 @@ int reconciler_want(Reconciler *r, const ReconcileRequest *req, ReconcileDone cb
         p = xnew(Pending, 1);
         p->cb = cb;
         p->userdata = userdata;
+        /* A block is shared by every source that wants it.  An operator's
+         * unblock lifts it for all; a source's own unblock only withdraws
+         * its want, and the block stays while another source holds one. */
+        if (req->block)
+                (void) store_want_add(r->store, entity_id, req->source ? req->source : "secrespd", now);
+        else if (!req->source || !strncmp(req->source, "operator:", 9))
+                (void) store_want_drop(r->store, entity_id, NULL);
+        else {
+                _cleanup_free_ char *other = NULL;
+                (void) store_want_drop(r->store, entity_id, req->source);
+                if (store_wants_others(r->store, entity_id, req->source, &other) > 0) {
+                        LogFields f = { .source = req->source, .entity = req->entity.value, .kind = kind,
+                                        .action = "unblock", .result = "kept" };
+                        log_event(LOG_INFO, NULL, &f, "%s %s stays blocked: %s no longer wants it, %s still does",
+                                  kind, req->entity.value, req->source, other);
+                        p->submitted = true;
+                        p->outstanding++;
+                        pending_release(r, p);
+                        return 0;
+                }
+        }
         for (size_t i = 0; i < r->n_responders; i++) {
                 Responder *resp = r->responders[i];
                 BlockRecord rec;
@@ -864,6 +885,7 @@ static void check_expired(Reconciler *r)
                 return;
         for (size_t i = 0; i < c.n; i++) {
                 Responder *resp = find_responder(r, c.v[i].responder);
+                (void) store_want_drop(r->store, c.v[i].entity_id, NULL);
                 if (resp && !row_find(r, c.v[i].entity_id, resp->name)) {
                         Row *w = row_get(r, c.v[i].entity_id, c.v[i].kind, c.v[i].value, resp);
                         load_entity(r, c.v[i].entity_id, c.v[i].kind, c.v[i].value, &w->ent);
@@ -951,6 +973,7 @@ int reconciler_unblock_covered(Reconciler *r, const char *wl_kind, const char *w
                 return k;
         for (size_t i = 0; i < x.c.n; i++) {
                 Responder *resp = find_responder(r, x.c.v[i].responder);
+                (void) store_want_drop(r->store, x.c.v[i].entity_id, NULL);
                 if (resp) {
                         Row *w = row_get(r, x.c.v[i].entity_id, x.c.v[i].kind, x.c.v[i].value, resp);
                         if (!w->ent.value)

@@ -138,6 +138,15 @@ static const char *const migrations[] = {
         "  score INTEGER NOT NULL,"
         "  fetched_at INTEGER NOT NULL);"
         "ALTER TABLE scores ADD COLUMN source TEXT;",
+        /* 4 -> 5: which sources want an entity blocked.  Two brains (or
+         * Vectra and SNA) that see one host share its block; it is lifted
+         * only when none of them wants it any more, an operator unblocks
+         * it, it is whitelisted or its duration ends. */
+        "CREATE TABLE wants ("
+        "  entity_id INTEGER NOT NULL REFERENCES entities(id),"
+        "  source TEXT NOT NULL,"
+        "  since INTEGER NOT NULL,"
+        "  PRIMARY KEY (entity_id, source));",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION,
