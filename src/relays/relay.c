@@ -16,6 +16,7 @@
 #include "daemon/jwks.h"
 #include "daemon/jwt.h"
 #include "relays/ctim.h"
+#include "relays/msgraph.h"
 #include "relays/relay.h"
 #include "relays/spycloud.h"
 
@@ -72,6 +73,8 @@ static const RelayOps *ops_of(RelayType t)
         switch (t) {
         case RELAY_SPYCLOUD:
                 return &spycloud_relay_ops;
+        case RELAY_MSGRAPH:
+                return &msgraph_relay_ops;
         default:
                 return NULL;
         }
