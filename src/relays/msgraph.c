@@ -158,7 +158,8 @@ static void token_key(const char *tenant, const char *app, const char *secret, u
         unsigned len = 0;
 
         if (!ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) ||
-            !EVP_DigestUpdate(ctx, tenant, strlen(tenant) + 1) || !EVP_DigestUpdate(ctx, app, strlen(app) + 1) ||
+            !EVP_DigestUpdate(ctx, tenant, strlen(tenant) + 1) ||
+            !EVP_DigestUpdate(ctx, app, strlen(app) + 1) ||
             !EVP_DigestUpdate(ctx, secret, strlen(secret)) || !EVP_DigestFinal_ex(ctx, ret, &len))
                 abort();
         EVP_MD_CTX_free(ctx);
@@ -270,9 +271,9 @@ static void mg_complete(Mg *mg)
                 }
         }
         body = ctim_response_new(data, errors);
-        log_debug("relay %s: observe: %zu observable(s), %zu sighting(s)%s%s%s", relay_name(mg->relay), mg->n_obs,
-                  n_sightings, n_skipped ? " (alerts without a time skipped)" : "", fatal ? ", error: " : "",
-                  fatal ? fatal->message : "");
+        log_debug("relay %s: observe: %zu observable(s), %zu sighting(s)%s%s%s", relay_name(mg->relay),
+                  mg->n_obs, n_sightings, n_skipped ? " (alerts without a time skipped)" : "",
+                  fatal ? ", error: " : "", fatal ? fatal->message : "");
         relay_call_finish(c, body, fatal != NULL);
         mg_free(mg);
 }
@@ -327,6 +328,12 @@ static void up_fail(Up *up, MsgraphError *err)
         up_finish(up);
 }
 
+/* An "unknown" error with message (taken). */
+static void unexpected(MsgraphError *ret, char *message)
+{
+        *ret = (MsgraphError) { .code = CTIM_CODE_UNKNOWN, .message = message };
+}
+
 /* A transport failure (no HTTP answer) as its TR error. */
 static void transport_error(const HttpResponse *resp, const char *url, MsgraphError *ret)
 {
@@ -335,7 +342,7 @@ static void transport_error(const HttpResponse *resp, const char *url, MsgraphEr
                 const char *p = strstr(m, "SSL certificate problem: ");
                 msgraph_error_tls(p ? p + strlen("SSL certificate problem: ") : m, ret);
         } else if (resp->r == -EFBIG)
-                *ret = (MsgraphError) { .code = CTIM_CODE_UNKNOWN, .message = xstrdup(UNEXPECTED "the body is too large") };
+                unexpected(ret, xstrdup(UNEXPECTED "the body is too large"));
         else
                 msgraph_error_connect(url, ret);
 }
@@ -359,6 +366,7 @@ static void on_up_answer(const HttpResponse *resp, void *userdata)
         const RelayConf *conf = relay_conf(mg->relay);
         MsgraphError err = {};
         cJSON *tree = NULL, *sightings = NULL;
+        int64_t limit;
         int r;
 
         up->http = NULL;
@@ -368,8 +376,8 @@ static void on_up_answer(const HttpResponse *resp, void *userdata)
                 up_finish(up);
                 return;
         }
-        log_debug("relay %s: %s %s: HTTP %ld in %" PRIu64 " ms", relay_name(mg->relay), up->body ? "POST" : "GET",
-                  up->url, resp->status, resp->total_ms);
+        log_debug("relay %s: %s %s: HTTP %ld in %" PRIu64 " ms", relay_name(mg->relay),
+                  up->body ? "POST" : "GET", up->url, resp->status, resp->total_ms);
         if (resp->r == -ECANCELED || resp->curl_code != 0 || resp->status == 0) {
                 transport_error(resp, conf->url, &err);
                 up_fail(up, &err);
@@ -387,7 +395,7 @@ static void on_up_answer(const HttpResponse *resp, void *userdata)
         }
         r = msgraph_error_from_response(up->call, resp->status, resp->body, resp->body_len, &err);
         if (r < 0) {
-                err = (MsgraphError) { .code = CTIM_CODE_UNKNOWN, .message = xasprintf(UNEXPECTED "HTTP %ld", resp->status) };
+                unexpected(&err, xasprintf(UNEXPECTED "HTTP %ld", resp->status));
                 up_fail(up, &err);
                 return;
         }
@@ -403,15 +411,16 @@ static void on_up_answer(const HttpResponse *resp, void *userdata)
         tree = cJSON_ParseWithLength(resp->body, resp->body_len);
         if (!cJSON_IsObject(tree)) {
                 cJSON_Delete(tree);
-                err = (MsgraphError) { .code = CTIM_CODE_UNKNOWN, .message = xstrdup(UNEXPECTED "the body is not JSON") };
+                unexpected(&err, xstrdup(UNEXPECTED "the body is not JSON"));
                 up_fail(up, &err);
                 return;
         }
+        limit = relay_call_limit(mg->call);
         if (mg->api == MSGRAPH_API_LEGACY)
-                r = msgraph_legacy_sightings(up->obs->type, up->obs->value, tree, relay_call_limit(mg->call), NULL,
-                                             &sightings, &up->obs->skipped);
+                r = msgraph_legacy_sightings(up->obs->type, up->obs->value, tree, limit, NULL, &sightings,
+                                             &up->obs->skipped);
         else
-                r = msgraph_hunting_sightings(up->obs->type, up->obs->value, tree, relay_call_limit(mg->call),
+                r = msgraph_hunting_sightings(up->obs->type, up->obs->value, tree, limit,
                                               &(MsgraphPortal) {
                                                       .url = conf->portal_url,
                                                       .tenant_id = mg->token->tenant_id,
@@ -419,7 +428,7 @@ static void on_up_answer(const HttpResponse *resp, void *userdata)
                                               NULL, &sightings, &up->obs->skipped);
         cJSON_Delete(tree);
         if (r < 0) {
-                err = (MsgraphError) { .code = CTIM_CODE_UNKNOWN, .message = xstrdup(UNEXPECTED "the body is not an object") };
+                unexpected(&err, xstrdup(UNEXPECTED "the body is not an object"));
                 up_fail(up, &err);
                 return;
         }
@@ -509,19 +518,16 @@ static void on_token_answer(const HttpResponse *resp, void *userdata)
                 msgraph_error_connect(t->url, &err);
         else if (resp->curl_code != 0 || resp->status == 0)
                 transport_error(resp, t->url, &err);
-        else if ((r = msgraph_error_from_response(MSGRAPH_CALL_TOKEN, resp->status, resp->body, resp->body_len,
-                                                  &err)) != 0) {
+        else if ((r = msgraph_error_from_response(MSGRAPH_CALL_TOKEN, resp->status, resp->body,
+                                                  resp->body_len, &err)) != 0) {
                 if (r < 0)
-                        err = (MsgraphError) { .code = CTIM_CODE_UNKNOWN, .message = xasprintf(UNEXPECTED "HTTP %ld", resp->status) };
+                        unexpected(&err, xasprintf(UNEXPECTED "HTTP %ld", resp->status));
         } else {
                 char *token = NULL;
                 int64_t expires_in = 0;
 
                 if (msgraph_token_parse(resp->body, resp->body_len, &token, &expires_in) < 0)
-                        err = (MsgraphError) {
-                                .code = CTIM_CODE_UNKNOWN,
-                                .message = xstrdup(UNEXPECTED "the token endpoint sent no access_token"),
-                        };
+                        unexpected(&err, xstrdup(UNEXPECTED "the token endpoint sent no access_token"));
                 else {
                         uint64_t life = (uint64_t) expires_in * 1000, margin = life / 10;
 
@@ -572,8 +578,10 @@ static void token_fetch(Token *t, const RelayCall *call)
         t->url = NULL;
         wipe_free(t->body);
         t->body = NULL;
-        r = msgraph_token_request(c->login_url, t->tenant_id, ctim_json_get(claims, "application_id")->valuestring,
-                                  ctim_json_get(claims, "client_secret")->valuestring, c->scope, &t->url, &t->body);
+        r = msgraph_token_request(c->login_url, t->tenant_id,
+                                  ctim_json_get(claims, "application_id")->valuestring,
+                                  ctim_json_get(claims, "client_secret")->valuestring, c->scope,
+                                  &t->url, &t->body);
         if (r < 0) {
                 t->url = xasprintf("%s/%s/oauth2/v2.0/token", c->login_url, t->tenant_id);
                 on_token_answer(&fail, t);
