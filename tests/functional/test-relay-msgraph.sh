@@ -10,7 +10,7 @@
 # simulators logged, and that no secret reaches the daemon's log.
 . "$(dirname "$0")/lib.sh"
 
-plan 98
+plan 100
 
 command -v curl >/dev/null || skip_all "curl not found"
 command -v openssl >/dev/null || skip_all "openssl not found"
@@ -42,9 +42,11 @@ start_sim jwks jwks_sim.py --key "k1=$T/keys/k1.pem" --host-keys "visibility.amp
 start_sim azuread azuread_sim.py --token-key tk-test --app "$T1=app-1:$S1" --app "$T2=app-2:secret-2:2" \
         --app "$T3=app-3:secret-3" --app "$T4=app-4:secret-4"
 start_sim graph msgraph_sim.py --token-key tk-test
+start_sim graph2 msgraph_sim.py --token-key tk-test --dynamic-as-string
 JP=$(cat "$T/jwks.port")
 AAD=https://127.0.0.1:$(cat "$T/azuread.port")
 GRAPH=https://127.0.0.1:$(cat "$T/graph.port")
+GRAPH2=https://127.0.0.1:$(cat "$T/graph2.port")
 
 common="public_url = \"http://relay.test/\";
     jwks_url_template = \"https://127.0.0.1:$JP/{host}/.well-known/jwks\";
@@ -72,14 +74,16 @@ make_conf "$T/secrespd.conf" \
         'relay_server: { listen = [ "127.0.0.1:0" ]; idle_timeout = "5s"; };' \
         "relays = (
   { name = \"graph\"; type = \"msgraph\"; $common timespan = \"P30D\"; },
-  { name = \"graph-legacy\"; type = \"msgraph\"; mount = \"/legacy\"; api = \"legacy\"; $common }
+  { name = \"graph-legacy\"; type = \"msgraph\"; mount = \"/legacy\"; api = \"legacy\"; $common },
+  { name = \"graph-str\"; type = \"msgraph\"; mount = \"/str\"; api = \"hunting\"; ${common/$GRAPH/$GRAPH2}
+    portal_url = \"\"; }
 );"
 
 start_ready "$CONF"
 ctl status --json >"$T/status.json" 2>&1
 RP=$(pyj 'd["relays"][0]["listen"][0].rsplit(":", 1)[1]' <"$T/status.json" 2>/dev/null)
 is "$(pyj 'repr([r["name"] + ":" + r["type"] + ":" + r["mount"] for r in d["relays"]])' <"$T/status.json")" \
-        "['graph:msgraph:/msgraph', 'graph-legacy:msgraph:/legacy']" "status lists both Graph relays"
+        "['graph:msgraph:/msgraph', 'graph-legacy:msgraph:/legacy', 'graph-str:msgraph:/str']" "status lists the Graph relays"
 R=http://127.0.0.1:$RP
 
 # ---- helpers ----------------------------------------------------------------------
@@ -193,6 +197,12 @@ is "$(bodyj 'd["data"]["sightings"]["count"]')" 6 "a repeated observable is look
 observe /msgraph '[{"type":"domain","value":"a\u0001b"},{"type":"hostname","value":"x\" or DeviceName startswith \""}]'
 is "$BODY" '{"data":{}}' "a value with a control character, and one trying to leave its literal: nothing"
 is "$(graph_reqs | pyj 'repr([r["status"] for r in d][-1:])')" "[200]" "... the simulator parsed the hostile query (no 400)"
+
+observe /str "[$O_HOST,$O_SHA]"
+is "$(ids)" "['94D1', '79BB']" "hunting, dynamic columns sent as JSON text: the same alerts"
+is "$(bodyj 'repr([d["data"]["sightings"]["docs"][0]["targets"][0]["observables"][0], d["data"]["sightings"]["docs"][1]["relations"][0]["relation"], d["data"]["sightings"]["docs"][0]["external_references"]])')" \
+        "[{'type': 'hostname', 'value': 'lap-pattif'}, 'File_Name_Of', []]" \
+        "... targets and relations read from the text; no portal link with portal_url = \"\""
 
 # ---- observe, legacy alerts ----------------------------------------------------------------------------
 reset_all
