@@ -10,7 +10,7 @@
 # simulators logged, and that no secret reaches the daemon's log.
 . "$(dirname "$0")/lib.sh"
 
-plan 100
+plan 101
 
 command -v curl >/dev/null || skip_all "curl not found"
 command -v openssl >/dev/null || skip_all "openssl not found"
@@ -76,14 +76,16 @@ make_conf "$T/secrespd.conf" \
   { name = \"graph\"; type = \"msgraph\"; $common timespan = \"P30D\"; },
   { name = \"graph-legacy\"; type = \"msgraph\"; mount = \"/legacy\"; api = \"legacy\"; $common },
   { name = \"graph-str\"; type = \"msgraph\"; mount = \"/str\"; api = \"hunting\"; ${common/$GRAPH/$GRAPH2}
-    portal_url = \"\"; }
+    portal_url = \"\"; },
+  { name = \"graph-tls\"; type = \"msgraph\"; mount = \"/tls\"; $common ca_file = \"$T/pki/wrong-ca.pem\"; }
 );"
 
 start_ready "$CONF"
 ctl status --json >"$T/status.json" 2>&1
 RP=$(pyj 'd["relays"][0]["listen"][0].rsplit(":", 1)[1]' <"$T/status.json" 2>/dev/null)
 is "$(pyj 'repr([r["name"] + ":" + r["type"] + ":" + r["mount"] for r in d["relays"]])' <"$T/status.json")" \
-        "['graph:msgraph:/msgraph', 'graph-legacy:msgraph:/legacy', 'graph-str:msgraph:/str']" "status lists the Graph relays"
+        "['graph:msgraph:/msgraph', 'graph-legacy:msgraph:/legacy', 'graph-str:msgraph:/str', 'graph-tls:msgraph:/tls']" \
+        "status lists the Graph relays"
 R=http://127.0.0.1:$RP
 
 # ---- helpers ----------------------------------------------------------------------
@@ -324,6 +326,10 @@ observe /msgraph "[$O_DOMAIN]" "$(token "$(claims 66666666-6666-6666-6666-666666
 is "$(tr_err)" "unknown|Unexpected response from Microsoft Graph Security: the token endpoint sent no access_token|fatal" \
         "a token answer that is not JSON: unknown"
 sim -X DELETE "$AAD/__sim/faults" >/dev/null
+
+observe /tls "[$O_DOMAIN]"
+is "$(tr_err)" "unknown|Unable to verify SSL certificate: Unable to get local issuer certificate|fatal" \
+        "a certificate the relay's ca_file does not trust: unknown, the reason capitalize()d as upstream"
 
 # ---- Graph errors, partial data ----------------------------------------------------------------------------
 graph_case() { # MOUNT STATUS BODY-JSON EXPECTED
