@@ -64,6 +64,18 @@ pids+=($!)
 for _ in $(seq 100); do [ -s "$demo/spycloud.port" ] && break; sleep 0.1; done
 spycloud_url="http://127.0.0.1:$(cat "$demo/spycloud.port")"
 echo "  listening on $spycloud_url"
+step "Start the bundled Azure AD and Microsoft Graph simulators (alerts and their evidence)"
+python3 "$top/tests/sim/azuread_sim.py" --token-key demo-token-key \
+        --app "11111111-1111-1111-1111-111111111111=demo-app:demo-graph-secret" \
+        --port-file "$demo/azuread.port" --log "$demo/azuread-requests.jsonl" 2>"$demo/azuread.log" &
+pids+=($!)
+python3 "$top/tests/sim/msgraph_sim.py" --token-key demo-token-key \
+        --port-file "$demo/graph.port" --log "$demo/graph-requests.jsonl" 2>"$demo/graph.log" &
+pids+=($!)
+for _ in $(seq 100); do [ -s "$demo/azuread.port" ] && [ -s "$demo/graph.port" ] && break; sleep 0.1; done
+aad_url="http://127.0.0.1:$(cat "$demo/azuread.port")"
+graph_url="http://127.0.0.1:$(cat "$demo/graph.port")"
+echo "  Azure AD on $aad_url, Graph on $graph_url"
 step "Start the bundled Secure Network Analytics simulator, with High Total Traffic events"
 python3 "$top/tests/sim/sna_sim.py" --port-file "$demo/sna.port" --log "$demo/sna-requests.jsonl" 2>"$demo/sna.log" &
 pids+=($!)
@@ -91,6 +103,7 @@ INSERT INTO radreply (username, attribute, op, value) VALUES
 echo "  listening on $umbrella_url; alice, bob and carol are in the VPN group Safe"
 sed -e "s|@DEMO_DIR@|$demo|g" -e "s|@TOP@|$top|g" -e "s|@VECTRA_URL@|$vectra_url|g" \
         -e "s|@SPYCLOUD_URL@|$spycloud_url|g" -e "s|@SNA_URL@|$sna_url|g" -e "s|@UMBRELLA_URL@|$umbrella_url|g" \
+        -e "s|@GRAPH_URL@|$graph_url|g" -e "s|@AAD_URL@|$aad_url|g" \
         "$top/etc/demo.conf" >"$conf"
 
 step "Check the configuration and print it normalised (the token shows as its reference)"
@@ -150,6 +163,26 @@ for s in d["sightings"]["docs"][:2]:
     print("    sighting: %s, severity %s, observed %s" % (s["description"], s["severity"], s["observed_time"]["start_time"]))'
 printf '%s$ curl -X POST http://127.0.0.1:%s/spycloud/health  (with a bad token)%s\n' "$bold" "$relay_port" "$plain"
 curl -s -X POST "http://127.0.0.1:$relay_port/spycloud/health" -H "Authorization: Bearer not.a.token"; echo
+
+step "Cisco XDR asks the Microsoft Graph relay about an IP (the relay gets a token from Azure AD, then hunts)"
+token=$(python3 "$top/tests/functional/relay/mktoken.py" --alg HS256 --secret "$DEMO_RELAY_SECRET" --exp-in 300 \
+        '{"tenant_id": "11111111-1111-1111-1111-111111111111", "application_id": "demo-app",
+          "client_secret": "demo-graph-secret", "aud": "http://relay.demo/"}')
+printf '%s$ curl -X POST http://127.0.0.1:%s/msgraph/observe/observables -H "Authorization: Bearer ..." -d ...%s\n' \
+        "$bold" "$relay_port" "$plain"
+curl -s -X POST "http://127.0.0.1:$relay_port/msgraph/observe/observables" -H "Authorization: Bearer $token" \
+        -H 'Content-Type: application/json' --data '[{"type": "ip", "value": "172.16.33.115"}]' |
+        python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+s = d.get("data", {}).get("sightings", {"count": 0, "docs": []})
+print("  Graph relay answer: %d sightings" % s["count"])
+for x in s["docs"][:3]:
+    print("    sighting: %s, severity %s, confidence %s" % (x.get("title") or x.get("description"), x["severity"], x["confidence"]))
+if "errors" in d:
+    print("  errors:", d["errors"])'
+printf '%s$ curl http://127.0.0.1:%s/metrics | grep observe%s\n' "$bold" "$relay_port" "$plain"
+curl -s "http://127.0.0.1:$relay_port/metrics" | grep -E '^secresp_relay_requests_total.*route="observe",outcome="ok"' | sed 's/^/  /'
 
 step "Secure Network Analytics: the inside hosts with High Total Traffic go into a host group"
 ctl run smc1
