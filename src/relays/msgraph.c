@@ -359,9 +359,25 @@ static void slot_release(Priv *p)
         }
 }
 
-static void on_up_answer(const HttpResponse *resp, void *userdata)
+/* The cache key of an upstream call: its URL and body. */
+static char *cache_key(const Up *up)
 {
-        Up *up = userdata;
+        return xasprintf("%s\n%s", up->url, up->body ? up->body : "");
+}
+
+/* The credential a cached answer belongs to: the caller's application. */
+static char *cache_cred(const Mg *mg)
+{
+        const cJSON *claims = relay_call_claims(mg->call);
+
+        return xasprintf("%s\n%s\n%s", ctim_json_get(claims, "tenant_id")->valuestring,
+                         ctim_json_get(claims, "application_id")->valuestring,
+                         ctim_json_get(claims, "client_secret")->valuestring);
+}
+
+/* An HTTP answer (or a cached one) to the call's observable. */
+static void up_take(Up *up, const HttpResponse *resp, bool cached)
+{
         Mg *mg = up->mg;
         const RelayConf *conf = relay_conf(mg->relay);
         MsgraphError err = {};
@@ -369,31 +385,6 @@ static void on_up_answer(const HttpResponse *resp, void *userdata)
         int64_t limit;
         int r;
 
-        up->http = NULL;
-        up->state = UP_IDLE;
-        slot_release(priv_of(mg));
-        if (mg->cancelled) {
-                up_finish(up);
-                return;
-        }
-        log_debug("relay %s: %s %s: HTTP %ld in %" PRIu64 " ms", relay_name(mg->relay),
-                  up->body ? "POST" : "GET", up->url, resp->status, resp->total_ms);
-        relay_note_upstream(mg->relay, resp->r < 0 || resp->status < 200 || resp->status >= 300);
-        if (resp->r == -ECANCELED || resp->curl_code != 0 || resp->status == 0) {
-                transport_error(resp, conf->url, &err);
-                up_fail(up, &err);
-                return;
-        }
-        if (resp->status == 401 && !up->retried) {
-                /* upstream's one retry with a fresh token; requests that met the same
-                 * expired token share the one new fetch */
-                Token *t = mg->token;
-                up->retried = true;
-                if (t->generation == up->generation)
-                        token_drop(t);
-                up_token_acquire(up);
-                return;
-        }
         r = msgraph_error_from_response(up->call, resp->status, resp->body, resp->body_len, &err);
         if (r < 0) {
                 unexpected(&err, xasprintf(UNEXPECTED "HTTP %ld", resp->status));
@@ -434,7 +425,48 @@ static void on_up_answer(const HttpResponse *resp, void *userdata)
                 return;
         }
         up->obs->sightings = sightings;
+        /* only a good 2xx answer is kept, and never twice */
+        if (!cached && resp->status >= 200 && resp->status < 300) {
+                _cleanup_free_ char *key = cache_key(up), *cred = cache_cred(mg);
+                relay_cache_put(mg->relay, cred, key, resp->body, resp->body_len);
+                explicit_bzero(cred, strlen(cred));
+        }
         up_finish(up);
+}
+
+static void on_up_answer(const HttpResponse *resp, void *userdata)
+{
+        Up *up = userdata;
+        Mg *mg = up->mg;
+        const RelayConf *conf = relay_conf(mg->relay);
+        MsgraphError err = {};
+
+        up->http = NULL;
+        up->state = UP_IDLE;
+        slot_release(priv_of(mg));
+        if (mg->cancelled) {
+                up_finish(up);
+                return;
+        }
+        log_debug("relay %s: %s %s: HTTP %ld in %" PRIu64 " ms", relay_name(mg->relay),
+                  up->body ? "POST" : "GET", up->url, resp->status, resp->total_ms);
+        relay_note_upstream(mg->relay, resp->r < 0 || resp->status < 200 || resp->status >= 300);
+        if (resp->r == -ECANCELED || resp->curl_code != 0 || resp->status == 0) {
+                transport_error(resp, conf->url, &err);
+                up_fail(up, &err);
+                return;
+        }
+        if (resp->status == 401 && !up->retried) {
+                /* upstream's one retry with a fresh token; requests that met the same
+                 * expired token share the one new fetch */
+                Token *t = mg->token;
+                up->retried = true;
+                if (t->generation == up->generation)
+                        token_drop(t);
+                up_token_acquire(up);
+                return;
+        }
+        up_take(up, resp, false);
 }
 
 static void up_send(Up *up)
@@ -640,6 +672,19 @@ static void up_start(Mg *mg, Obs *obs, MsgraphCall call, const char *path, char 
         mg->pending++;
         mg->ups = xreallocarray(mg->ups, mg->n_ups + 1, sizeof(Up *));
         mg->ups[mg->n_ups++] = up;
+        /* a cached answer needs neither a token nor a connection slot */
+        if (obs) {
+                _cleanup_free_ char *key = cache_key(up), *cred = cache_cred(mg);
+                const char *cached;
+                size_t len;
+                bool hit = relay_cache_get(mg->relay, cred, key, &cached, &len);
+                explicit_bzero(cred, strlen(cred));
+                if (hit) {
+                        up_take(up, &(HttpResponse) { .status = 200, .body = cached, .body_len = len, .error = "" },
+                                true);
+                        return;
+                }
+        }
         up_token_acquire(up);
 }
 

@@ -70,7 +70,7 @@ static const char *const known[] = {
 };
 
 /* Settings of one relay type only. */
-static const char *const spycloud_only[] = { "rate_limit", "rate_burst", "cache_ttl", "cache_max", NULL };
+static const char *const spycloud_only[] = { "rate_limit", "rate_burst", NULL };
 static const char *const msgraph_only[] = {
         "api", "login_url", "scope", "portal_url", "timespan", "max_connections", NULL,
 };
