@@ -26,6 +26,7 @@ void msgraph_map_suite_add(void);
 void rsettings_suite_add(void);
 void macaddr_suite_add(void);
 void cisco_ise_parse_suite_add(void);
+void cisco_amp_parse_suite_add(void);
 
 /* Adds a suite with its tests; aborts on registry errors. */
 #define UNIT_SUITE(name, ...) do {                                        \
