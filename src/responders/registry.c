@@ -10,11 +10,13 @@
 extern const ResponderOps external_call_ops;
 extern const ResponderOps cisco_ise_ops;
 extern const ResponderOps cisco_amp_ops;
+extern const ResponderOps clearpass_ops;
 
 static const ResponderOps *const modules[] = {
         &external_call_ops,
         &cisco_ise_ops,
         &cisco_amp_ops,
+        &clearpass_ops,
         NULL,
 };
 

@@ -13,6 +13,7 @@
 #   nsim_faults JSON                replaces the fault rules
 #   nsim_reqs [METHOD] [PATH_RE]    "METHOD PATH" of each vendor request, one a line
 #   nsim_count METHOD PATH_RE       how many such requests
+#   nsim_api [METHOD] [PATH_RE]     nsim_reqs without 401s and token requests (NSIM_TOKEN_RE)
 #   nsim_clear                      forgets the recorded requests
 #   nconf GROUP_SETTINGS [TOP...]   $T/secrespd.conf: one responder, fast retries
 #   rblock|runblock IP [RESPONDER]  secrespctl --json block/unblock host IP: RUN_OUT, RUN_RC
@@ -72,6 +73,13 @@ for e in json.load(sys.stdin):
 }
 
 nsim_count() { nsim_reqs "$1" "$2" | grep -c .; }
+
+# nsim_api [METHOD] [PATH_RE] : nsim_reqs without the credential traffic:
+# requests refused with 401 (then resent) and those to NSIM_TOKEN_RE
+NSIM_TOKEN_RE=
+nsim_api() {
+        nsim_reqs "${1:-}" "${2:-}" | awk -v t="$NSIM_TOKEN_RE" '$3 != 401 && (t == "" || $2 !~ t)'
+}
 
 # nsim_bodies METHOD PATH_RE : the JSON body of each such request, one a line
 nsim_bodies() {
