@@ -11,12 +11,14 @@ extern const ResponderOps external_call_ops;
 extern const ResponderOps cisco_ise_ops;
 extern const ResponderOps cisco_amp_ops;
 extern const ResponderOps clearpass_ops;
+extern const ResponderOps meraki_ops;
 
 static const ResponderOps *const modules[] = {
         &external_call_ops,
         &cisco_ise_ops,
         &cisco_amp_ops,
         &clearpass_ops,
+        &meraki_ops,
         NULL,
 };
 

@@ -55,6 +55,7 @@ int main(int argc, char **argv)
         cisco_ise_parse_suite_add();
         cisco_amp_parse_suite_add();
         clearpass_parse_suite_add();
+        meraki_parse_suite_add();
 
         CU_set_test_complete_handler(on_test_complete);
         if (only) {
