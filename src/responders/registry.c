@@ -12,6 +12,7 @@ extern const ResponderOps cisco_ise_ops;
 extern const ResponderOps cisco_amp_ops;
 extern const ResponderOps clearpass_ops;
 extern const ResponderOps meraki_ops;
+extern const ResponderOps pulse_nac_ops;
 
 static const ResponderOps *const modules[] = {
         &external_call_ops,
@@ -19,6 +20,7 @@ static const ResponderOps *const modules[] = {
         &cisco_amp_ops,
         &clearpass_ops,
         &meraki_ops,
+        &pulse_nac_ops,
         NULL,
 };
 

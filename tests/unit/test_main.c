@@ -56,6 +56,7 @@ int main(int argc, char **argv)
         cisco_amp_parse_suite_add();
         clearpass_parse_suite_add();
         meraki_parse_suite_add();
+        pulse_nac_parse_suite_add();
 
         CU_set_test_complete_handler(on_test_complete);
         if (only) {

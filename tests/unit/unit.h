@@ -29,6 +29,7 @@ void cisco_ise_parse_suite_add(void);
 void cisco_amp_parse_suite_add(void);
 void clearpass_parse_suite_add(void);
 void meraki_parse_suite_add(void);
+void pulse_nac_parse_suite_add(void);
 
 /* Adds a suite with its tests; aborts on registry errors. */
 #define UNIT_SUITE(name, ...) do {                                        \
