@@ -13,6 +13,7 @@ extern const ResponderOps cisco_amp_ops;
 extern const ResponderOps clearpass_ops;
 extern const ResponderOps meraki_ops;
 extern const ResponderOps pulse_nac_ops;
+extern const ResponderOps xtreme_nbi_ops;
 
 static const ResponderOps *const modules[] = {
         &external_call_ops,
@@ -21,6 +22,7 @@ static const ResponderOps *const modules[] = {
         &clearpass_ops,
         &meraki_ops,
         &pulse_nac_ops,
+        &xtreme_nbi_ops,
         NULL,
 };
 

@@ -30,6 +30,7 @@ void cisco_amp_parse_suite_add(void);
 void clearpass_parse_suite_add(void);
 void meraki_parse_suite_add(void);
 void pulse_nac_parse_suite_add(void);
+void xtreme_nbi_parse_suite_add(void);
 
 /* Adds a suite with its tests; aborts on registry errors. */
 #define UNIT_SUITE(name, ...) do {                                        \
