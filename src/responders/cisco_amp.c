@@ -69,13 +69,14 @@ static const char *const state_names[] = {
         [AMP_ISOLATION_UNKNOWN] = "unknown",
 };
 
-static char **amp_headers(void *owner, const char *cred)
+static char **amp_headers(void *owner, const char *cred, const RJobReq *req)
 {
         Amp *amp = owner;
         char *basic = rjob_basic(amp->client_id, amp->api_key.value);
         char **h = strv_push(NULL, basic);
 
         (void) cred;
+        (void) req;
         rjob_wipe_free(basic);
         return h;
 }

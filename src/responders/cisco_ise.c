@@ -79,12 +79,13 @@ typedef struct IseJob {
 
 /* Basic on every call; with CSRF on, the cached token and its cookie
  * ("token\tcookie"). */
-static char **ise_headers(void *owner, const char *cred)
+static char **ise_headers(void *owner, const char *cred, const RJobReq *req)
 {
         Ise *ise = owner;
         char **h = NULL;
         char *basic = rjob_basic(ise->username, ise->password.value);
 
+        (void) req;
         h = strv_push(h, basic);
         rjob_wipe_free(basic);
         if (cred) {
@@ -144,7 +145,7 @@ static int ise_fetch_csrf(RAuth *a, void *owner)
 {
         Ise *ise = owner;
         _cleanup_free_ char *url = xasprintf("%s/ers/config/ancendpoint/versioninfo", ise->ers_base);
-        char **h = ise_headers(ise, NULL);
+        char **h = ise_headers(ise, NULL, NULL);
         int r;
 
         (void) a;

@@ -66,12 +66,13 @@ typedef struct CpJob {
 
 /* ---- credentials --------------------------------------------------------- */
 
-static char **cppm_headers(void *owner, const char *cred)
+static char **cppm_headers(void *owner, const char *cred, const RJobReq *req)
 {
         char *h = xasprintf("Authorization: Bearer %s", cred ? cred : "");
         char **v = strv_push(NULL, h);
 
         (void) owner;
+        (void) req;
         rjob_wipe_free(h);
         return v;
 }

@@ -96,13 +96,14 @@ typedef struct MkJob {
 
 /* ---- credentials and networks ------------------------------------------- */
 
-static char **meraki_headers(void *owner, const char *cred)
+static char **meraki_headers(void *owner, const char *cred, const RJobReq *req)
 {
         Meraki *m = owner;
         char *h = xasprintf("Authorization: Bearer %s", m->api_key.value ? m->api_key.value : "");
         char **v = strv_push(NULL, h);
 
         (void) cred;
+        (void) req;
         rjob_wipe_free(h);
         return v;
 }
@@ -174,7 +175,7 @@ static void nets_next(Meraki *m)
         }
         esc = rjob_escape(m->f_orgs[m->f_cur]);
         path = xasprintf("/organizations/%s/networks?perPage=100000", esc);
-        h = meraki_headers(m, NULL);
+        h = meraki_headers(m, NULL, NULL);
         h = strv_push(h, "Accept: application/json");
         r = rhttp_start(&m->client.http, &(RHttpRequest) { .path = path, .headers = (const char *const *) h },
                         on_networks, m);
@@ -225,7 +226,7 @@ static int nets_fetch(RAuth *a, void *owner)
                 nets_next(m);
                 return 0;
         }
-        h = meraki_headers(m, NULL);
+        h = meraki_headers(m, NULL, NULL);
         h = strv_push(h, "Accept: application/json");
         r = rhttp_start(&m->client.http, &(RHttpRequest) { .path = "/organizations", .headers = (const char *const *) h },
                         on_orgs, m);

@@ -57,12 +57,13 @@ typedef struct PJob {
         size_t cur;
 } PJob;
 
-static char **pulse_headers(void *owner, const char *cred)
+static char **pulse_headers(void *owner, const char *cred, const RJobReq *req)
 {
         char *b = rjob_basic(cred ? cred : "", "");
         char **v = strv_push(NULL, b);
 
         (void) owner;
+        (void) req;
         rjob_wipe_free(b);
         return v;
 }

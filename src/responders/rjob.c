@@ -150,7 +150,7 @@ static void send_call(Call *x, const char *cred)
                 rjob_finish(j);
                 return;
         }
-        h = c->headers ? c->headers(c->owner, cred) : NULL;
+        h = c->headers ? c->headers(c->owner, cred, &x->req) : NULL;
         accept = xasprintf("Accept: %s", x->req.accept ? x->req.accept : "application/json");
         all = strv_push(all, accept);
         for (char **p = h; p && *p; p++)
@@ -196,6 +196,7 @@ int rjob_http(RJob *j, const RJobReq *req, RJobHttpCb cb)
                 .accept = dup0(req->accept),
                 .no_auth = req->no_auth,
                 .no_retry = req->no_retry,
+                .tag = req->tag,
         };
         j->pending++;
         send_call(x, NULL);

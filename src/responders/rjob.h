@@ -25,6 +25,7 @@
 
 typedef struct RJob RJob;
 typedef struct RClient RClient;
+struct RJobReq;
 
 typedef void (*RJobHttpCb)(RJob *j, const HttpResponse *resp);
 
@@ -35,8 +36,9 @@ struct RClient {
         RAuthFetch fetch;               /* NULL: no credential cache */
         void *owner;                    /* the module's private state, for fetch and headers */
         /* The headers of one request: a NULL-terminated list, owned by the
-         * caller.  cred is NULL for calls made without the cache. */
-        char **(*headers)(void *owner, const char *cred);
+         * caller.  cred is NULL for calls made without the cache; req is
+         * the request (NULL for the module's own calls). */
+        char **(*headers)(void *owner, const char *cred, const struct RJobReq *req);
         /* NULL: status 401 means the credential is no longer good. */
         bool (*auth_failed)(void *owner, const HttpResponse *resp);
         RJob *jobs;                     /* in flight, for cancel_all */
@@ -50,6 +52,7 @@ typedef struct RJobReq {
         const char *accept;             /* NULL: application/json */
         bool no_auth;                   /* do not fetch or send the cached credential */
         bool no_retry;                  /* see RHttpRequest */
+        int tag;                        /* the module's, e.g. which service */
 } RJobReq;
 
 struct RJob {

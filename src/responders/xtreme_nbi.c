@@ -54,12 +54,13 @@ typedef struct NJob {
         size_t cur;
 } NJob;
 
-static char **nbi_headers(void *owner, const char *cred)
+static char **nbi_headers(void *owner, const char *cred, const RJobReq *req)
 {
         char *h = xasprintf("Authorization: Bearer %s", cred ? cred : "");
         char **v = strv_push(NULL, h);
 
         (void) owner;
+        (void) req;
         rjob_wipe_free(h);
         return v;
 }
