@@ -14,6 +14,7 @@ extern const ResponderOps clearpass_ops;
 extern const ResponderOps meraki_ops;
 extern const ResponderOps pulse_nac_ops;
 extern const ResponderOps xtreme_nbi_ops;
+extern const ResponderOps cisco_pxgrid_ops;
 
 static const ResponderOps *const modules[] = {
         &external_call_ops,
@@ -23,6 +24,7 @@ static const ResponderOps *const modules[] = {
         &meraki_ops,
         &pulse_nac_ops,
         &xtreme_nbi_ops,
+        &cisco_pxgrid_ops,
         NULL,
 };
 

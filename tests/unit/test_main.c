@@ -58,6 +58,7 @@ int main(int argc, char **argv)
         meraki_parse_suite_add();
         pulse_nac_parse_suite_add();
         xtreme_nbi_parse_suite_add();
+        cisco_pxgrid_parse_suite_add();
 
         CU_set_test_complete_handler(on_test_complete);
         if (only) {

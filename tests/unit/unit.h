@@ -31,6 +31,7 @@ void clearpass_parse_suite_add(void);
 void meraki_parse_suite_add(void);
 void pulse_nac_parse_suite_add(void);
 void xtreme_nbi_parse_suite_add(void);
+void cisco_pxgrid_parse_suite_add(void);
 
 /* Adds a suite with its tests; aborts on registry errors. */
 #define UNIT_SUITE(name, ...) do {                                        \

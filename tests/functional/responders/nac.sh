@@ -42,15 +42,19 @@ nsim_start() {
         track_pid "$NSIM_PID"
         wait_until 15 test -s "$T/nsim.port" ||
                 bail_out "${name}_sim.py did not start: $(tail -n 3 "$T/nsim.err" | tr '\n' ' ')"
-        NSIM_URL=http://127.0.0.1:$(cat "$T/nsim.port")
+        NSIM_URL=${NSIM_SCHEME:-http}://127.0.0.1:$(cat "$T/nsim.port")
 }
 
+# NSIM_CURL: extra curl options for the control requests (a client
+# certificate, a CA) when the simulator speaks TLS
+NSIM_CURL=()
 _nsim() {
         local m=$1 p=$2
         if [ $# -ge 3 ]; then
-                curl -sS -f -m 20 -X "$m" -H 'Content-Type: application/json' --data-binary "$3" "$NSIM_URL$p"
+                curl -sS -f -m 20 "${NSIM_CURL[@]}" -X "$m" -H 'Content-Type: application/json' --data-binary "$3" \
+                        "$NSIM_URL$p"
         else
-                curl -sS -f -m 20 -X "$m" "$NSIM_URL$p"
+                curl -sS -f -m 20 "${NSIM_CURL[@]}" -X "$m" "$NSIM_URL$p"
         fi
 }
 nsim_get() { _nsim GET "$1"; }
