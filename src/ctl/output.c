@@ -1030,6 +1030,7 @@ const Output output_table = {
         .manual = table_manual,
         .run = table_run,
         .responder_test = table_responder_test,
+        .sna_setup = output_table_sna_setup,
         .error = table_error,
         .unreachable = table_unreachable,
 };
@@ -1072,6 +1073,9 @@ int output_reply(const Output *out, const OutputCtx *o, const CtlCommand *c, con
                 return cycle_ok(x->data) ? 0 : 1;
         case CTL_ACTION_RESPONDER_TEST:
                 out->responder_test(o, c, x->data);
+                return 0;
+        case CTL_ACTION_SNA_SETUP:
+                out->sna_setup(o, c, x->data);
                 return 0;
         default:
                 abort();

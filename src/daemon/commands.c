@@ -11,6 +11,7 @@
 #include "common/msgid.h"
 #include "common/xalloc.h"
 #include "common/strv.h"
+#include "daemon/commands_sna.h"
 #include "daemon/daemon.h"
 #include "daemon/reconcile.h"
 #include "daemon/sched.h"
@@ -658,6 +659,7 @@ static const struct {
         { "run", cmd_run },
         { "plan", cmd_plan },
         { "responder.test", cmd_responder_test },
+        { "sna.setup", cmd_sna_setup },
 };
 
 void commands_dispatch(void *userdata, CtlClient *c, const CtlRequest *req)

@@ -16,6 +16,7 @@
 #include "daemon/store_whitelist.h"
 #include "relays/relay.h"
 #include "responders/responder.h"
+#include "sources/sna.h"
 #include "sources/vectra.h"
 
 #define STOP_DEADLINE_MS 1500   /* SIGTERM to exit well within 2 s */
@@ -190,7 +191,7 @@ static int daemon_start_sources(Daemon *d)
         for (size_t i = 0; i < cfg->n_responders; i++)
                 http_responders = http_responders || cfg->responders[i]->ops->needs_http;
         /* the relays and responders call their vendors through it too */
-        if (cfg->n_vectra == 0 && cfg->n_relays == 0 && !http_responders)
+        if (cfg->n_vectra == 0 && cfg->n_relays == 0 && !http_responders && cfg->n_sna == 0)
                 return 0;
         {
                 HttpClientOptions ho = {
@@ -210,15 +211,21 @@ static int daemon_start_sources(Daemon *d)
         for (size_t i = 0; i < cfg->n_responders; i++)
                 if (cfg->responders[i]->ops->needs_http)
                         cfg->responders[i]->http = d->http;
-        if (cfg->n_vectra == 0)
+        if (cfg->n_vectra == 0 && cfg->n_sna == 0)
                 return 0;
         env = (SourceEnv) { .loop = d->loop, .store = d->store, .reconciler = d->reconciler, .http = d->http,
                             .config = cfg };
-        d->sources = xnew(Source *, cfg->n_vectra);
+        d->sources = xnew(Source *, cfg->n_vectra + cfg->n_sna);
         for (size_t i = 0; i < cfg->n_vectra; i++) {
                 r = vectra_source_new(&env, &cfg->vectra[i], &d->sources[d->n_sources]);
                 if (r < 0)
                         return log_error_errno(r, "vectra '%s': cannot create the source", cfg->vectra[i].name);
+                d->n_sources++;
+        }
+        for (size_t i = 0; i < cfg->n_sna; i++) {
+                r = sna_source_new(&env, &cfg->sna[i], &d->sources[d->n_sources]);
+                if (r < 0)
+                        return log_error_errno(r, "sna '%s': cannot create the source", cfg->sna[i].name);
                 d->n_sources++;
         }
         return 0;
@@ -463,7 +470,8 @@ int daemon_reload(Daemon *d, char **ret_errors)
         log_setup(NULL, n->log_target, n->log_level);
         /* Sources and responders are rebuilt at the next restart; a reload
          * applies the settings that can change under a running loop. */
-        if (n->n_vectra != d->config->n_vectra || n->n_responders != d->config->n_responders)
+        if (n->n_vectra != d->config->n_vectra || n->n_sna != d->config->n_sna ||
+            n->n_responders != d->config->n_responders)
                 log_warning("reload: sources and responders added or removed take effect at the next restart");
         if (n->n_relays || d->config->n_relays)
                 log_notice("reload: relay and relay_server changes take effect at the next restart");

@@ -8,6 +8,8 @@
 #include "responders/responder.h"
 
 extern const ResponderOps external_call_ops;
+extern const ResponderOps sna_hostgroup_ops;
+extern const ResponderOps secure_workload_ops;
 extern const ResponderOps cisco_ise_ops;
 extern const ResponderOps cisco_amp_ops;
 extern const ResponderOps clearpass_ops;
@@ -18,6 +20,8 @@ extern const ResponderOps cisco_pxgrid_ops;
 
 static const ResponderOps *const modules[] = {
         &external_call_ops,
+        &sna_hostgroup_ops,
+        &secure_workload_ops,
         &cisco_ise_ops,
         &cisco_amp_ops,
         &clearpass_ops,

@@ -51,6 +51,7 @@ int main(int argc, char **argv)
         spycloud_map_suite_add();
         msgraph_map_suite_add();
         rsettings_suite_add();
+        sna_suite_add();
         macaddr_suite_add();
         cisco_ise_parse_suite_add();
         cisco_amp_parse_suite_add();

@@ -24,6 +24,7 @@ void ctim_suite_add(void);
 void spycloud_map_suite_add(void);
 void msgraph_map_suite_add(void);
 void rsettings_suite_add(void);
+void sna_suite_add(void);
 void macaddr_suite_add(void);
 void cisco_ise_parse_suite_add(void);
 void cisco_amp_parse_suite_add(void);
