@@ -115,14 +115,20 @@ static void amp_cancel_all(Responder *r)
         rclient_cancel_all(&amp->client);
 }
 
-static void job_end(AmpJob *x)
+static void job_free(RJob *j)
 {
+        AmpJob *x = (AmpJob *) j;
+
         free(x->ip);
         free(x->hostname);
         free(x->guid);
         strv_free(x->guids);
         x->ip = x->hostname = x->guid = NULL;
         x->guids = NULL;
+}
+
+static void job_end(AmpJob *x)
+{
         rjob_finish(&x->j);
 }
 
@@ -327,6 +333,7 @@ static int amp_start(Responder *r, const Entity *e, bool block, const char *cons
         if (e->kind != ENTITY_HOST)
                 return -EOPNOTSUPP;
         x = (AmpJob *) rjob_new(&amp->client, r, sizeof(AmpJob), cb, userdata);
+        x->j.cleanup = job_free;
         x->amp = amp;
         x->block = block;
         x->ip = xstrdup(e->value);
@@ -392,6 +399,7 @@ static int amp_test(Responder *r, ResponderDone cb, void *userdata)
         if (!amp || !cb || !r->loop)
                 return -EINVAL;
         x = (AmpJob *) rjob_new(&amp->client, r, sizeof(AmpJob), cb, userdata);
+        x->j.cleanup = job_free;
         x->amp = amp;
         (void) rjob_http(&x->j, &(RJobReq) { .path = "/v1/version" }, on_version);
         return 0;

@@ -200,8 +200,10 @@ static void ise_cancel_all(Responder *r)
 
 /* ---- block and unblock ----------------------------------------------------- */
 
-static void job_free_extra(IseJob *x)
+static void job_free(RJob *j)
 {
+        IseJob *x = (IseJob *) j;
+
         free(x->ip);
         strv_free(x->macs);
         free(x->mnt_error);
@@ -212,7 +214,6 @@ static void job_free_extra(IseJob *x)
 
 static void job_end(IseJob *x)
 {
-        job_free_extra(x);
         rjob_finish(&x->j);
 }
 
@@ -360,6 +361,7 @@ static int ise_start(Responder *r, const Entity *e, bool block, const char *cons
         if (e->kind != ENTITY_HOST)
                 return -EOPNOTSUPP;
         x = (IseJob *) rjob_new(&ise->client, r, sizeof(IseJob), cb, userdata);
+        x->j.cleanup = job_free;
         x->ise = ise;
         x->block = block;
         x->ip = xstrdup(e->value);
@@ -446,6 +448,7 @@ static int ise_test(Responder *r, ResponderDone cb, void *userdata)
         if (!ise || !cb || !r->loop)
                 return -EINVAL;
         x = (IseJob *) rjob_new(&ise->client, r, sizeof(IseJob), cb, userdata);
+        x->j.cleanup = job_free;
         x->ise = ise;
         path = xasprintf("%s/ers/config/ancendpoint/versioninfo", ise->ers_base);
         (void) rjob_http(&x->j, &(RJobReq) { .path = path, .no_auth = true }, on_test_version);

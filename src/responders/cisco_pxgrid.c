@@ -314,14 +314,20 @@ static void px_cancel_all(Responder *r)
 
 /* ---- block and unblock ------------------------------------------------------ */
 
-static void job_end(PxJob *x)
+static void job_free(RJob *j)
 {
+        PxJob *x = (PxJob *) j;
+
         free(x->ip);
         strv_free(x->macs);
         free(x->anc_url);
         free(x->sess_url);
         x->ip = x->anc_url = x->sess_url = NULL;
         x->macs = NULL;
+}
+
+static void job_end(PxJob *x)
+{
         rjob_finish(&x->j);
 }
 
@@ -466,6 +472,7 @@ static int px_start(Responder *r, const Entity *e, bool block, const char *const
         if (e->kind != ENTITY_HOST)
                 return -EOPNOTSUPP;
         x = (PxJob *) rjob_new(&px->client, r, sizeof(PxJob), cb, userdata);
+        x->j.cleanup = job_free;
         x->px = px;
         x->block = block;
         x->ip = xstrdup(e->value);
@@ -512,6 +519,7 @@ static int px_test(Responder *r, ResponderDone cb, void *userdata)
         if (!px || !cb || !r->loop)
                 return -EINVAL;
         x = (PxJob *) rjob_new(&px->client, r, sizeof(PxJob), cb, userdata);
+        x->j.cleanup = job_free;
         x->px = px;
         x->test = true;
         /* the control exchange as it stands now, not a cached result */

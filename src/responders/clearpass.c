@@ -159,12 +159,18 @@ static void cppm_cancel_all(Responder *r)
 
 /* ---- block and unblock ----------------------------------------------------- */
 
-static void job_end(CpJob *x)
+static void job_free(RJob *j)
 {
+        CpJob *x = (CpJob *) j;
+
         free(x->ip);
         strv_free(x->macs);
         x->ip = NULL;
         x->macs = NULL;
+}
+
+static void job_end(CpJob *x)
+{
         rjob_finish(&x->j);
 }
 
@@ -298,6 +304,7 @@ static int cppm_start(Responder *r, const Entity *e, bool block, const char *con
         if (e->kind != ENTITY_HOST)
                 return -EOPNOTSUPP;
         x = (CpJob *) rjob_new(&cp->client, r, sizeof(CpJob), cb, userdata);
+        x->j.cleanup = job_free;
         x->cp = cp;
         x->block = block;
         x->ip = xstrdup(e->value);
@@ -359,6 +366,7 @@ static int cppm_test(Responder *r, ResponderDone cb, void *userdata)
         if (!cp || !cb || !r->loop)
                 return -EINVAL;
         x = (CpJob *) rjob_new(&cp->client, r, sizeof(CpJob), cb, userdata);
+        x->j.cleanup = job_free;
         x->cp = cp;
         (void) rjob_http(&x->j, &(RJobReq) { .path = "/api/oauth/me" }, on_me);
         return 0;

@@ -274,8 +274,10 @@ static void meraki_cancel_all(Responder *r)
 
 /* ---- block ------------------------------------------------------------------ */
 
-static void job_end(MkJob *x)
+static void job_free(RJob *j)
 {
+        MkJob *x = (MkJob *) j;
+
         free(x->ip);
         strv_free(x->macs);
         strv_free(x->queries);
@@ -289,6 +291,10 @@ static void job_end(MkJob *x)
         x->macs = x->queries = x->elements = NULL;
         x->clients = NULL;
         x->n_clients = 0;
+}
+
+static void job_end(MkJob *x)
+{
         rjob_finish(&x->j);
 }
 
@@ -620,6 +626,7 @@ static int meraki_start(Responder *r, const Entity *e, bool block, const char *c
         if (e->kind != ENTITY_HOST)
                 return -EOPNOTSUPP;
         x = (MkJob *) rjob_new(&m->client, r, sizeof(MkJob), cb, userdata);
+        x->j.cleanup = job_free;
         x->m = m;
         x->block = block;
         x->ip = xstrdup(e->value);
@@ -688,6 +695,7 @@ static int meraki_test(Responder *r, ResponderDone cb, void *userdata)
         if (!m || !cb || !r->loop)
                 return -EINVAL;
         x = (MkJob *) rjob_new(&m->client, r, sizeof(MkJob), cb, userdata);
+        x->j.cleanup = job_free;
         x->m = m;
         if (!m->nets_init) {
                 rauth_init(&m->nets, r->loop, nets_fetch, m);

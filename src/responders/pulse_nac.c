@@ -130,12 +130,18 @@ static void pulse_cancel_all(Responder *r)
         rclient_cancel_all(&p->client);
 }
 
-static void job_end(PJob *x)
+static void job_free(RJob *j)
 {
+        PJob *x = (PJob *) j;
+
         free(x->ip);
         strv_free(x->macs);
         x->ip = NULL;
         x->macs = NULL;
+}
+
+static void job_end(PJob *x)
+{
         rjob_finish(&x->j);
 }
 
@@ -242,6 +248,7 @@ static int pulse_start(Responder *r, const Entity *e, bool block, const char *co
         if (e->kind != ENTITY_HOST)
                 return -EOPNOTSUPP;
         x = (PJob *) rjob_new(&p->client, r, sizeof(PJob), cb, userdata);
+        x->j.cleanup = job_free;
         x->p = p;
         x->block = block;
         x->ip = xstrdup(e->value);
@@ -304,6 +311,7 @@ static int pulse_test(Responder *r, ResponderDone cb, void *userdata)
         if (!p || !cb || !r->loop)
                 return -EINVAL;
         x = (PJob *) rjob_new(&p->client, r, sizeof(PJob), cb, userdata);
+        x->j.cleanup = job_free;
         x->p = p;
         (void) rjob_http(&x->j, &(RJobReq) { .path = "/api/v1/system/system-information" }, on_sysinfo);
         return 0;

@@ -289,6 +289,8 @@ static void on_closed(uv_handle_t *h)
         };
 
         j->cb(j->userdata, &res);
+        if (j->cleanup)
+                j->cleanup(j);
         strv_free(j->elements);
         free(j->error);
         free(j->detail);

@@ -69,6 +69,9 @@ struct RJob {
         uv_timer_t timer;
         void (*on_timer)(RJob *j);
         unsigned pending;               /* requests and waits in flight */
+        /* Frees the module's part; runs once, after the result went out,
+         * however the job ended (a cancelled request ends it too). */
+        void (*cleanup)(RJob *j);
         RJob *prev, *next;
         /* the module's own state follows (size given to rjob_new) */
 };

@@ -143,12 +143,18 @@ static void nbi_cancel_all(Responder *r)
         rclient_cancel_all(&n->client);
 }
 
-static void job_end(NJob *x)
+static void job_free(RJob *j)
 {
+        NJob *x = (NJob *) j;
+
         free(x->ip);
         strv_free(x->macs);
         x->ip = NULL;
         x->macs = NULL;
+}
+
+static void job_end(NJob *x)
+{
         rjob_finish(&x->j);
 }
 
@@ -233,6 +239,7 @@ static int nbi_start(Responder *r, const Entity *e, bool block, const char *cons
         if (e->kind != ENTITY_HOST)
                 return -EOPNOTSUPP;
         x = (NJob *) rjob_new(&nb->client, r, sizeof(NJob), cb, userdata);
+        x->j.cleanup = job_free;
         x->n = nb;
         x->block = block;
         x->ip = xstrdup(e->value);
@@ -305,6 +312,7 @@ static int nbi_test(Responder *r, ResponderDone cb, void *userdata)
         if (!nb || !cb || !r->loop)
                 return -EINVAL;
         x = (NJob *) rjob_new(&nb->client, r, sizeof(NJob), cb, userdata);
+        x->j.cleanup = job_free;
         x->n = nb;
         (void) rjob_http(&x->j, &(RJobReq) { .method = "POST", .path = GRAPHQL, .body = "{\"query\":\"{ __typename }\"}" },
                          on_typename);
