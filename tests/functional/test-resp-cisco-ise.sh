@@ -11,14 +11,16 @@
 . "$(dirname "$0")/lib.sh"
 . "$FUNC_DIR/responders/nac.sh"
 
-plan 47
+plan 49
 nac_require
 nsim_start cisco_ise --state "$FUNC_DIR/responders/ise-state.json"
 RESP_TYPE=cisco_ise
 DAEMON_ENV=("ISE_PASS=ers-secret" "ISE_BAD=not-the-password")
 # a second responder with a wrong password, for the permanent failure
 RESP_MORE=", { name = \"isebad\"; type = \"cisco_ise\"; url = \"$NSIM_URL\"; ers_url = \"$NSIM_URL\";
-               username = \"ers-admin\"; password = \"env:ISE_BAD\"; }"
+               username = \"ers-admin\"; password = \"env:ISE_BAD\"; },
+             { name = \"isesim\"; type = \"cisco_ise\"; simulation = true; url = \"$NSIM_URL\";
+               ers_url = \"$NSIM_URL\"; username = \"ers-admin\"; password = \"env:ISE_PASS\"; }"
 nconf "url = \"$NSIM_URL\"; ers_url = \"$NSIM_URL\"; username = \"ers-admin\"; password = \"env:ISE_PASS\";
        csrf = true; bounce_pause = \"0s\";"
 start_ready "$CONF"
@@ -134,6 +136,12 @@ is "$(rstate 10.0.0.4 isebad)" failed "block on isebad: failed"
 like "$(rcol 10.0.0.4 last_error isebad)" "HTTP 401" "db: 401 recorded"
 is "$(journal_query | grep -c -e not-the-password -e ers-secret)" 0 "no password in the journal"
 is "$(ctl -j status | grep -c -e not-the-password -e ers-secret)" 0 "no password in status"
+
+# ---- simulation: recorded as blocked, nothing sent
+nsim_clear
+rblock 10.0.0.1 isesim
+is "$(rstate 10.0.0.1 isesim)" blocked "simulation: blocked in the db"
+is "$(nsim_reqs | grep -c .)" 0 "simulation: no request to ISE"
 
 stop_daemon TERM
 is "$DAEMON_RC" 0 "SIGTERM: exit 0"
