@@ -142,7 +142,8 @@ char *meraki_policy_body(const char *policy)
         size_t n = strlen(GROUP_POLICY);
         char *s;
 
-        if (!strncmp(policy, GROUP_POLICY ":", n + 1)) {
+        /* "Group policy:<id>" with an id; anything else is a policy name */
+        if (!strncmp(policy, GROUP_POLICY ":", n + 1) && policy[n + 1]) {
                 cJSON_AddStringToObject(o, "devicePolicy", GROUP_POLICY);
                 cJSON_AddStringToObject(o, "groupPolicyId", policy + n + 1);
         } else
