@@ -11,12 +11,26 @@ extern const ResponderOps external_call_ops;
 extern const ResponderOps sna_hostgroup_ops;
 extern const ResponderOps secure_workload_ops;
 extern const ResponderOps radius_group_ops;
+extern const ResponderOps cisco_ise_ops;
+extern const ResponderOps cisco_amp_ops;
+extern const ResponderOps clearpass_ops;
+extern const ResponderOps meraki_ops;
+extern const ResponderOps pulse_nac_ops;
+extern const ResponderOps xtreme_nbi_ops;
+extern const ResponderOps cisco_pxgrid_ops;
 
 static const ResponderOps *const modules[] = {
         &external_call_ops,
         &sna_hostgroup_ops,
         &secure_workload_ops,
         &radius_group_ops,
+        &cisco_ise_ops,
+        &cisco_amp_ops,
+        &clearpass_ops,
+        &meraki_ops,
+        &pulse_nac_ops,
+        &xtreme_nbi_ops,
+        &cisco_pxgrid_ops,
         NULL,
 };
 

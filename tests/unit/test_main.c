@@ -58,6 +58,14 @@ int main(int argc, char **argv)
         riskscore_suite_add();
         umbrella_model_suite_add();
         umbrella_config_suite_add();
+        macaddr_suite_add();
+        cisco_ise_parse_suite_add();
+        cisco_amp_parse_suite_add();
+        clearpass_parse_suite_add();
+        meraki_parse_suite_add();
+        pulse_nac_parse_suite_add();
+        xtreme_nbi_parse_suite_add();
+        cisco_pxgrid_parse_suite_add();
 
         CU_set_test_complete_handler(on_test_complete);
         if (only) {

@@ -31,6 +31,14 @@ void sna_suite_add(void);
 void riskscore_suite_add(void);
 void umbrella_model_suite_add(void);
 void umbrella_config_suite_add(void);
+void macaddr_suite_add(void);
+void cisco_ise_parse_suite_add(void);
+void cisco_amp_parse_suite_add(void);
+void clearpass_parse_suite_add(void);
+void meraki_parse_suite_add(void);
+void pulse_nac_parse_suite_add(void);
+void xtreme_nbi_parse_suite_add(void);
+void cisco_pxgrid_parse_suite_add(void);
 
 /* Adds a suite with its tests; aborts on registry errors. */
 #define UNIT_SUITE(name, ...) do {                                        \
