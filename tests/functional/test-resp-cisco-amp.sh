@@ -115,7 +115,8 @@ curl -sS -f -u amp-client:amp-key -X DELETE "$NSIM_URL/v1/computers/$G4" >/dev/n
 nsim_clear
 runblock 10.1.0.4
 is "$(jget "$RUN_OUT" 'd["succeeded"]')" 1 "unblock 10.1.0.4 (computer gone): succeeded"
-is "$(nsim_reqs | awk '{print $1, $3}' | tr '\n' ';')" "GET 404;" "one GET, 404"
+# (10.1.0.3's retry after the malformed answer may land meanwhile: count G4's only)
+is "$(nsim_reqs '' "$G4" | awk '{print $1, $3}' | tr '\n' ';')" "GET 404;" "one GET, 404"
 is "$(rstate 10.1.0.4)" unblocked "db: unblocked"
 
 # ---- not isolated any more (stopped in the console): no DELETE
