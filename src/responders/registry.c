@@ -8,9 +8,11 @@
 #include "responders/responder.h"
 
 extern const ResponderOps external_call_ops;
+extern const ResponderOps cisco_fmc_ops;
 
 static const ResponderOps *const modules[] = {
         &external_call_ops,
+        &cisco_fmc_ops,
         NULL,
 };
 
