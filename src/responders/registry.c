@@ -9,10 +9,12 @@
 
 extern const ResponderOps external_call_ops;
 extern const ResponderOps cisco_fmc_ops;
+extern const ResponderOps cisco_asa_http_ops;
 
 static const ResponderOps *const modules[] = {
         &external_call_ops,
         &cisco_fmc_ops,
+        &cisco_asa_http_ops,
         NULL,
 };
 

@@ -52,6 +52,7 @@ int main(int argc, char **argv)
         msgraph_map_suite_add();
         rsettings_suite_add();
         cisco_fmc_json_suite_add();
+        cisco_asa_cmd_suite_add();
 
         CU_set_test_complete_handler(on_test_complete);
         if (only) {

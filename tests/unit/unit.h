@@ -25,6 +25,7 @@ void spycloud_map_suite_add(void);
 void msgraph_map_suite_add(void);
 void rsettings_suite_add(void);
 void cisco_fmc_json_suite_add(void);
+void cisco_asa_cmd_suite_add(void);
 
 /* Adds a suite with its tests; aborts on registry errors. */
 #define UNIT_SUITE(name, ...) do {                                        \
