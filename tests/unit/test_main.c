@@ -53,6 +53,7 @@ int main(int argc, char **argv)
         rsettings_suite_add();
         cisco_fmc_json_suite_add();
         cisco_asa_cmd_suite_add();
+        checkpoint_json_suite_add();
 
         CU_set_test_complete_handler(on_test_complete);
         if (only) {
