@@ -11,12 +11,14 @@ extern const ResponderOps external_call_ops;
 extern const ResponderOps cisco_fmc_ops;
 extern const ResponderOps cisco_asa_http_ops;
 extern const ResponderOps checkpoint_ops;
+extern const ResponderOps sophos_ops;
 
 static const ResponderOps *const modules[] = {
         &external_call_ops,
         &cisco_fmc_ops,
         &cisco_asa_http_ops,
         &checkpoint_ops,
+        &sophos_ops,
         NULL,
 };
 
