@@ -22,6 +22,7 @@
  * removes the stored address, not the host's current one; and, when asked,
  * "write memory" runs once per batch so a reload keeps the blocks. */
 #include "config.h"
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -291,6 +292,13 @@ static void finish_items(ABatch *x)
         ab_finish(x);
 }
 
+static bool is_address(const char *s)
+{
+        unsigned char buf[sizeof(struct in6_addr)];
+
+        return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
+}
+
 static void next_item(ABatch *x)
 {
         Asa *a = x->a;
@@ -301,6 +309,14 @@ static void next_item(ABatch *x)
                 const char *cmds[2];
 
                 if (rbatchres_resolved(x->rr, x->cur) || (!it->block && x->cur_el >= it->n_elements)) {
+                        x->cur++;
+                        x->cur_el = 0;
+                        continue;
+                }
+                if (!is_address(item_target(x))) {
+                        /* e.g. an element taken over from another tool: never put it in a command */
+                        rbatchres_fail(x->rr, x->cur, -EINVAL, false, "ASA: '%.64s' is not an IP address",
+                                       item_target(x));
                         x->cur++;
                         x->cur_el = 0;
                         continue;

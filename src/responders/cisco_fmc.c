@@ -417,6 +417,12 @@ static void step_groups(FBatch *x, const HttpResponse *resp)
         if (!(j = fb_json(x, resp, "FMC GET object/networkgroups")))
                 return;
         id = fmc_find_id(j, f->block_group);
+        if (id && (!id[0] || id[strspn(id, "0123456789abcdefABCDEF-")])) {
+                /* it goes into our URLs */
+                fb_fail(x, -EPROTO, false, "FMC: network group '%s' has an unexpected id '%.64s'", f->block_group, id);
+                cJSON_Delete(j);
+                return;
+        }
         if (id) {
                 free(f->group_id);
                 f->group_id = xstrdup(id);
@@ -531,7 +537,8 @@ static void step_create(FBatch *x, const HttpResponse *resp)
         cJSON *j = NULL;
         const cJSON *id;
 
-        if (rhttp_ok(resp) && (j = rhttp_json(resp)) && cJSON_IsString(id = cJSON_GetObjectItemCaseSensitive(j, "id")))
+        if (rhttp_ok(resp) && (j = rhttp_json(resp)) && cJSON_IsString(id = cJSON_GetObjectItemCaseSensitive(j, "id")) &&
+            id->valuestring[0] && !id->valuestring[strspn(id->valuestring, "0123456789abcdefABCDEF-")])
                 x->ids[i] = strv_push(x->ids[i], id->valuestring);
         else if (rhttp_ok(resp))
                 rbatchres_fail(x->rr, i, -EPROTO, true, "FMC POST object/hosts for %s: no id in the answer",
