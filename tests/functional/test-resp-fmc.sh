@@ -10,7 +10,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$FUNC_DIR/responders/fw2.sh"
 
-plan 57
+plan 59
 fw2_require
 RNAME=fmc
 GID=00505600-0000-0ed3-0000-000000000100
@@ -18,11 +18,14 @@ PRE=00505600-0000-0ed3-0000-000000000900
 cat >"$T/fmc-state.json" <<EOF
 {"hosts": {"$PRE": {"id": "$PRE", "name": "10.9.9.9", "type": "Host", "value": "10.9.9.9",
                     "description": "made by hand", "overridable": false}},
- "groups": {"$GID": {"id": "$GID", "name": "Vectra-Block", "type": "NetworkGroup", "overridable": false,
+ "groups": {"00505600-0000-0ed3-0000-00000000000a": {"id": "00505600-0000-0ed3-0000-00000000000a", "name": "Servers", "type": "NetworkGroup", "objects": []},
+            "00505600-0000-0ed3-0000-00000000000b": {"id": "00505600-0000-0ed3-0000-00000000000b", "name": "Vectra-Block-Old", "type": "NetworkGroup",
+                    "objects": []},
+            "$GID": {"id": "$GID", "name": "Vectra-Block", "type": "NetworkGroup", "overridable": false,
                      "objects": [{"type": "Host", "id": "$PRE", "name": "10.9.9.9"}],
                      "literals": [{"type": "Host", "value": "192.0.2.254"}]}}}
 EOF
-vsim_start fmc cisco_fmc_sim.py --state "$T/fmc-state.json" --default-limit 2
+vsim_start fmc cisco_fmc_sim.py --state "$T/fmc-state.json" --default-limit 2 --max-limit 2
 DAEMON_ENV=("FMC_PASSWORD=fmc-secret")
 FMC_SETTINGS="type = \"cisco_fmc\"; url = \"$VSIM_URL_fmc/\"; username = \"secresp\";
   password = \"env:FMC_PASSWORD\"; block_group = \"Vectra-Block\"; deploy = true;"
@@ -39,8 +42,10 @@ is "$RUN_RC" 0 "responder test: exit 0"
 like "$RUN_OUT" "network group 'Vectra-Block' is $GID" "responder test: names the group and its id"
 is "$(vs_seq | awk '{print $1}' | sort -u | tr '\n' ' ')" "GET POST " "responder test: a token POST and GETs only"
 is "$(vs_count POST generatetoken 204)" 1 "responder test: one token"
-# page size 2 and three groups: the group is on page 1 or 2, the paging.next link is followed
-cmp_num "$(vs_count GET 'object/networkgroups$')" -ge 1 "responder test: networkgroups listed"
+# pages of 2 and three groups, ours last: the paging.next link is followed
+is "$(vs_seq 'object/networkgroups$' | wc -l)" 2 "responder test: two pages of network groups"
+like "$(vs_reqs | pyj '[e["query"].get("offset") for e in d if e["path"].endswith("networkgroups")]')" '"2"' \
+        "responder test: the second page asked at offset 2"
 
 # ---- block: Host object, group PUT, deployment
 vs_mark
@@ -86,6 +91,8 @@ deps=$(vs_count POST deploymentrequests 202)
 cmp_num "$puts" -le 2 "ten blocks: at most two group PUTs ($puts)"
 cmp_num "$deps" -le 2 "ten blocks: at most two deployments ($deps)"
 diag "coalescing: 10 blocks -> $puts group PUT(s), $deps deployment(s), $(vs_count '*' .) requests"
+like "$(vs_reqs | pyj '[e["query"].get("offset") for e in d if e["path"].endswith("object/hosts") and e["method"] == "GET"]')" \
+        '"2"' "host objects listed page by page (pages of 2)"
 
 # ---- the token expires mid-run: 401, refresh, the call once more
 vs_post /_fmc/expire-tokens >/dev/null

@@ -8,7 +8,8 @@
   POST /api/fmc_platform/v1/auth/refreshtoken    both tokens as headers; 204 with new ones,
                                                  three refreshes per generated token
   under /api/fmc_config/v1/domain/<DOMAIN_UUID>/  (X-auth-access-token on every call)
-    GET  object/networkgroups[?offset&limit]     paged (default 25, max 1000), paging.next
+    GET  object/networkgroups[?offset&limit]     paged (default 25, max 1000: --default-limit,
+                                                 --max-limit), paging.next
     GET  object/networkgroups/<id>               the whole group, links and metadata included
     PUT  object/networkgroups/<id>               the whole group (id, name, type, objects):
                                                  objects must be existing Host objects
@@ -50,6 +51,7 @@ sim.parser.add_argument("--password", default="fmc-secret")
 sim.parser.add_argument("--domain-uuid", default="e276abec-e0f2-11e3-8169-6d9ed49b625f")
 sim.parser.add_argument("--token-ttl", type=float, default=1800.0, help="access token lifetime, seconds")
 sim.parser.add_argument("--default-limit", type=int, default=25)
+sim.parser.add_argument("--max-limit", type=int, default=1000, help="larger limit= values are capped (FMC: 1000)")
 
 GROUP_ID = "00505600-0000-0ed3-0000-000000000100"
 sim.state.update({
@@ -150,7 +152,7 @@ def page(req, items, path):
         raise fmc_error(400, "Invalid paging parameters.")
     if offset < 0 or limit < 1:
         raise fmc_error(400, "Invalid paging parameters.")
-    limit = min(limit, 1000)
+    limit = min(limit, sim.args.max_limit)
     chunk = items[offset:offset + limit]
     out = {"links": {"self": base_url(req) + path},
            "paging": {"offset": offset, "limit": limit, "count": len(items),
