@@ -55,6 +55,7 @@ int main(int argc, char **argv)
         cisco_asa_cmd_suite_add();
         checkpoint_json_suite_add();
         sophos_xml_suite_add();
+        rbatchres_suite_add();
 
         CU_set_test_complete_handler(on_test_complete);
         if (only) {
