@@ -10,7 +10,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$FUNC_DIR/responders/fw2.sh"
 
-plan 47
+plan 53
 fw2_require
 RNAME=cp
 G=Vectra-Internal-Block
@@ -144,6 +144,21 @@ is "$(vs_count POST delete-host 404)" 1 "object gone: delete-host answered 404"
 # ---- health, secrets
 cmp_num "$(rstatus 'r["calls_ok"]')" -ge 18 "status: calls_ok counted"
 unlike "$(journal_query; cat "$T"/daemon.*.err)" 'cp-secret|sid-0' "no password or session id in the journal"
+
+# ---- SIGTERM while a task is polled: a prompt clean exit, the block resumed at the next start
+vs_mark
+ctl block host 10.1.2.80 --responder cp >/dev/null 2>&1 &
+bg=$!
+_polled() { [ "$(vs_count POST show-task)" -ge 1 ]; }
+ok "a task is being polled" wait_until 20 _polled
+stop_daemon TERM
+is "$DAEMON_RC" 0 "SIGTERM mid-batch: exit 0"
+cmp_num "$STOP_MS" -lt 3000 "SIGTERM mid-batch: out within 3 s ($STOP_MS ms)"
+wait "$bg"
+isnt "$(rstate 10.1.2.80)" blocked "not recorded as blocked"
+start_ready "$CONF"
+ok "resumed at the next start: blocked" rwait_state 10.1.2.80 blocked 30
+is "$(vs_state "'10.1.2.80' in d['installs'][-1]['members']")" true "resumed: published and installed"
 
 stop_daemon TERM
 is "$DAEMON_RC" 0 "SIGTERM: exit 0"
