@@ -94,7 +94,8 @@ static void on_login(const HttpResponse *resp, void *userdata)
                 (void) cp_error(j, &t);
                 e = xasprintf("Check Point login: HTTP %ld: %s", resp->status, t);
         } else
-                e = rhttp_ok(resp) ? xstrdup("Check Point login: no sid in the answer") : rhttp_error(resp, "Check Point login");
+                e = rhttp_ok(resp) ? xstrdup("Check Point login: no sid in the answer") :
+                                     rhttp_error(resp, "Check Point login");
         cJSON_Delete(j);
         rauth_fail(&c->auth, e, rhttp_ok(resp) || rhttp_transient(resp));
 }

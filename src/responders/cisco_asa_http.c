@@ -345,7 +345,8 @@ static void step_write(ABatch *x, const HttpResponse *resp)
                 finish_items(x);
                 return;
         }
-        e = rhttp_ok(resp) ? xasprintf("ASA write memory: no [OK] in the answer") : rhttp_error(resp, "ASA write memory");
+        e = rhttp_ok(resp) ? xstrdup("ASA write memory: no [OK] in the answer") :
+                             rhttp_error(resp, "ASA write memory");
         /* the running config has the change; the next attempt repeats it
          * (a no-op) and saves again */
         for (size_t i = 0; i < x->b->n; i++)

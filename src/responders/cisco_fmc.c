@@ -537,7 +537,8 @@ static void step_create(FBatch *x, const HttpResponse *resp)
         cJSON *j = NULL;
         const cJSON *id;
 
-        if (rhttp_ok(resp) && (j = rhttp_json(resp)) && cJSON_IsString(id = cJSON_GetObjectItemCaseSensitive(j, "id")) &&
+        if (rhttp_ok(resp) && (j = rhttp_json(resp)) &&
+            cJSON_IsString(id = cJSON_GetObjectItemCaseSensitive(j, "id")) &&
             id->valuestring[0] && !id->valuestring[strspn(id->valuestring, "0123456789abcdefABCDEF-")])
                 x->ids[i] = strv_push(x->ids[i], id->valuestring);
         else if (rhttp_ok(resp))

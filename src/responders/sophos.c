@@ -163,8 +163,8 @@ static void step_write(SBatch *x, const HttpResponse *resp)
         int code = sophos_status(resp->body, &text);
 
         if (code != 200 && code != 202) {
-                sb_fail(x, -EIO, code == 0 || code >= 500, "Sophos Set IPHost '%s': status %d: %.160s", x->s->block_list,
-                        code, text ? text : "no Status in the answer");
+                sb_fail(x, -EIO, code == 0 || code >= 500, "Sophos Set IPHost '%s': status %d: %.160s",
+                        x->s->block_list, code, text ? text : "no Status in the answer");
                 return;
         }
         log_info("%s: IP list '%s' now holds %zu address(es)", x->r->name, x->s->block_list, strv_length(x->list));
