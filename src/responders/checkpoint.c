@@ -377,7 +377,9 @@ static void step_add_group(CBatch *x, const HttpResponse *resp, cJSON *j)
                 cb_fail(x, -EIO, false, "Check Point add-group '%s': %s", x->c->block_group, t);
                 return;
         }
-        log_info("%s: group '%s' created", x->c->r->name, x->c->block_group);
+        /* a misspelt name ends here too: say so loudly, blocks in a group no rule uses do nothing */
+        log_warning("%s: Check Point group '%s' did not exist and was created; a rule must use it for the blocks "
+                    "to take effect", x->c->r->name, x->c->block_group);
         x->changed = true;
         x->cur = x->cur_el = 0;
         next_item(x);
