@@ -10,7 +10,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$FUNC_DIR/responders/fw2.sh"
 
-plan 53
+plan 56
 fw2_require
 RNAME=cp
 G=Vectra-Internal-Block
@@ -24,7 +24,9 @@ vsim_start cp checkpoint_sim.py --state "$T/cp-state.json" --task-polls 1
 DAEMON_ENV=("CP_PASSWORD=cp-secret")
 CP_SETTINGS="type = \"checkpoint\"; url = \"$VSIM_URL_cp\"; username = \"secresp\"; password = \"env:CP_PASSWORD\";
   block_group = \"$G\"; policy_package = \"Standard\"; install_targets = [ \"gw-1\", \"gw-2\" ]; task_poll = \"1s\";"
-rconf "$CP_SETTINGS"
+rconf "$CP_SETTINGS },
+  { name = \"cp2\"; type = \"checkpoint\"; url = \"$VSIM_URL_cp\"; username = \"secresp\";
+    password = \"env:CP_PASSWORD\"; block_group = \"Vectra-New\"; task_poll = \"1s\";"
 start_ready "$CONF"
 
 pub() { vs_state "sorted(d['published']['groups']['$G']['members'])" | tr -d ' '; }
@@ -140,6 +142,15 @@ runblock host 10.1.2.50
 is "$(rstate 10.1.2.50)" unblocked "object gone: unblocked"
 is "$(vs_state "d['publishes']")" "$p0" "object gone: nothing published"
 is "$(vs_count POST delete-host 404)" 1 "object gone: delete-host answered 404"
+
+# ---- a group that does not exist is created (as VAR did), with a warning
+RNAME=cp2
+rblock host 10.1.2.90
+is "$(rstate 10.1.2.90)" blocked "cp2: blocked"
+is "$(vs_state "d['published']['groups']['Vectra-New']['members']")" '["10.1.2.90"]' "cp2: the group was created with the host"
+journal_wait 5 PRIORITY=4 >/dev/null
+like "$(journal_query PRIORITY=4)" "group 'Vectra-New' did not exist and was created" "cp2: a warning says so"
+RNAME=cp
 
 # ---- health, secrets
 cmp_num "$(rstatus 'r["calls_ok"]')" -ge 18 "status: calls_ok counted"
