@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include "common/strv.h"
 #include "common/xalloc.h"
 #include "responders/cisco_asa_cmd.h"
 
@@ -113,4 +114,41 @@ bool asa_group_defined(const char *out, const char *group)
                 line += strspn(line, "\r\n");
         }
         return false;
+}
+
+/* Is line [p, p+n) the header of the network object-group `group`? */
+static bool is_header(const char *p, size_t n, const char *group)
+{
+        size_t gl = strlen(group);
+
+        return n >= 21 + gl && !strncmp(p, "object-group network ", 21) && !strncmp(p + 21, group, gl) &&
+               (n == 21 + gl || p[21 + gl] == ' ' || p[21 + gl] == '\t');
+}
+
+char **asa_group_hosts(const char *out, const char *group)
+{
+        const char *line = out;
+        char **v = NULL;
+        bool in = false;
+
+        while (line && *line) {
+                size_t n = strcspn(line, "\r\n");
+                const char *p = line;
+
+                if (n > 0 && line[0] != ' ' && line[0] != '\t')
+                        in = is_header(line, n, group);
+                else if (in) {
+                        while (p < line + n && (*p == ' ' || *p == '\t'))
+                                p++;
+                        if ((size_t) (line + n - p) > 20 && !strncmp(p, "network-object host ", 20)) {
+                                _cleanup_free_ char *a = xstrndup(p + 20, (size_t) (line + n - p - 20));
+                                a[strcspn(a, " \t")] = 0;
+                                if (a[0] && !strv_contains(v, a))
+                                        v = strv_push(v, a);
+                        }
+                }
+                line += n;
+                line += strspn(line, "\r\n");
+        }
+        return v ? v : xnew(char *, 1);
 }

@@ -33,3 +33,7 @@ AsaOutcome asa_classify(const char *out, bool block, const char **ret_line, size
 /* Does the output of "show running-config object-group id GROUP" define
  * the network object-group GROUP? */
 bool asa_group_defined(const char *out, const char *group);
+
+/* The addresses of its "network-object host ADDRESS" lines (NULL-terminated,
+ * never NULL; malloc'ed), read from the same output. */
+char **asa_group_hosts(const char *out, const char *group);

@@ -19,8 +19,11 @@
  * already exist (the CLI's "object-group network NAME" would silently
  * create an unused one for a misspelt name), checked once per batch;
  * "already a member" and "not a member" answers are successes; unblock
- * removes the stored address, not the host's current one; and, when asked,
- * "write memory" runs once per batch so a reload keeps the blocks. */
+ * removes the stored address, not the host's current one; the group is read
+ * before the commands (what is already in place needs none) and after them
+ * (the CLI answers in free text: the configuration says what took effect);
+ * and, when asked, "write memory" runs once per batch so a reload keeps
+ * the blocks. */
 #include "config.h"
 #include <arpa/inet.h>
 #include <errno.h>
@@ -31,6 +34,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include "common/log.h"
+#include "common/strv.h"
 #include "common/xalloc.h"
 #include "responders/cisco_asa_cmd.h"
 #include "responders/rbatchres.h"
@@ -98,6 +102,8 @@ struct ABatch {
         size_t cur, cur_el;             /* item, and element of an unblock */
         bool *changed;                  /* per item: the running config changed */
         bool any_changed;
+        bool sent;                      /* a configuration command was sent */
+        char **before;                  /* the group's hosts when the batch began */
         char *version;                  /* test: first line of show version */
 };
 
@@ -106,6 +112,7 @@ static void ab_free(void *data)
         ABatch *x = data;
 
         free(x->changed);
+        strv_free(x->before);
         free(x->version);
         free(x);
 }
@@ -173,6 +180,7 @@ static void ab_run(ABatch *x, const char *mode, const char *const *cmds, size_t 
 
 static void next_item(ABatch *x);
 static void step_write(ABatch *x, const HttpResponse *resp);
+static void step_verify(ABatch *x, const HttpResponse *resp);
 
 static bool check_http(ABatch *x, const HttpResponse *resp, const char *what)
 {
@@ -202,6 +210,7 @@ static void step_group(ABatch *x, const HttpResponse *resp)
                 ab_free(x);
                 return;
         }
+        x->before = asa_group_hosts(resp->body, a->block_group);
         x->cur = 0;
         x->cur_el = 0;
         next_item(x);
@@ -321,6 +330,17 @@ static void next_item(ABatch *x)
                         x->cur_el = 0;
                         continue;
                 }
+                if (it->block == strv_contains(x->before, item_target(x))) {
+                        /* already as wanted: no command */
+                        log_debug("%s: %s %s", x->r->name, item_target(x),
+                                  it->block ? "already in the object-group" : "not in the object-group");
+                        if (it->block || ++x->cur_el >= it->n_elements) {
+                                x->cur++;
+                                x->cur_el = 0;
+                        }
+                        continue;
+                }
+                x->sent = true;
                 grp = xasprintf("object-group network %s", a->block_group);
                 cmd = xasprintf("%snetwork-object host %s", it->block ? "" : "no ", item_target(x));
                 cmds[0] = grp;
@@ -328,12 +348,50 @@ static void next_item(ABatch *x)
                 ab_run(x, "config", cmds, 2, step_item);
                 return;
         }
-        if (a->write_memory && x->any_changed) {
+        if (x->sent) {
+                /* the CLI's answer is free text: the configuration says what happened */
+                _cleanup_free_ char *cmd = xasprintf("show running-config object-group id %s", a->block_group);
+                const char *cmds[] = { cmd };
+                ab_run(x, "exec", cmds, 1, step_verify);
+                return;
+        }
+        finish_items(x);
+}
+
+static void save_or_finish(ABatch *x)
+{
+        if (x->a->write_memory && x->any_changed) {
                 const char *cmds[] = { "write memory" };
                 ab_run(x, "exec", cmds, 1, step_write);
                 return;
         }
         finish_items(x);
+}
+
+static void step_verify(ABatch *x, const HttpResponse *resp)
+{
+        char **now;
+
+        if (!check_http(x, resp, "ASA show running-config object-group"))
+                return;
+        now = asa_group_hosts(resp->body, x->a->block_group);
+        for (size_t i = 0; i < x->b->n; i++) {
+                const ResponderItem *it = &x->b->items[i];
+                if (rbatchres_resolved(x->rr, i))
+                        continue;
+                if (it->block && !strv_contains(now, it->entity->value))
+                        rbatchres_fail(x->rr, i, -EIO, true, "ASA: %s is not in object-group '%s' after the command",
+                                       it->entity->value, x->a->block_group);
+                for (size_t e = 0; !it->block && e < it->n_elements; e++)
+                        if (strv_contains(now, it->elements[e])) {
+                                rbatchres_fail(x->rr, i, -EIO, true,
+                                               "ASA: %s is still in object-group '%s' after the command",
+                                               it->elements[e], x->a->block_group);
+                                break;
+                        }
+        }
+        strv_free(now);
+        save_or_finish(x);
 }
 
 static void step_write(ABatch *x, const HttpResponse *resp)

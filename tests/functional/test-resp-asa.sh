@@ -10,7 +10,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$FUNC_DIR/responders/fw2.sh"
 
-plan 42
+plan 46
 fw2_require
 RNAME=asa
 vsim_start asa cisco_asa_sim.py
@@ -42,9 +42,10 @@ is "$RUN_RC" 0 "block host 10.1.2.3: exit 0"
 is "$(rstate 10.1.2.3)" blocked "db: blocked"
 is "$(relements 10.1.2.3)" '["10.1.2.3"]' "db: the element is the IP"
 is "$(members)" '["192.0.2.254","10.1.2.3"]' "sim: in the object-group, the other member kept"
+SHOWRUN=/admin/exec/show%20running-config%20object-group%20id%20Vectra-Block
 is "$(vs_seq | awk '{print $2}' | tr '\n' ' ')" \
-        "/admin/exec/show%20running-config%20object-group%20id%20Vectra-Block /admin/config/object-group%20network%20Vectra-Block/network-object%20host%2010.1.2.3 /admin/exec/write%20memory " \
-        "calls: group check, the command (only the command percent-encoded), write memory"
+        "$SHOWRUN /admin/config/object-group%20network%20Vectra-Block/network-object%20host%2010.1.2.3 $SHOWRUN /admin/exec/write%20memory " \
+        "calls: group read, the command (only the command percent-encoded), group read again, write memory"
 is "$(vs_reqs | pyj 'sorted(set(e["headers"].get("user-agent") for e in d))' | tr -d ' ')" '["secresp"]' \
         "User-Agent is the basic-auth-client name"
 is "$(vs_reqs | pyj 'all(e["headers"].get("authorization", "").startswith("Basic ") for e in d)')" true \
@@ -58,6 +59,7 @@ rblock host 192.0.2.254
 is "$(rstate 192.0.2.254)" blocked "already a member: blocked"
 is "$(relements 192.0.2.254)" '["192.0.2.254"]' "already a member: the element is the IP"
 is "$(vs_state "d['writes']")" "$w0" "already a member: nothing to save"
+is "$(vs_seq | awk '{print $2}')" "$SHOWRUN" "already a member: the group read, no command"
 
 # ---- coalescing: one write memory per batch
 vs_faults '[{"kind": "latency", "delay_ms": 600, "path": "^/admin/exec/show", "times": 1}]'
@@ -90,6 +92,13 @@ rblock host 10.1.2.61
 ok "500 x3: blocked by a later attempt" rwait_state 10.1.2.61 blocked 20
 like "$(rstatus 'r["last_call_error"]')" 'HTTP 500' "status: last_call_error names the HTTP 500"
 
+# ---- an answer that is not the CLI's (a portal page) and nothing applied: the group read catches it
+vs_faults '[{"kind": "malformed", "body": "<html>Please log in</html>", "path": "^/admin/config/", "times": 1}]'
+rblock host 10.1.2.63
+ok "not applied despite a 200: blocked by a later attempt" rwait_state 10.1.2.63 blocked 20
+like "$(rstatus 'r["last_call_error"]')" 'is not in object-group .Vectra-Block. after the command' \
+        "status: the unapplied command is reported"
+
 # ---- a 401 (credentials refused): a permanent failure, retried later on request
 vs_faults '[{"kind": "status", "status": 401, "path": "^/admin/", "times": 1}]'
 vs_mark
@@ -111,7 +120,9 @@ is "$(vs_seq '^/admin/config/' | awk '{print $2}')" \
 # ---- removed by an administrator before the unblock: a success, nothing saved
 vs_post /_asa/remove/Vectra-Block/10.1.2.60 >/dev/null
 w0=$(vs_state "d['writes']")
+vs_mark
 runblock host 10.1.2.60
+is "$(vs_count GET '^/admin/config/')" 0 "already gone: no command"
 is "$(rstate 10.1.2.60)" unblocked "already gone: unblocked"
 is "$(vs_state "d['writes']")" "$w0" "already gone: nothing to save"
 

@@ -3,7 +3,7 @@
  * vendor (or something in its place) may send back.  The first byte picks
  * the reader; the rest is the answer.
  *   0  Sophos XML: sophos_parse_iplist, sophos_status, sophos_login_status
- *   1  ASA CLI text: asa_classify (block and unblock), asa_group_defined
+ *   1  ASA CLI text: asa_classify (block and unblock), asa_group_defined, asa_group_hosts
  *   2  FMC JSON: fmc_next_path, fmc_find_id, fmc_deploy_body, group edits
  *   3  Check Point JSON: cp_error, cp_task_state */
 #include "config.h"
@@ -49,6 +49,13 @@ static void asa(const char *s)
                 }
         }
         (void) asa_group_defined(s, "Vectra-Block");
+        {
+                char **h = asa_group_hosts(s, "Vectra-Block");
+                FUZZ_CHECK(h != NULL);
+                for (size_t i = 0; h[i]; i++)
+                        FUZZ_CHECK(h[i][0] && !strpbrk(h[i], " \t\r\n"));
+                strv_free(h);
+        }
 }
 
 static void fmc(const char *s)

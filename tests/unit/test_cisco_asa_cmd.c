@@ -2,6 +2,7 @@
 #include "config.h"
 #include <stdlib.h>
 #include <string.h>
+#include "common/strv.h"
 #include "responders/cisco_asa_cmd.h"
 #include "tests/unit/unit.h"
 
@@ -75,11 +76,40 @@ static void test_group_defined(void)
         CU_ASSERT_FALSE(asa_group_defined("ERROR: % Invalid input\n", "Vectra-Block"));
 }
 
+static void test_group_hosts(void)
+{
+        const char *out = "object-group network Other\n network-object host 9.9.9.9\n"
+                          "object-group network Vectra-Block\r\n"
+                          " description blocked hosts\r\n"
+                          " network-object host 10.0.0.1\r\n"
+                          " network-object object web-srv\r\n"
+                          "  network-object host 2001:db8::1 \r\n"
+                          " network-object host 10.0.0.1\r\n"
+                          " network-object 10.1.0.0 255.255.0.0\r\n"
+                          "object-group network Vectra-Block-2\n network-object host 8.8.8.8\n";
+        char **v = asa_group_hosts(out, "Vectra-Block");
+
+        CU_ASSERT_EQUAL(strv_length(v), 2);
+        CU_ASSERT_TRUE(strv_contains(v, "10.0.0.1"));
+        CU_ASSERT_TRUE(strv_contains(v, "2001:db8::1"));
+        CU_ASSERT_FALSE(strv_contains(v, "9.9.9.9"));
+        CU_ASSERT_FALSE(strv_contains(v, "8.8.8.8"));
+        strv_free(v);
+        v = asa_group_hosts("", "Vectra-Block");
+        CU_ASSERT_PTR_NOT_NULL(v);
+        CU_ASSERT_EQUAL(strv_length(v), 0);
+        strv_free(v);
+        v = asa_group_hosts(" network-object host 1.1.1.1\n", "Vectra-Block");  /* no header: not ours */
+        CU_ASSERT_EQUAL(strv_length(v), 0);
+        strv_free(v);
+}
+
 void cisco_asa_cmd_suite_add(void)
 {
         UNIT_SUITE("cisco_asa_cmd",
                    UNIT_TEST(test_path),
                    UNIT_TEST(test_valid_name),
                    UNIT_TEST(test_classify),
-                   UNIT_TEST(test_group_defined));
+                   UNIT_TEST(test_group_defined),
+                   UNIT_TEST(test_group_hosts));
 }
