@@ -10,7 +10,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$FUNC_DIR/responders/fw2.sh"
 
-plan 56
+plan 57
 fw2_require
 RNAME=cp
 G=Vectra-Internal-Block
@@ -108,6 +108,8 @@ rblock host 10.1.2.61
 ok "publish 500: blocked by a later attempt" rwait_state 10.1.2.61 blocked 20
 is "$(vs_count POST publish 500)" 1 "publish: one 500, not repeated by the client"
 cmp_num "$(vs_count POST discard 200)" -ge 1 "the failed session was discarded"
+is "$(vs_seq 'discard|logout' | awk '{sub("^/web_api/", "", $2); print $2}' | head -n 2 | tr '\n' ' ')" "discard logout " \
+        "discard, then logout"
 like "$(rstatus 'r["last_call_error"]')" 'publish: HTTP 500' "status: the failed publish is reported"
 
 # ---- the publish task fails

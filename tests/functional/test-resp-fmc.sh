@@ -10,7 +10,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$FUNC_DIR/responders/fw2.sh"
 
-plan 59
+plan 60
 fw2_require
 RNAME=fmc
 GID=00505600-0000-0ed3-0000-000000000100
@@ -149,6 +149,7 @@ is "$(vs_state "len(d['deployments'])")" $((deps0 + 1)) "unblock: one deployment
 is "$(vs_state "'10.1.2.3' in d['deployments'][-1]['members']['Vectra-Block']")" false \
         "the deployment no longer has 10.1.2.3"
 is "$(vs_count GET 'object/hosts$')" 0 "unblock used the stored id (no host listing)"
+is "$(vs_count PUT networkgroups)" 1 "unblock: one PUT (the original PUT twice)"
 
 # ---- the Host object was deleted on the FMC: unblock is a success, nothing written
 vs_post /_fmc/delete-host/10.1.2.50 >/dev/null
