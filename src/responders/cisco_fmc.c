@@ -20,6 +20,8 @@
  *     and the call is made once more;
  *   - "already a member" and "not a member" are successes that report the
  *     Host object id, so the host is tagged and never retried forever;
+ *   - the missing Host objects of a batch are made in one bulk request
+ *     (bulk_create; one by one when the FMC refuses it);
  *   - the group is PUT once per batch (the reconciler hands every queued
  *     call at once), and, with deploy = true, one deployment request per
  *     batch goes to the deployable devices: 1,000 blocks are one group
@@ -57,6 +59,7 @@ typedef struct Fmc {
         char *block_group;
         char *domain_uuid;              /* from the config; else the token answer's DOMAIN_UUID */
         bool deploy;
+        bool bulk_create;
         char **deploy_devices;
         char *description;
 
@@ -81,6 +84,7 @@ static const RsOpt fmc_opts[] = {
         { "domain_uuid", RS_STRING, OFF(domain_uuid) },
         { "deploy", RS_BOOL, OFF(deploy), .def = "false" },
         { "deploy_devices", RS_STRINGS, OFF(deploy_devices) },
+        { "bulk_create", RS_BOOL, OFF(bulk_create), .def = "true" },
         { "description", RS_STRING, OFF(description), .def = FMC_DESCRIPTION },
         {}
 };
@@ -92,6 +96,12 @@ static void wipe_free(char **p)
                 free(*p);
         }
         *p = NULL;
+}
+
+/* Ids from the FMC go into our URLs: only what an FMC id looks like. */
+static bool valid_id(const char *id)
+{
+        return id && id[0] && !id[strspn(id, "0123456789abcdefABCDEF-")];
 }
 
 static char *basic_auth_header(const char *user, const char *pass)
@@ -248,6 +258,7 @@ struct FBatch {
         size_t cur;
         cJSON *group;
         bool changed;
+        bool bulk_done;                 /* the bulk create was tried: one by one from now on */
 };
 
 static void fb_free(void *data)
@@ -417,7 +428,7 @@ static void step_groups(FBatch *x, const HttpResponse *resp)
         if (!(j = fb_json(x, resp, "FMC GET object/networkgroups")))
                 return;
         id = fmc_find_id(j, f->block_group);
-        if (id && (!id[0] || id[strspn(id, "0123456789abcdefABCDEF-")])) {
+        if (id && !valid_id(id)) {
                 /* it goes into our URLs */
                 fb_fail(x, -EPROTO, false, "FMC: network group '%s' has an unexpected id '%.64s'", f->block_group, id);
                 cJSON_Delete(j);
@@ -538,8 +549,7 @@ static void step_create(FBatch *x, const HttpResponse *resp)
         const cJSON *id;
 
         if (rhttp_ok(resp) && (j = rhttp_json(resp)) &&
-            cJSON_IsString(id = cJSON_GetObjectItemCaseSensitive(j, "id")) &&
-            id->valuestring[0] && !id->valuestring[strspn(id->valuestring, "0123456789abcdefABCDEF-")])
+            cJSON_IsString(id = cJSON_GetObjectItemCaseSensitive(j, "id")) && valid_id(id->valuestring))
                 x->ids[i] = strv_push(x->ids[i], id->valuestring);
         else if (rhttp_ok(resp))
                 rbatchres_fail(x->rr, i, -EPROTO, true, "FMC POST object/hosts for %s: no id in the answer",
@@ -557,10 +567,62 @@ static void step_create(FBatch *x, const HttpResponse *resp)
 }
 
 /* Creates the missing Host objects, one after the other. */
+static void step_bulk(FBatch *x, const HttpResponse *resp)
+{
+        cJSON *j = NULL;
+        size_t made = 0;
+
+        if (rhttp_ok(resp) && (j = rhttp_json(resp))) {
+                for (size_t i = 0; i < x->b->n; i++) {
+                        const char *id;
+                        if (!x->b->items[i].block || x->ids[i] || rbatchres_resolved(x->rr, i))
+                                continue;
+                        id = fmc_find_id(j, item_ip(x, i));
+                        if (valid_id(id)) {
+                                x->ids[i] = strv_push(x->ids[i], id);
+                                made++;
+                        }
+                }
+                log_debug("%s: %zu Host object(s) made in one bulk request", x->f->r->name, made);
+        } else {
+                /* an older FMC, a duplicate name made meanwhile: one by one */
+                _cleanup_free_ char *e = rhttp_error(resp, "FMC POST object/hosts?bulk=true");
+                log_info("%s: %s; creating the Host objects one by one", x->f->r->name, e);
+        }
+        cJSON_Delete(j);
+        x->cur = 0;
+        next_create(x);
+}
+
+/* Several missing objects: one bulk request (at most FMC_PAGE_LIMIT). */
+static bool start_bulk(FBatch *x)
+{
+        const char **ips;
+        size_t n = 0;
+
+        if (!x->f->bulk_create || x->bulk_done)
+                return false;
+        x->bulk_done = true;
+        ips = xnew(const char *, x->b->n + 1);
+        for (size_t i = 0; i < x->b->n && n < FMC_PAGE_LIMIT; i++)
+                if (x->b->items[i].block && !x->ids[i] && !rbatchres_resolved(x->rr, i))
+                        ips[n++] = item_ip(x, i);
+        if (n < 2) {
+                free(ips);
+                return false;
+        }
+        fb_call(x, "POST", "object/hosts?bulk=true", fmc_hosts_bulk_body(ips, n, x->f->description), true,
+                step_bulk);
+        free(ips);
+        return true;
+}
+
 static void next_create(FBatch *x)
 {
         Fmc *f = x->f;
 
+        if (start_bulk(x))
+                return;
         for (; x->cur < x->b->n; x->cur++) {
                 const ResponderItem *it = &x->b->items[x->cur];
                 if (!it->block || x->ids[x->cur] || rbatchres_resolved(x->rr, x->cur))

@@ -57,6 +57,24 @@ char *fmc_host_body(const char *ip, const char *description)
         return s;
 }
 
+char *fmc_hosts_bulk_body(const char *const *ips, size_t n, const char *description)
+{
+        cJSON *a = cJSON_CreateArray();
+        char *s;
+
+        for (size_t i = 0; i < n; i++) {
+                cJSON *o = cJSON_CreateObject();
+                cJSON_AddStringToObject(o, "type", "Host");
+                cJSON_AddStringToObject(o, "name", ips[i]);
+                cJSON_AddStringToObject(o, "value", ips[i]);
+                cJSON_AddStringToObject(o, "description", description ? description : "");
+                cJSON_AddItemToArray(a, o);
+        }
+        s = cJSON_PrintUnformatted(a);
+        cJSON_Delete(a);
+        return s;
+}
+
 bool fmc_group_has(const cJSON *group, const char *id)
 {
         const cJSON *objs = cJSON_GetObjectItemCaseSensitive(group, "objects"), *it;

@@ -18,6 +18,8 @@ const char *fmc_find_id(const cJSON *page, const char *name);
 
 /* POST object/hosts body for one IP (malloc'ed JSON). */
 char *fmc_host_body(const char *ip, const char *description);
+/* POST object/hosts?bulk=true body: an array of such objects. */
+char *fmc_hosts_bulk_body(const char *const *ips, size_t n, const char *description);
 
 /* Is the object with this id a member of the group (objects[])? */
 bool fmc_group_has(const cJSON *group, const char *id);

@@ -10,7 +10,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$FUNC_DIR/responders/fw2.sh"
 
-plan 60
+plan 63
 fw2_require
 RNAME=fmc
 GID=00505600-0000-0ed3-0000-000000000100
@@ -91,8 +91,23 @@ deps=$(vs_count POST deploymentrequests 202)
 cmp_num "$puts" -le 2 "ten blocks: at most two group PUTs ($puts)"
 cmp_num "$deps" -le 2 "ten blocks: at most two deployments ($deps)"
 diag "coalescing: 10 blocks -> $puts group PUT(s), $deps deployment(s), $(vs_count '*' .) requests"
+bulk() { vs_reqs | pyj '[(e["query"].get("bulk", [""])[0], e["status"]) for e in d if e["method"] == "POST" and e["path"].endswith("object/hosts")]' | tr -d ' '; }
+is "$(bulk)" '[["",201],["true",201]]' "Host objects: the first batch's one alone, the nine others in one bulk request"
 like "$(vs_reqs | pyj '[e["query"].get("offset") for e in d if e["path"].endswith("object/hosts") and e["method"] == "GET"]')" \
         '"2"' "host objects listed page by page (pages of 2)"
+
+# ---- a bulk request refused (older FMC, a name made meanwhile): one by one
+vs_faults '[{"kind": "latency", "delay_ms": 600, "method": "GET", "path": "object/networkgroups/", "times": 1},
+            {"kind": "status", "status": 400, "method": "POST", "path": "object/hosts$", "skip": 1, "times": 1}]'
+vs_mark
+for i in 1 2 3; do
+        ctl block host "10.1.4.$i" --responder fmc >/dev/null 2>&1 &
+        pids[i]=$!
+done
+for i in 1 2 3; do wait "${pids[i]}"; done
+vs_nofaults
+is "$(rstate 10.1.4.1)$(rstate 10.1.4.2)$(rstate 10.1.4.3)" blockedblockedblocked "bulk refused: all three blocked"
+is "$(bulk)" '[["",201],["true",400],["",201],["",201]]' "bulk refused: then one by one"
 
 # ---- the token expires mid-run: 401, refresh, the call once more
 vs_post /_fmc/expire-tokens >/dev/null

@@ -16,6 +16,8 @@
     GET  object/hosts[?offset&limit]             paged
     POST object/hosts                            {"type":"Host","name","value"}; 201, or 400 for
                                                  a duplicate name or a bad value
+    POST object/hosts?bulk=true                  a list of them, all or nothing; 201 {"items"}
+                                                 (--no-bulk: 400, as an FMC without bulk support)
     GET  object/hosts/<id>
     GET  deployment/deployabledevices?expanded=true   devices with undeployed changes
     POST deployment/deploymentrequests           {"type":"DeploymentRequest","version",
@@ -52,6 +54,7 @@ sim.parser.add_argument("--domain-uuid", default="e276abec-e0f2-11e3-8169-6d9ed4
 sim.parser.add_argument("--token-ttl", type=float, default=1800.0, help="access token lifetime, seconds")
 sim.parser.add_argument("--default-limit", type=int, default=25)
 sim.parser.add_argument("--max-limit", type=int, default=1000, help="larger limit= values are capped (FMC: 1000)")
+sim.parser.add_argument("--no-bulk", action="store_true", help="refuse POST object/hosts?bulk=true (older FMC)")
 
 GROUP_ID = "00505600-0000-0ed3-0000-000000000100"
 sim.state.update({
@@ -246,29 +249,51 @@ def list_hosts(req):
     return page(req, items, req.path)
 
 
-@sim.route("POST", D + r"object/hosts")
-def create_host(req):
-    auth(req, req.params["d"])
-    body = req.json()
+def check_host(st, body, names):
     if not isinstance(body, dict) or body.get("type") != "Host" or not body.get("name"):
         raise fmc_error(400, "Invalid Host object.")
     try:
         ipaddress.ip_address(body.get("value", ""))
     except ValueError:
         raise fmc_error(400, "Invalid IP address %r." % body.get("value"))
+    if body["name"] in names or any(h["name"] == body["name"] for h in st["hosts"].values()) or \
+            any(g["name"] == body["name"] for g in st["groups"].values()):
+        raise fmc_error(400, "The object name %s already exists. Enter a new name." % body["name"])
+    names.add(body["name"])
+
+
+def make_host(st, body):
+    st["next_id"] += 1
+    hid = "00505600-0000-0ed3-0000-%012d" % st["next_id"]
+    h = {"id": hid, "name": body["name"], "type": "Host", "value": body["value"],
+         "description": body.get("description", ""), "overridable": False}
+    st["hosts"][hid] = h
+    out = dict(h)
+    out["links"] = summary(h)["links"]
+    return out
+
+
+@sim.route("POST", D + r"object/hosts")
+def create_host(req):
+    auth(req, req.params["d"])
+    body = req.json()
+    bulk = req.query.get("bulk") == "true"
     with req.lock:
         st = req.state
-        if any(h["name"] == body["name"] for h in st["hosts"].values()) or \
-                any(g["name"] == body["name"] for g in st["groups"].values()):
-            raise fmc_error(400, "The object name %s already exists. Enter a new name." % body["name"])
-        st["next_id"] += 1
-        hid = "00505600-0000-0ed3-0000-%012d" % st["next_id"]
-        h = {"id": hid, "name": body["name"], "type": "Host", "value": body["value"],
-             "description": body.get("description", ""), "overridable": False}
-        st["hosts"][hid] = h
-        out = dict(h)
-        out["links"] = summary(h)["links"]
-    return json_response(out, 201)
+        if not bulk:
+            check_host(st, body, set())
+            return json_response(make_host(st, body), 201)
+        if sim.args.no_bulk:
+            raise fmc_error(400, "Bulk operations are not supported for this object type.")
+        # all or nothing, at most 1000
+        if not isinstance(body, list) or not body or len(body) > 1000:
+            raise fmc_error(400, "A bulk request is a list of 1 to 1000 objects.")
+        names = set()
+        for b in body:
+            check_host(st, b, names)
+        items = [make_host(st, b) for b in body]
+    return json_response({"links": {"self": base_url(req) + req.path + "?bulk=true"}, "items": items,
+                          "paging": {"offset": 0, "limit": len(items), "count": len(items), "pages": 1}}, 201)
 
 
 @sim.route("GET", D + r"object/hosts/(?P<id>[^/]+)")

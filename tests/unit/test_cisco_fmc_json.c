@@ -68,6 +68,21 @@ static void test_host_body(void)
         free(s);
 }
 
+static void test_bulk_body(void)
+{
+        const char *ips[] = { "10.0.0.1", "10.0.0.2" };
+        char *s = fmc_hosts_bulk_body(ips, 2, "d");
+        cJSON *j = J(s);
+
+        CU_ASSERT_TRUE(cJSON_IsArray(j));
+        CU_ASSERT_EQUAL(cJSON_GetArraySize(j), 2);
+        CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(cJSON_GetArrayItem(j, 1), "name")->valuestring, "10.0.0.2");
+        CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(cJSON_GetArrayItem(j, 1), "value")->valuestring, "10.0.0.2");
+        CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItem(cJSON_GetArrayItem(j, 0), "type")->valuestring, "Host");
+        cJSON_Delete(j);
+        free(s);
+}
+
 static void test_group_edit(void)
 {
         cJSON *g = J("{\"id\":\"G\",\"name\":\"Block\",\"type\":\"NetworkGroup\",\"links\":{\"self\":\"x\"},"
@@ -152,6 +167,7 @@ void cisco_fmc_json_suite_add(void)
                    UNIT_TEST(test_next_path),
                    UNIT_TEST(test_find_id),
                    UNIT_TEST(test_host_body),
+                   UNIT_TEST(test_bulk_body),
                    UNIT_TEST(test_group_edit),
                    UNIT_TEST(test_deploy_body));
 }
