@@ -19,8 +19,9 @@
  * already exist (the CLI's "object-group network NAME" would silently
  * create an unused one for a misspelt name), checked once per batch;
  * "already a member" and "not a member" answers are successes; unblock
- * removes the stored address, not the host's current one; the group is read
- * before the commands (what is already in place needs none) and after them
+ * removes the stored address, not the host's current one; the commands go
+ * up to 64 to a request (separated by '/', as the original's two); the group
+ * is read before the commands (what is already in place needs none) and after them
  * (the CLI answers in free text: the configuration says what took effect);
  * and, when asked, "write memory" runs once per batch so a reload keeps
  * the blocks. */
@@ -103,6 +104,9 @@ struct ABatch {
         bool *changed;                  /* per item: the running config changed */
         bool any_changed;
         bool sent;                      /* a configuration command was sent */
+        size_t *chunk;                  /* items of the request in flight */
+        size_t n_chunk;
+        char *refusal;                  /* a line the CLI refused, for messages */
         char **before;                  /* the group's hosts when the batch began */
         char *version;                  /* test: first line of show version */
 };
@@ -112,6 +116,8 @@ static void ab_free(void *data)
         ABatch *x = data;
 
         free(x->changed);
+        free(x->chunk);
+        free(x->refusal);
         strv_free(x->before);
         free(x->version);
         free(x);
@@ -178,6 +184,8 @@ static void ab_run(ABatch *x, const char *mode, const char *const *cmds, size_t 
                 ab_fail(x, k, true, "ASA %s: %s", path, strerror(-k));
 }
 
+#define ASA_CMDS_PER_REQUEST 64         /* a URL of about 3 KiB */
+
 static void next_item(ABatch *x);
 static void step_write(ABatch *x, const HttpResponse *resp);
 static void step_verify(ABatch *x, const HttpResponse *resp);
@@ -242,47 +250,45 @@ static const char *item_target(const ABatch *x)
         return it->block ? it->entity->value : it->elements[x->cur_el];
 }
 
-static void step_item(ABatch *x, const HttpResponse *resp)
+/* The next item (or element of an unblock). */
+static void advance(ABatch *x)
 {
         const ResponderItem *it = &x->b->items[x->cur];
+
+        if (it->block || ++x->cur_el >= it->n_elements) {
+                x->cur++;
+                x->cur_el = 0;
+        }
+}
+
+static void step_items(ABatch *x, const HttpResponse *resp)
+{
         const char *line = NULL;
         size_t len = 0;
-        AsaOutcome o;
 
         if (!rhttp_ok(resp)) {
-                _cleanup_free_ char *e = rhttp_error(resp, it->block ? "ASA network-object" : "ASA no network-object");
+                _cleanup_free_ char *e = rhttp_error(resp, "ASA network-object commands");
                 if (resp->status == 401 || resp->status == 403 || resp->r == -ECANCELED) {
                         /* the same for every other item: stop here */
                         ab_fail(x, http_errno(resp), rhttp_transient(resp), "%s", e);
                         return;
                 }
-                rbatchres_fail(x->rr, x->cur, http_errno(resp), rhttp_transient(resp), "%s for %s", e,
-                               item_target(x));
-                x->cur++;
-                x->cur_el = 0;
+                for (size_t k = 0; k < x->n_chunk; k++) {
+                        rbatchres_fail(x->rr, x->chunk[k], http_errno(resp), rhttp_transient(resp), "%s", e);
+                        x->changed[x->chunk[k]] = false;
+                }
                 next_item(x);
                 return;
         }
-        o = asa_classify(resp->body, it->block, &line, &len);
-        if (o == ASA_ERROR) {
-                rbatchres_fail(x->rr, x->cur, -EINVAL, false, "ASA refused '%snetwork-object host %s': %.*s",
-                               it->block ? "" : "no ", item_target(x), (int) (len > 200 ? 200 : len), line);
-                x->cur++;
-                x->cur_el = 0;
-                next_item(x);
-                return;
-        }
-        if (o == ASA_DONE) {
-                x->changed[x->cur] = true;
-                x->any_changed = true;
-        } else
-                log_debug("%s: %s %s", x->r->name, item_target(x),
-                          o == ASA_ALREADY ? "already in the object-group" : "not in the object-group");
-        if (it->block)
-                x->cur++;
-        else if (++x->cur_el >= it->n_elements) {
-                x->cur++;
-                x->cur_el = 0;
+        x->any_changed = true;
+        /* "already a member" and "not a member" are fine; anything else the
+         * CLI refused is kept for the message: the group read after the
+         * commands decides which item took effect */
+        if (asa_classify(resp->body, true, &line, &len) == ASA_ERROR &&
+            asa_classify(resp->body, false, NULL, NULL) == ASA_ERROR) {
+                free(x->refusal);
+                x->refusal = xstrndup(line, len > 200 ? 200 : len);
+                log_warning("%s: the ASA answered: %s", x->r->name, x->refusal);
         }
         next_item(x);
 }
@@ -311,11 +317,11 @@ static bool is_address(const char *s)
 static void next_item(ABatch *x)
 {
         Asa *a = x->a;
+        char **cmds = NULL;
 
-        while (x->cur < x->b->n) {
+        x->n_chunk = 0;
+        while (x->cur < x->b->n && x->n_chunk < ASA_CMDS_PER_REQUEST) {
                 const ResponderItem *it = &x->b->items[x->cur];
-                _cleanup_free_ char *grp = NULL, *cmd = NULL;
-                const char *cmds[2];
 
                 if (rbatchres_resolved(x->rr, x->cur) || (!it->block && x->cur_el >= it->n_elements)) {
                         x->cur++;
@@ -334,25 +340,36 @@ static void next_item(ABatch *x)
                         /* already as wanted: no command */
                         log_debug("%s: %s %s", x->r->name, item_target(x),
                                   it->block ? "already in the object-group" : "not in the object-group");
-                        if (it->block || ++x->cur_el >= it->n_elements) {
-                                x->cur++;
-                                x->cur_el = 0;
-                        }
+                        advance(x);
                         continue;
                 }
+                if (!cmds) {
+                        _cleanup_free_ char *grp = xasprintf("object-group network %s", a->block_group);
+                        cmds = strv_push(cmds, grp);
+                }
+                {
+                        _cleanup_free_ char *cmd = xasprintf("%snetwork-object host %s", it->block ? "" : "no ",
+                                                             item_target(x));
+                        cmds = strv_push(cmds, cmd);
+                }
+                if (x->n_chunk == 0 || x->chunk[x->n_chunk - 1] != x->cur)
+                        x->chunk[x->n_chunk++] = x->cur;
+                x->changed[x->cur] = true;
+                advance(x);
+        }
+        if (cmds) {
+                /* several commands in one request, separated by '/', as the
+                 * original's "object-group network G/network-object host IP" */
                 x->sent = true;
-                grp = xasprintf("object-group network %s", a->block_group);
-                cmd = xasprintf("%snetwork-object host %s", it->block ? "" : "no ", item_target(x));
-                cmds[0] = grp;
-                cmds[1] = cmd;
-                ab_run(x, "config", cmds, 2, step_item);
+                ab_run(x, "config", (const char *const *) cmds, strv_length(cmds), step_items);
+                strv_free(cmds);
                 return;
         }
         if (x->sent) {
                 /* the CLI's answer is free text: the configuration says what happened */
                 _cleanup_free_ char *cmd = xasprintf("show running-config object-group id %s", a->block_group);
-                const char *cmds[] = { cmd };
-                ab_run(x, "exec", cmds, 1, step_verify);
+                const char *c[] = { cmd };
+                ab_run(x, "exec", c, 1, step_verify);
                 return;
         }
         finish_items(x);
@@ -380,13 +397,16 @@ static void step_verify(ABatch *x, const HttpResponse *resp)
                 if (rbatchres_resolved(x->rr, i))
                         continue;
                 if (it->block && !strv_contains(now, it->entity->value))
-                        rbatchres_fail(x->rr, i, -EIO, true, "ASA: %s is not in object-group '%s' after the command",
-                                       it->entity->value, x->a->block_group);
+                        rbatchres_fail(x->rr, i, -EIO, true,
+                                       "ASA: %s is not in object-group '%s' after the command%s%s",
+                                       it->entity->value, x->a->block_group, x->refusal ? "; the ASA answered: " : "",
+                                       x->refusal ? x->refusal : "");
                 for (size_t e = 0; !it->block && e < it->n_elements; e++)
                         if (strv_contains(now, it->elements[e])) {
                                 rbatchres_fail(x->rr, i, -EIO, true,
-                                               "ASA: %s is still in object-group '%s' after the command",
-                                               it->elements[e], x->a->block_group);
+                                               "ASA: %s is still in object-group '%s' after the command%s%s",
+                                               it->elements[e], x->a->block_group,
+                                               x->refusal ? "; the ASA answered: " : "", x->refusal ? x->refusal : "");
                                 break;
                         }
         }
@@ -433,6 +453,7 @@ static int asa_apply_batch(Responder *r, ResponderBatch *b)
         x->b = b;
         x->rr = rbatchres_new(r->loop, b);
         x->changed = xnew(bool, b->n ? b->n : 1);
+        x->chunk = xnew(size_t, b->n ? b->n : 1);
         for (size_t i = 0; i < b->n; i++) {
                 const ResponderItem *it = &b->items[i];
                 if (it->entity->kind != ENTITY_HOST || !it->entity->value)

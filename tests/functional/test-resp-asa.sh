@@ -10,7 +10,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$FUNC_DIR/responders/fw2.sh"
 
-plan 46
+plan 48
 fw2_require
 RNAME=asa
 vsim_start asa cisco_asa_sim.py
@@ -64,6 +64,7 @@ is "$(vs_seq | awk '{print $2}')" "$SHOWRUN" "already a member: the group read, 
 # ---- coalescing: one write memory per batch
 vs_faults '[{"kind": "latency", "delay_ms": 600, "path": "^/admin/exec/show", "times": 1}]'
 w0=$(vs_state "d['writes']")
+vs_mark
 for i in 1 2 3 4 5 6 7 8; do
         ctl block host "10.1.3.$i" --responder asa >/dev/null 2>&1 &
         pids[i]=$!
@@ -76,7 +77,11 @@ is "$n" 8 "eight hosts blocked"
 is "$(vs_state "len([m for m in d['groups']['Vectra-Block'] if m.startswith('10.1.3.')])")" 8 "sim: all eight in the group"
 writes=$(($(vs_state "d['writes']") - w0))
 cmp_num "$writes" -le 2 "eight blocks: at most two write memory ($writes)"
-diag "coalescing: 8 blocks -> $writes write memory"
+cfg=$(vs_count GET '^/admin/config/')
+cmp_num "$cfg" -le 2 "eight blocks: at most two configuration requests ($cfg)"
+like "$(vs_seq '^/admin/config/' | tail -n 1)" '(network-object%20host%2010\.1\.3\.[0-9]/.*){2}' \
+        "several network-object commands in one request"
+diag "coalescing: 8 blocks -> $cfg configuration request(s), $writes write memory"
 
 # ---- 429 then 503 on the command: retried within the call
 vs_faults '[{"kind": "rate_limit", "retry_after": "1", "path": "^/admin/config/", "times": 1},
