@@ -51,6 +51,7 @@ typedef struct Asa {
 
         bool started;
         RHttp h;
+        bool save_pending;              /* a write memory failed, or the last run's is unknown */
 } Asa;
 
 #define OFF(f) offsetof(Asa, f)
@@ -85,6 +86,8 @@ static void asa_start(Responder *r)
                 return;
         a->started = true;
         rhttp_init(&a->h, r, &a->http);
+        /* a change made before a stop may not have been saved */
+        a->save_pending = a->write_memory;
 }
 
 /* ---- one batch (or a test) ----------------------------------------------- */
@@ -187,6 +190,7 @@ static void ab_run(ABatch *x, const char *mode, const char *const *cmds, size_t 
 #define ASA_CMDS_PER_REQUEST 64         /* a URL of about 3 KiB */
 
 static void next_item(ABatch *x);
+static void save_or_finish(ABatch *x);
 static void step_write(ABatch *x, const HttpResponse *resp);
 static void step_verify(ABatch *x, const HttpResponse *resp);
 
@@ -372,12 +376,12 @@ static void next_item(ABatch *x)
                 ab_run(x, "exec", c, 1, step_verify);
                 return;
         }
-        finish_items(x);
+        save_or_finish(x);
 }
 
 static void save_or_finish(ABatch *x)
 {
-        if (x->a->write_memory && x->any_changed) {
+        if (x->a->write_memory && (x->any_changed || x->a->save_pending)) {
                 const char *cmds[] = { "write memory" };
                 ab_run(x, "exec", cmds, 1, step_write);
                 return;
@@ -420,13 +424,15 @@ static void step_write(ABatch *x, const HttpResponse *resp)
 
         if (rhttp_ok(resp) && strstr(resp->body, "[OK]")) {
                 log_debug("%s: running configuration saved", x->r->name);
+                x->a->save_pending = false;
                 finish_items(x);
                 return;
         }
         e = rhttp_ok(resp) ? xstrdup("ASA write memory: no [OK] in the answer") :
                              rhttp_error(resp, "ASA write memory");
-        /* the running config has the change; the next attempt repeats it
-         * (a no-op) and saves again */
+        /* the running config has the change: the retry finds it in place
+         * and only saves */
+        x->a->save_pending = true;
         for (size_t i = 0; i < x->b->n; i++)
                 if (x->changed[i])
                         rbatchres_fail(x->rr, i, http_errno(resp), true, "%s", e);

@@ -10,7 +10,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$FUNC_DIR/responders/fw2.sh"
 
-plan 48
+plan 51
 fw2_require
 RNAME=asa
 vsim_start asa cisco_asa_sim.py
@@ -103,6 +103,15 @@ rblock host 10.1.2.63
 ok "not applied despite a 200: blocked by a later attempt" rwait_state 10.1.2.63 blocked 20
 like "$(rstatus 'r["last_call_error"]')" 'is not in object-group .Vectra-Block. after the command' \
         "status: the unapplied command is reported"
+
+# ---- write memory fails: the retry finds the address in place and only saves
+vs_faults '[{"kind": "malformed", "body": "Building configuration...\nError writing flash", "path": "write%20memory", "times": 1}]'
+vs_mark
+rblock host 10.1.2.64
+ok "write memory failed: blocked by a later attempt" rwait_state 10.1.2.64 blocked 20
+is "$(vs_state "'10.1.2.64' in d['saved']['Vectra-Block']")" true "write memory failed: saved by the retry"
+is "$(vs_count GET '^/admin/config/')" 1 "write memory failed: the command was sent once"
+vs_nofaults
 
 # ---- a 401 (credentials refused): a permanent failure, retried later on request
 vs_faults '[{"kind": "status", "status": 401, "path": "^/admin/", "times": 1}]'
