@@ -18,6 +18,10 @@ extern const ResponderOps meraki_ops;
 extern const ResponderOps pulse_nac_ops;
 extern const ResponderOps xtreme_nbi_ops;
 extern const ResponderOps cisco_pxgrid_ops;
+extern const ResponderOps cisco_fmc_ops;
+extern const ResponderOps cisco_asa_http_ops;
+extern const ResponderOps checkpoint_ops;
+extern const ResponderOps sophos_ops;
 
 static const ResponderOps *const modules[] = {
         &external_call_ops,
@@ -31,6 +35,10 @@ static const ResponderOps *const modules[] = {
         &pulse_nac_ops,
         &xtreme_nbi_ops,
         &cisco_pxgrid_ops,
+        &cisco_fmc_ops,
+        &cisco_asa_http_ops,
+        &checkpoint_ops,
+        &sophos_ops,
         NULL,
 };
 

@@ -66,6 +66,11 @@ int main(int argc, char **argv)
         pulse_nac_parse_suite_add();
         xtreme_nbi_parse_suite_add();
         cisco_pxgrid_parse_suite_add();
+        cisco_fmc_json_suite_add();
+        cisco_asa_cmd_suite_add();
+        checkpoint_json_suite_add();
+        sophos_xml_suite_add();
+        rbatchres_suite_add();
 
         CU_set_test_complete_handler(on_test_complete);
         if (only) {

@@ -39,6 +39,11 @@ void meraki_parse_suite_add(void);
 void pulse_nac_parse_suite_add(void);
 void xtreme_nbi_parse_suite_add(void);
 void cisco_pxgrid_parse_suite_add(void);
+void cisco_fmc_json_suite_add(void);
+void cisco_asa_cmd_suite_add(void);
+void checkpoint_json_suite_add(void);
+void sophos_xml_suite_add(void);
+void rbatchres_suite_add(void);
 
 /* Adds a suite with its tests; aborts on registry errors. */
 #define UNIT_SUITE(name, ...) do {                                        \
