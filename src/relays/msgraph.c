@@ -85,6 +85,7 @@ struct Up {
         uint64_t generation;            /* of the token it was sent with */
         HttpRequest *http;
         UpState state;
+        bool has_slot;                  /* counted in the relay's in_flight */
         bool retried;                   /* after a 401 */
         Up *prev, *next;                /* in a token's waiters or the connection queue */
 };
@@ -288,6 +289,15 @@ static void mg_unref(Mg *mg)
 
 static void up_token_acquire(Up *up);
 static void up_slot_acquire(Up *up);
+static void slot_release(Priv *p);
+
+static void up_release_slot(Up *up)
+{
+        if (up->has_slot) {
+                up->has_slot = false;
+                slot_release(priv_of(up->mg));
+        }
+}
 
 static void up_finish(Up *up)
 {
@@ -298,6 +308,8 @@ static void up_finish(Up *up)
                         mg->ups[i] = mg->ups[--mg->n_ups];
                         break;
                 }
+        /* after leaving mg->ups: the slot may start a queued call at once */
+        up_release_slot(up);
         free(up->url);
         wipe_free(up->body);
         wipe_free(up->auth_header);
@@ -312,6 +324,42 @@ static void set_error(MsgraphError *dst, MsgraphError *src)
         *src = (MsgraphError) {};
 }
 
+/* The observables after index k no longer matter (the answer ends at k's
+ * error, as upstream's loop would): their calls are dropped before they
+ * are sent, or cancelled, so that a 429 is not answered with more calls. */
+static void abort_after(Mg *mg, size_t k)
+{
+        Priv *p = priv_of(mg);
+        Up **ups;
+        size_t n = mg->n_ups;
+
+        ups = xnew(Up *, n ? n : 1);
+        memcpy(ups, mg->ups, n * sizeof(Up *));
+        for (size_t i = 0; i < n; i++) {
+                Up *u = ups[i];
+
+                if (!u->obs || (size_t) (u->obs - mg->obs) <= k)
+                        continue;
+                switch (u->state) {
+                case UP_TOKEN_WAIT:
+                        list_remove(&mg->token->waiters, u);
+                        up_finish(u);
+                        break;
+                case UP_QUEUED:
+                        list_remove(&p->queue, u);
+                        up_finish(u);
+                        break;
+                case UP_SENT:
+                        if (u->http)
+                                (void) http_request_cancel(u->http);
+                        break;
+                case UP_IDLE:
+                        break;
+                }
+        }
+        free(ups);
+}
+
 /* The call failed with err (taken). */
 static void up_fail(Up *up, MsgraphError *err)
 {
@@ -320,6 +368,7 @@ static void up_fail(Up *up, MsgraphError *err)
         if (up->obs) {
                 up->obs->failed = true;
                 set_error(&up->obs->error, err);
+                abort_after(mg, (size_t) (up->obs - mg->obs));
         } else {
                 mg->health_failed = true;
                 set_error(&mg->health_error, err);
@@ -443,7 +492,6 @@ static void on_up_answer(const HttpResponse *resp, void *userdata)
 
         up->http = NULL;
         up->state = UP_IDLE;
-        slot_release(priv_of(mg));
         if (mg->cancelled) {
                 up_finish(up);
                 return;
@@ -460,6 +508,7 @@ static void on_up_answer(const HttpResponse *resp, void *userdata)
                 /* upstream's one retry with a fresh token; requests that met the same
                  * expired token share the one new fetch */
                 Token *t = mg->token;
+                up_release_slot(up);
                 up->retried = true;
                 if (t->generation == up->generation)
                         token_drop(t);
@@ -512,6 +561,7 @@ static void up_slot_acquire(Up *up)
 
         if (p->in_flight < (unsigned) relay_conf(p->relay)->max_connections) {
                 p->in_flight++;
+                up->has_slot = true;
                 up_send(up);
                 return;
         }
@@ -536,7 +586,6 @@ static void on_token_answer(const HttpResponse *resp, void *userdata)
         Priv *p = t->priv;
         MsgraphError err = {};
         bool failed = true;
-        UpList waiters;
         int r;
 
         t->http = NULL;
@@ -578,12 +627,11 @@ static void on_token_answer(const HttpResponse *resp, void *userdata)
         log_debug("relay %s: token for tenant '%s': HTTP %ld in %" PRIu64 " ms%s%s", relay_name(p->relay),
                   t->tenant_id, resp->status, resp->total_ms, failed ? ": " : "", failed ? err.message : "");
 
-        /* every waiter goes on; one of them may complete its request, so work on a detached list */
-        waiters = t->waiters;
-        t->waiters = (UpList) {};
-        while (waiters.head) {
-                Up *up = waiters.head;
-                list_remove(&waiters, up);
+        /* every waiter goes on, taken off the list one by one: a failure can
+         * drop other waiters of its request from it (abort_after()) */
+        while (t->waiters.head) {
+                Up *up = t->waiters.head;
+                list_remove(&t->waiters, up);
                 up->state = UP_IDLE;
                 if (failed) {
                         MsgraphError copy = { .code = err.code, .message = xstrdup(err.message) };

@@ -21,7 +21,8 @@
  * A Graph call answered 401 gets a new token and is retried once (as
  * upstream).  No other retry.  Errors map with msgraph_error_from_response();
  * the first failed observable in input order gives the one fatal error, the
- * sightings of the observables before it are kept next to it. */
+ * sightings of the observables before it are kept next to it, and the calls
+ * of the observables after it are dropped or cancelled. */
 
 extern const RelayOps msgraph_relay_ops;
 

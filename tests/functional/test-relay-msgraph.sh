@@ -10,7 +10,7 @@
 # simulators logged, and that no secret reaches the daemon's log.
 . "$(dirname "$0")/lib.sh"
 
-plan 101
+plan 105
 
 command -v curl >/dev/null || skip_all "curl not found"
 command -v openssl >/dev/null || skip_all "openssl not found"
@@ -379,6 +379,22 @@ sim -X PUT "$GRAPH/_graph/fail" --data-binary '[{"match":"www.febrikam.com","sta
 observe /legacy "[$O_DOMAIN,$O_HOST]"
 is "$(bodyj 'repr(["data" in d, d["errors"][0]["code"]])')" "[False, 'too many requests']" \
         "the first observable failing: no data, only the error"
+
+# the first observable answered 429 while the others are slow: the calls of
+# the later observables are dropped (queued) or cancelled (in flight)
+reset_all
+sim -X PUT "$GRAPH/_graph/fail" --data-binary '[{"match":"www.febrikam.com","status":429,"body":{}},{"match":"*","delay_ms":1500}]' >/dev/null
+t0=$(now_ms)
+observe /msgraph "[$O_DOMAIN,$O_FNAME,$O_FPATH,$O_HOST,$O_SHA,$O_URL,$O_IP,$O_FNAME]"
+t1=$(now_ms)
+is "$(tr_err)" "too many requests|Too many requests to Microsoft Graph Security have been made. Please try again later.|fatal" \
+        "429 on the first of eight observables: its error"
+cmp_num $((t1 - t0)) -lt 1200 "... the three in flight are not waited for"
+req POST "$R/msgraph/version"
+is "$BODY" '{"version":"2.0.3"}' "... and the relay goes on serving"
+wait_until 5 eval '[ "$(sim "$GRAPH/__sim/stats" | pyj "d[\"in_flight\"]")" = 0 ]'
+is "$(graph_reqs | pyj 'repr([len(d) <= 4, [r for r in d if "091835b1" in r["body"] or "willaimsclarke" in r["body"] or "172.16.33" in r["body"]]])')" \
+        "[True, []]" "... the queued calls (observables 5 to 8, max_connections = 4) are never sent"
 
 # ---- concurrency and the connection cap ------------------------------------------------------------------
 reset_all

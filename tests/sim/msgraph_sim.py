@@ -47,9 +47,11 @@ Devices/Files/Connections columns as JSON text instead of arrays.
 
 Control: POST /_graph/tokens/revoke, GET /_graph/bearers (requests per
 token serial), PUT /_graph/alerts (a list), PUT /_graph/fail (a list of
-{"match": TEXT, "status": N[, "body": JSON]}: a Graph call whose decoded
-query string or body contains TEXT gets that answer, after the token
-check; simkit's faults cannot tell one observable's call from another's).
+{"match": TEXT, "status": N[, "body": JSON][, "delay_ms": MS]}: a Graph
+call whose decoded query string or body contains TEXT ("*": any) waits
+delay_ms, then gets that answer; without status only the delay applies
+and the next rules are looked at; all after the token check; simkit's
+faults cannot tell one observable's call from another's).
 Faults and the request log are simkit's.
 """
 import base64
@@ -158,7 +160,11 @@ def check_fail(req):
     with req.lock:
         rules = list(req.state["fail"])
     for r in rules:
-        if r.get("match") and r["match"] in text:
+        if not r.get("match") or (r["match"] != "*" and r["match"] not in text):
+            continue
+        if r.get("delay_ms"):
+            time.sleep(min(float(r["delay_ms"]), 10000) / 1000)
+        if r.get("status") is not None:
             body = r.get("body")
             if body is None:
                 body = {"error": {"code": "SimulatedFailure", "message": "Simulated failure %d" % r["status"]}}
@@ -497,8 +503,9 @@ def bearers(req):
 @sim.route("PUT", r"/_graph/fail")
 def put_fail(req):
     body = req.json()
-    if not isinstance(body, list) or not all(isinstance(r, dict) and "status" in r for r in body):
-        raise HTTPError(400, "a list of {match, status[, body]}")
+    if not isinstance(body, list) or not all(isinstance(r, dict) and ("status" in r or "delay_ms" in r)
+                                             for r in body):
+        raise HTTPError(400, "a list of {match, status[, body] | delay_ms}")
     with req.lock:
         req.state["fail"] = body
     return {"ok": True}
