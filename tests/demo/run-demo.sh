@@ -13,6 +13,7 @@ log="$demo/secrespd.log"
 export DEMO_VECTRA_TOKEN=tok123         # the simulator's legacy API token
 export DEMO_RELAY_SECRET=demo-relay-secret
 export DEMO_SNA_PASSWORD=C1sco12345     # the SMC simulator's admin password
+export DEMO_FMC_PASSWORD=fmc-secret     # the FMC simulator's API user
 export umb_reporting_key=umb-key umb_reporting_secret=umb-secret   # the Umbrella simulator's API key
 
 bold=$(tput bold 2>/dev/null || true); plain=$(tput sgr0 2>/dev/null || true)
@@ -64,6 +65,13 @@ pids+=($!)
 for _ in $(seq 100); do [ -s "$demo/spycloud.port" ] && break; sleep 0.1; done
 spycloud_url="http://127.0.0.1:$(cat "$demo/spycloud.port")"
 echo "  listening on $spycloud_url"
+step "Start the bundled Cisco Secure Firewall Management Center simulator (group Vectra-Block, two devices)"
+python3 "$top/tests/sim/cisco_fmc_sim.py" --port-file "$demo/fmc.port" --log "$demo/fmc-requests.jsonl" \
+        2>"$demo/fmc.log" &
+pids+=($!)
+for _ in $(seq 100); do [ -s "$demo/fmc.port" ] && break; sleep 0.1; done
+fmc_url="http://127.0.0.1:$(cat "$demo/fmc.port")"
+echo "  listening on $fmc_url"
 step "Start the bundled Azure AD and Microsoft Graph simulators (alerts and their evidence)"
 python3 "$top/tests/sim/azuread_sim.py" --token-key demo-token-key \
         --app "11111111-1111-1111-1111-111111111111=demo-app:demo-graph-secret" \
@@ -103,7 +111,7 @@ INSERT INTO radreply (username, attribute, op, value) VALUES
 echo "  listening on $umbrella_url; alice, bob and carol are in the VPN group Safe"
 sed -e "s|@DEMO_DIR@|$demo|g" -e "s|@TOP@|$top|g" -e "s|@VECTRA_URL@|$vectra_url|g" \
         -e "s|@SPYCLOUD_URL@|$spycloud_url|g" -e "s|@SNA_URL@|$sna_url|g" -e "s|@UMBRELLA_URL@|$umbrella_url|g" \
-        -e "s|@GRAPH_URL@|$graph_url|g" -e "s|@AAD_URL@|$aad_url|g" \
+        -e "s|@GRAPH_URL@|$graph_url|g" -e "s|@AAD_URL@|$aad_url|g" -e "s|@FMC_URL@|$fmc_url|g" \
         "$top/etc/demo.conf" >"$conf"
 
 step "Check the configuration and print it normalised (the token shows as its reference)"
@@ -120,6 +128,18 @@ step "Run a Vectra cycle now: tagged hosts, the Block group and scored hosts are
 ctl run brain1
 ctl blocks
 echo "  the demo firewall now holds:"; sed 's/^/    /' "$demo/firewall.list" 2>/dev/null || true
+
+step "The same hosts on the Cisco FMC: Host objects in the network group, and one deployment for the batch"
+python3 - "$fmc_url" <<'PY'
+import json, sys, urllib.request
+st = json.load(urllib.request.urlopen(sys.argv[1] + "/__sim/state", timeout=10))
+hosts = {h["id"]: h["value"] for h in st["hosts"].values()}
+for g in st["groups"].values():
+    if g["name"] == "Vectra-Block":
+        print("  network group %s: %s" % (g["name"], ", ".join(sorted(hosts.get(o["id"], o["id"]) for o in g.get("objects", [])))))
+print("  deployments: %d (devices %s)" % (len(st["deployments"]), ", ".join(st["deployments"][-1]["devices"]) if st["deployments"] else "-"))
+PY
+ctl responder test fmc
 
 step "What VAR's contract wrote back to Vectra: marker and VAR ID tags, and notes"
 sim tags 1 2 3 4

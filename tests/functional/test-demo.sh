@@ -9,7 +9,7 @@ build=${top_builddir:?}
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 
-echo "1..15"
+echo "1..17"
 n=0
 check() {
         n=$((n + 1))
@@ -22,6 +22,8 @@ else
 fi
 check '^run brain1: ok .* [1-9][0-9]* blocked' "a Vectra cycle blocks hosts"
 check "VAR ID:External Call Client:10\.0\.0\.1" "VAR's tags are written back"
+check "network group Vectra-Block: 10\.0\.0\.1, 10\.0\.0\.4$" "the Cisco FMC holds the blocked hosts in its network group"
+check "VAR ID:FMC Client:[0-9a-f-]+'" "the FMC's Host object ids are written back as VAR ID tags"
 check "VAR: Blocked on " "VAR's notes are written"
 check "^run brain1: ok .* [1-9][0-9]* unblocked" "the next cycle unblocks the untagged host"
 check "host +10\.0\.0\.4 +demo-fw +unblocked +.*whitelisted by" "whitelisting unblocks at once"
