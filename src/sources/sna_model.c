@@ -440,7 +440,9 @@ int sna_tag_update_body(const cJSON *body, char *const *add, char *const *remove
                 return -EPROTO;
         }
         o = cJSON_Duplicate(d, true);
-        cJSON_DeleteItemFromObjectCaseSensitive(o, "sendToCta");
+        /* every copy of a key: a body with it twice must not keep one */
+        while (cJSON_GetObjectItemCaseSensitive(o, "sendToCta"))
+                cJSON_DeleteItemFromObjectCaseSensitive(o, "sendToCta");
         nr = cJSON_CreateArray();
         cJSON_ArrayForEach(r, ranges) {
                 bool drop = false;
@@ -457,10 +459,9 @@ int sna_tag_update_body(const cJSON *body, char *const *add, char *const *remove
                         cJSON_AddItemToArray(nr, cJSON_CreateString(add[i]));
                         changed = true;
                 }
-        if (cJSON_GetObjectItemCaseSensitive(o, "ranges"))
-                cJSON_ReplaceItemInObjectCaseSensitive(o, "ranges", nr);
-        else
-                cJSON_AddItemToObject(o, "ranges", nr);
+        while (cJSON_GetObjectItemCaseSensitive(o, "ranges"))
+                cJSON_DeleteItemFromObjectCaseSensitive(o, "ranges");
+        cJSON_AddItemToObject(o, "ranges", nr);
         *ret_json = cJSON_PrintUnformatted(o);
         *ret_changed = changed;
         cJSON_Delete(o);
