@@ -49,6 +49,7 @@ typedef enum OptionId {
         OPT_ALL,
         OPT_SOURCE,
         OPT_DRY_RUN,
+        OPT_RESTORE,
 } OptionId;
 
 typedef struct Option {
@@ -122,6 +123,7 @@ static const Option opts_plan[] = {
 static const Option opts_sna_setup[] = {
         { "source",  0, "NAME", OPT_SOURCE },
         { "dry-run", 0, NULL,   OPT_DRY_RUN },
+        { "restore", 0, NULL,   OPT_RESTORE },
         { NULL },
 };
 
@@ -651,6 +653,9 @@ static int apply_option(Parser *p, const Option *o, const char *arg)
         case OPT_DRY_RUN:
                 p->cmd.dry_run = true;
                 return 0;
+        case OPT_RESTORE:
+                p->cmd.restore = true;
+                return 0;
         case OPT_USER:
                 if (!arg[0])
                         return fail(p, "--user needs a non-empty NAME");
@@ -988,6 +993,8 @@ cJSON *ctl_command_to_request(const CtlCommand *c, double id)
                 add_optional(args, "source", c->source);
                 if (c->dry_run)
                         cJSON_AddTrueToObject(args, "dry_run");
+                if (c->restore)
+                        cJSON_AddTrueToObject(args, "restore");
                 break;
         default:
                 break;
@@ -1028,9 +1035,10 @@ const char *ctl_usage(void)
                "  reload                        reload secrespd's configuration\n"
                "  responder test NAME           check a responder's credentials and reachability,\n"
                "                                changing nothing\n"
-               "  sna setup EVENT_ID [--source NAME] [--dry-run]\n"
+               "  sna setup EVENT_ID [--source NAME] [--dry-run] [--restore]\n"
                "                                enable an SNA security event with the lab\n"
-               "                                thresholds of the source's setup group\n"
+               "                                thresholds of the source's setup group, or\n"
+               "                                put back what it replaced\n"
                "\n"
                "KIND is one of user, host, account, destination; STATE one of blocking,\n"
                "blocked, unblocking, unblocked, failed. Verbs, kinds and states may be\n"

@@ -74,6 +74,7 @@ typedef struct CtlCommand {
         bool all;               /* plan --all: every decision, not only changes */
         int64_t event_id;       /* sna setup EVENT_ID */
         bool dry_run;           /* sna setup --dry-run */
+        bool restore;           /* sna setup --restore */
 } CtlCommand;
 
 /* 0 and *ret on success.  -EINVAL on a usage error, with a malloc'ed
