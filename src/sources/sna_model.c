@@ -440,9 +440,9 @@ int sna_tag_update_body(const cJSON *body, char *const *add, char *const *remove
                 return -EPROTO;
         }
         o = cJSON_Duplicate(d, true);
-        /* every copy of a key: a body with it twice must not keep one */
-        while (cJSON_GetObjectItemCaseSensitive(o, "sendToCta"))
-                cJSON_DeleteItemFromObjectCaseSensitive(o, "sendToCta");
+        /* every copy, in any case: a body with it twice must not keep one */
+        while (cJSON_GetObjectItem(o, "sendToCta"))
+                cJSON_DeleteItemFromObject(o, "sendToCta");
         nr = cJSON_CreateArray();
         cJSON_ArrayForEach(r, ranges) {
                 bool drop = false;
