@@ -126,7 +126,9 @@ static bool get_int(const cJSON *o, const char *key, int64_t *ret)
 {
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
 
-        if (cJSON_IsNumber(v) && isfinite(v->valuedouble) && v->valuedouble == floor(v->valuedouble)) {
+        /* within +-2^53: exact, and far from int64_t's limits */
+        if (cJSON_IsNumber(v) && isfinite(v->valuedouble) && v->valuedouble == floor(v->valuedouble) &&
+            fabs(v->valuedouble) <= 9007199254740992.0) {
                 *ret = (int64_t) v->valuedouble;
                 return true;
         }
