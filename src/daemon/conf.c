@@ -108,6 +108,7 @@ static const Opt relay_server_opts[] = {
         { "max_header_bytes", OPT_INT, OFF(relay_server.max_header_bytes), 4096, 1 << 20, .def = "32768" },
         { "max_connections", OPT_INT, OFF(relay_server.max_connections), 1, 100000, .def = "256" },
         { "idle_timeout", OPT_DURATION, OFF(relay_server.idle_timeout), 1, 3600, .def = "30s" },
+        { "metrics", OPT_BOOL, OFF(relay_server.metrics), .def = "true" },
         { NULL },
 };
 
@@ -679,7 +680,7 @@ static void parse_responder_limits(Walk *w, const config_setting_t *g, const cha
         if (responder_int(w, g, where, "max_batch", 1, 10000, &r->max_batch) && r->max_batch > 1 &&
             !r->ops->apply_batch)
                 walk_err(w, config_setting_get_member(g, "max_batch"), where,
-                         "max_batch: a %s responder takes one call at a time", r->ops->module);
+                         "max_batch: %s responders take one call at a time", r->ops->module);
         s = config_setting_get_member(g, "rate_limit");
         if (s) {
                 int t = config_setting_type(s);
@@ -815,6 +816,38 @@ static const char *const day_names[] = {
         "sunday", NULL,
 };
 
+/* VAR's own places for a brain's credentials: environment variables named
+ * after the URL as written ("https://brain.example.com_Client_ID"), which
+ * VAR's Kubernetes deployments set.  Used only for what the file leaves
+ * out; such names cannot be written as env: references. */
+static void var_env_secret(const char *url, const char *key, Secret *s)
+{
+        _cleanup_free_ char *name = xasprintf("%s_%s", url, key);
+        const char *v = getenv(name);
+
+        if (s->ref || !v || !v[0])
+                return;
+        s->ref = xasprintf("env:%s", name);
+        s->value = xstrdup(v);
+}
+
+static void var_env_secrets(VectraConf *v)
+{
+        const char *id;
+        _cleanup_free_ char *name = NULL;
+
+        if (!v->url)
+                return;
+        if (!v->client_id) {
+                name = xasprintf("%s_Client_ID", v->url);
+                id = getenv(name);
+                if (id && id[0])
+                        v->client_id = xstrdup(id);
+        }
+        var_env_secret(v->url, "Secret_Key", &v->secret_key);
+        var_env_secret(v->url, "Token", &v->token);
+}
+
 static void check_vectra(Walk *w, const config_t *cf, size_t i)
 {
         VectraConf *v = &w->cfg->vectra[i];
@@ -833,14 +866,18 @@ static void check_vectra(Walk *w, const config_t *cf, size_t i)
         else if (v->api_version == 0)
                 /* VAR's rule: SaaS (v3) iff the URL names portal.vectra.ai */
                 v->api_version = strstr(v->url, "portal.vectra.ai") ? 2 : 1;
+        var_env_secrets(v);
         if (v->auth == 1 && v->api_version == 2)
                 walk_err(w, lookup_elem(cf, "vectra", i, "auth"), full,
                          "auth = \"token\" exists on v2.5 brains only; v3 uses OAuth");
         if (v->auth == 1 && !v->token.ref)
-                walk_err(w, lookup_elem(cf, "vectra", i, NULL), full, "auth = \"token\" needs token = \"env:...\"");
+                walk_err(w, lookup_elem(cf, "vectra", i, NULL), full,
+                         "auth = \"token\" needs token = \"env:...\" (or VAR's variable %s_Token)",
+                         v->url ? v->url : "<url>");
         if (v->auth == 0 && (!v->client_id || !v->secret_key.ref))
                 walk_err(w, lookup_elem(cf, "vectra", i, NULL), full,
-                         "OAuth needs client_id and secret_key = \"env:...\"");
+                         "OAuth needs client_id and secret_key = \"env:...\" (or VAR's variables "
+                         "%s_Client_ID and %s_Secret_Key)", v->url ? v->url : "<url>", v->url ? v->url : "<url>");
         for (size_t j = 0; v->block_days && v->block_days[j]; j++) {
                 bool ok = false;
                 for (size_t k = 0; day_names[k]; k++)

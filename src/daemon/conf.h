@@ -166,6 +166,7 @@ typedef struct Config {
                 int64_t max_header_bytes;
                 int64_t max_connections;        /* per listener */
                 uint64_t idle_timeout;          /* seconds */
+                bool metrics;                   /* GET /metrics on every relay listener */
         } relay_server;
         RelayConf *relays;              /* relays/relay_conf.h */
         size_t n_relays;

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/random.h>
-#include <curl/curl.h>
+#include "daemon/curl_dl.h"
 #include <uv.h>
 #include "common/clock.h"
 #include "common/log.h"
@@ -736,6 +736,11 @@ int http_client_new(uv_loop_t *loop, const HttpClientOptions *opts, HttpClient *
             opts->max_total_connections < 0 || opts->max_body_size > SIZE_MAX / 2)
                 return -EINVAL;
         if (!curl_initialized) {
+                _cleanup_free_ char *why = NULL;
+                if (curl_dl_load(&why) < 0) {
+                        log_error("%s", why);
+                        return -ELIBACC;
+                }
                 if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
                         return -EIO;
                 curl_initialized = true;

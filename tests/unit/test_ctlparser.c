@@ -135,6 +135,7 @@ static void test_unknown_and_ambiguous(void)
         PARSE_FAIL("unknown verb 'x'; " VALID_VERBS, "x");
         /* "r" was reload until run came */
         PARSE_FAIL("ambiguous verb 'r': could be run, reload or responder", "r");
+        PARSE_FAIL("ambiguous verb 're': could be reload or responder", "re");
         PARSE_FAIL("ambiguous verb 's': could be status or sna", "s");
         PARSE_FAIL("unknown verb 'statusx'; " VALID_VERBS, "statusx");
         PARSE_FAIL("unknown verb 'Status'", "Status");
@@ -1204,8 +1205,8 @@ static void test_output_status(void)
                    "  50\n"
                    "\n"
                    "responders:\n"
-                   "  NAME  KIND       SIMULATION  LAST-SUCCESS  PENDING  FAILED  BLOCKED  LAST-ERROR\n"
-                   "  fw1   fortigate  -           -             2        -       -        HTTP 503\n"
+                   "  NAME  KIND       SIMULATION  LAST-SUCCESS  PENDING  RUNNING  QUEUED  FAILED  BLOCKED  LAST-ERROR\n"
+                   "  fw1   fortigate  -           -             2        -        -       -       -        HTTP 503\n"
                    "\n"
                    "relays:\n"
                    "  NAME   UP   CHECKED-AT\n"
@@ -1234,7 +1235,9 @@ static void test_output_status_sources(void)
                 "\"to_unblock\":0,\"blocked\":0,\"unblocked\":0,\"failed\":0,\"requests\":0,"
                 "\"last_error\":null}],"
                 "\"responders\":[{\"name\":\"fw1\",\"kind\":\"fortigate\",\"simulation\":false,"
-                "\"last_success\":1794999940,\"last_error\":null,\"pending\":0,\"failed\":0,\"blocked\":17},"
+                "\"last_success\":1794999940,\"last_error\":null,\"pending\":0,\"failed\":0,\"blocked\":17,"
+                "\"queued\":3,\"running\":4,\"calls_ok\":20,\"calls_failed\":1,\"last_call_error\":\"HTTP 503\","
+                "\"last_call_error_at\":1794999900,\"max_concurrent\":4,\"rate_limit\":0},"
                 "{\"name\":\"nac\",\"kind\":\"radius\",\"simulation\":true,\"last_success\":null,"
                 "\"last_error\":\"timeout after 30s\",\"pending\":2,\"failed\":1,\"blocked\":0}]}}")), 0);
         ASSERT_STR(c.out,
@@ -1247,9 +1250,9 @@ static void test_output_status_sources(void)
                    "  brain1: last error: HTTP 502 from /api/v3.4/hosts\n"
                    "\n"
                    "responders:\n"
-                   "  NAME  KIND       SIMULATION  LAST-SUCCESS  PENDING  FAILED  BLOCKED  LAST-ERROR\n"
-                   "  fw1   fortigate  no          1m ago        0        0       17       -\n"
-                   "  nac   radius     yes         -             2        1       0        timeout after 30s\n");
+                   "  NAME  KIND       SIMULATION  LAST-SUCCESS  PENDING  RUNNING  QUEUED  FAILED  BLOCKED  LAST-ERROR\n"
+                   "  fw1   fortigate  no          1m ago        0        4        3       0       17       -\n"
+                   "  nac   radius     yes         -             2        -        -       1       0        timeout after 30s\n");
         ASSERT_STR(c.err, "");
         capture_done(&c);
 }
