@@ -30,6 +30,8 @@ typedef struct Token {
         const char *keyword;
         int value;              /* CtlAction for keywords, CtlKind for kinds */
         const TokenTable *next;
+        bool exact;             /* never abbreviated: verbs added after the short
+                                 * forms of older ones ("s" status, "u" unblock) */
 } Token;
 
 typedef enum OptionId {
@@ -50,6 +52,8 @@ typedef enum OptionId {
         OPT_SOURCE,
         OPT_DRY_RUN,
         OPT_RESTORE,
+        OPT_SCORES_USER,
+        OPT_TOP,
 } OptionId;
 
 typedef struct Option {
@@ -128,11 +132,18 @@ static const Option opts_sna_setup[] = {
 };
 
 static const TokenTable tt_sna, tt_sna_event, tt_sna_opts;
+static const Option opts_scores[] = {
+        { "user", 'u', "NAME", OPT_SCORES_USER },
+        { "top",  0,   "N",    OPT_TOP },
+        { NULL },
+};
+
+static const TokenTable tt_scores, tt_umbrella;
 
 static const TokenTable tt_main, tt_whitelist, tt_add_kind, tt_add_value, tt_add_opts,
         tt_remove_kind, tt_remove_value, tt_list, tt_end, tt_blocks, tt_block_kind, tt_block_value,
         tt_block_opts, tt_unblock_kind, tt_unblock_value, tt_unblock_opts, tt_history, tt_history_value,
-        tt_history_end, tt_run, tt_plan, tt_plan_opts, tt_responder, tt_responder_name;
+        tt_history_end, tt_run, tt_plan, tt_plan_opts, tt_responder, tt_responder_name, tt_summary;
 
 /* "block" is a prefix of "blocks": an exact word wins, so "block" is
  * block, while "b" to "bloc" are ambiguous and "blocks" is never
@@ -148,7 +159,10 @@ static const Token t_main[] = {
         { TOKEN_KEYWORD, "plan",      CTL_ACTION_PLAN,        &tt_plan },
         { TOKEN_KEYWORD, "reload",    CTL_ACTION_RELOAD,      &tt_end },
         { TOKEN_KEYWORD, "responder", CTL_ACTION_NONE,        &tt_responder },
+        { TOKEN_KEYWORD, "summary",   CTL_ACTION_NONE,        &tt_summary },
         { TOKEN_KEYWORD, "sna",       CTL_ACTION_NONE,        &tt_sna },
+        { TOKEN_KEYWORD, "scores",    CTL_ACTION_SCORES,      &tt_scores,   true },
+        { TOKEN_KEYWORD, "umbrella",  CTL_ACTION_NONE,        &tt_umbrella, true },
         { TOKEN_END },
 };
 
@@ -167,8 +181,18 @@ static const Token t_responder[] = {
         { TOKEN_END },
 };
 
+static const Token t_summary[] = {
+        { TOKEN_KEYWORD, "test", CTL_ACTION_SUMMARY_TEST, &tt_end },
+        { TOKEN_END },
+};
+
 static const Token t_responder_name[] = {
         { TOKEN_RESPONDER, "NAME", 0, &tt_end },
+        { TOKEN_END },
+};
+
+static const Token t_umbrella[] = {
+        { TOKEN_KEYWORD, "categories", CTL_ACTION_UMBRELLA_CATEGORIES, &tt_end },
         { TOKEN_END },
 };
 
@@ -284,12 +308,15 @@ static const TokenTable tt_history_value = { "VALUE",            t_history_value
 static const TokenTable tt_history_end  = { "argument",          t_end,          opts_none };
 static const TokenTable tt_run          = { "SOURCE",            t_run,          opts_none };
 static const TokenTable tt_responder    = { "responder verb",    t_responder,    opts_none };
+static const TokenTable tt_summary      = { "summary verb",      t_summary,      opts_none };
 static const TokenTable tt_responder_name = { "responder NAME",  t_responder_name, opts_none };
 static const TokenTable tt_plan         = { "SOURCE",            t_plan,         opts_plan };
 static const TokenTable tt_plan_opts    = { "option",            t_end,          opts_plan };
 static const TokenTable tt_sna          = { "sna command",       t_sna,          opts_none };
 static const TokenTable tt_sna_event    = { "EVENT_ID",          t_sna_event,    opts_sna_setup };
 static const TokenTable tt_sna_opts     = { "option",            t_end,          opts_sna_setup };
+static const TokenTable tt_scores       = { "option",            t_end,          opts_scores };
+static const TokenTable tt_umbrella     = { "umbrella command",  t_umbrella,     opts_none };
 
 static const char *const state_names[] = {
         "blocking", "blocked", "unblocking", "unblocked", "failed", NULL,
@@ -398,7 +425,7 @@ static const Token *match_token(const TokenTable *t, const char *word, bool *ret
                         value = tok;
                         continue;
                 }
-                if (!is_named(tok) || n == 0 || strncmp(tok->keyword, word, n) != 0)
+                if (!is_named(tok) || tok->exact || n == 0 || strncmp(tok->keyword, word, n) != 0)
                         continue;
                 if (match) {
                         *ret_ambiguous = true;
@@ -417,7 +444,7 @@ static char *ambiguous_words(const TokenTable *t, const char *word)
         char *s = xstrdup("");
 
         for (const Token *tok = t->tokens; tok->type != TOKEN_END && n < 16; tok++)
-                if (is_named(tok) && strncmp(tok->keyword, word, len) == 0)
+                if (is_named(tok) && !tok->exact && strncmp(tok->keyword, word, len) == 0)
                         names[n++] = tok->keyword;
         for (size_t i = 0; i < n; i++) {
                 char *x = xasprintf("%s%s%s", s, i == 0 ? "" : i + 1 == n ? " or " : ", ", names[i]);
@@ -656,6 +683,15 @@ static int apply_option(Parser *p, const Option *o, const char *arg)
         case OPT_RESTORE:
                 p->cmd.restore = true;
                 return 0;
+        case OPT_SCORES_USER:
+                return set_string(p, "--user", "NAME", &p->cmd.user, arg);
+        case OPT_TOP:
+                if (p->cmd.top)
+                        return fail(p, "--top given twice");
+                if (parse_days(arg, &n) < 0)
+                        return fail(p, "--top needs a whole number from 1 to %d, not '%s'", CTL_DAYS_MAX, arg);
+                p->cmd.top = n;
+                return 0;
         case OPT_USER:
                 if (!arg[0])
                         return fail(p, "--user needs a non-empty NAME");
@@ -880,8 +916,14 @@ const char *ctl_action_to_cmd(CtlAction a)
                 return "plan";
         case CTL_ACTION_RESPONDER_TEST:
                 return "responder.test";
+        case CTL_ACTION_SUMMARY_TEST:
+                return "summary.test";
         case CTL_ACTION_SNA_SETUP:
                 return "sna.setup";
+        case CTL_ACTION_SCORES:
+                return "scores";
+        case CTL_ACTION_UMBRELLA_CATEGORIES:
+                return "umbrella.categories";
         default:
                 return NULL;
         }
@@ -889,7 +931,8 @@ const char *ctl_action_to_cmd(CtlAction a)
 
 bool ctl_action_is_list(CtlAction a)
 {
-        return a == CTL_ACTION_WHITELIST_LIST || a == CTL_ACTION_BLOCKS_LIST || a == CTL_ACTION_HISTORY;
+        return a == CTL_ACTION_WHITELIST_LIST || a == CTL_ACTION_BLOCKS_LIST || a == CTL_ACTION_HISTORY ||
+               a == CTL_ACTION_SCORES;
 }
 
 int ctl_action_timeout_ms(CtlAction a)
@@ -901,6 +944,8 @@ int ctl_action_timeout_ms(CtlAction a)
         case CTL_ACTION_PLAN:
         case CTL_ACTION_RESPONDER_TEST:
         case CTL_ACTION_SNA_SETUP:
+        case CTL_ACTION_SUMMARY_TEST:
+        case CTL_ACTION_UMBRELLA_CATEGORIES:
                 return CTL_TIMEOUT_SLOW_MS;
         default:
                 return CTL_TIMEOUT_MS;
@@ -996,6 +1041,11 @@ cJSON *ctl_command_to_request(const CtlCommand *c, double id)
                 if (c->restore)
                         cJSON_AddTrueToObject(args, "restore");
                 break;
+        case CTL_ACTION_SCORES:
+                add_optional(args, "user", c->user);
+                if (c->top)
+                        cJSON_AddNumberToObject(args, "top", (double) c->top);
+                break;
         default:
                 break;
         }
@@ -1035,10 +1085,16 @@ const char *ctl_usage(void)
                "  reload                        reload secrespd's configuration\n"
                "  responder test NAME           check a responder's credentials and reachability,\n"
                "                                changing nothing\n"
+               "  summary test                  send a test summary e-mail and syslog message\n"
+               "                                (VAR's --test_smtp, --test_syslog)\n"
                "  sna setup EVENT_ID [--source NAME] [--dry-run] [--restore]\n"
                "                                enable an SNA security event with the lab\n"
                "                                thresholds of the source's setup group, or\n"
                "                                put back what it replaced\n"
+               "  scores [--user NAME] [--top N]\n"
+               "                                Umbrella risk scores: each user's latest and\n"
+               "                                trend, or one user's history with its domains\n"
+               "  umbrella categories           the organisation's security categories\n"
                "\n"
                "KIND is one of user, host, account, destination; STATE one of blocking,\n"
                "blocked, unblocking, unblocked, failed. Verbs, kinds and states may be\n"

@@ -10,11 +10,13 @@
 extern const ResponderOps external_call_ops;
 extern const ResponderOps sna_hostgroup_ops;
 extern const ResponderOps secure_workload_ops;
+extern const ResponderOps radius_group_ops;
 
 static const ResponderOps *const modules[] = {
         &external_call_ops,
         &sna_hostgroup_ops,
         &secure_workload_ops,
+        &radius_group_ops,
         NULL,
 };
 

@@ -53,7 +53,11 @@ int main(int argc, char **argv)
         rsettings_suite_add();
         relay_metrics_suite_add();
         response_cache_suite_add();
+        summary_suite_add();
         sna_suite_add();
+        riskscore_suite_add();
+        umbrella_model_suite_add();
+        umbrella_config_suite_add();
 
         CU_set_test_complete_handler(on_test_complete);
         if (only) {

@@ -26,7 +26,11 @@ void msgraph_map_suite_add(void);
 void rsettings_suite_add(void);
 void relay_metrics_suite_add(void);
 void response_cache_suite_add(void);
+void summary_suite_add(void);
 void sna_suite_add(void);
+void riskscore_suite_add(void);
+void umbrella_model_suite_add(void);
+void umbrella_config_suite_add(void);
 
 /* Adds a suite with its tests; aborts on registry errors. */
 #define UNIT_SUITE(name, ...) do {                                        \
