@@ -28,6 +28,9 @@ void output_table_sna_setup(const OutputCtx *o, const CtlCommand *c, const cJSON
         }
         if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(data, "unchanged")))
                 fputs("already set: nothing changed\n", o->out);
+        else if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(data, "applied")) &&
+                 cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(data, "restore")))
+                fputs("restored the settings saved before the last setup\n", o->out);
         else if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(data, "applied")))
                 fputs("applied; the previous settings are saved in the database (sna_policy_saved)\n", o->out);
         else

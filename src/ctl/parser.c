@@ -51,6 +51,7 @@ typedef enum OptionId {
         OPT_ALL,
         OPT_SOURCE,
         OPT_DRY_RUN,
+        OPT_RESTORE,
         OPT_SCORES_USER,
         OPT_TOP,
 } OptionId;
@@ -126,6 +127,7 @@ static const Option opts_plan[] = {
 static const Option opts_sna_setup[] = {
         { "source",  0, "NAME", OPT_SOURCE },
         { "dry-run", 0, NULL,   OPT_DRY_RUN },
+        { "restore", 0, NULL,   OPT_RESTORE },
         { NULL },
 };
 
@@ -678,6 +680,9 @@ static int apply_option(Parser *p, const Option *o, const char *arg)
         case OPT_DRY_RUN:
                 p->cmd.dry_run = true;
                 return 0;
+        case OPT_RESTORE:
+                p->cmd.restore = true;
+                return 0;
         case OPT_SCORES_USER:
                 return set_string(p, "--user", "NAME", &p->cmd.user, arg);
         case OPT_TOP:
@@ -1033,6 +1038,8 @@ cJSON *ctl_command_to_request(const CtlCommand *c, double id)
                 add_optional(args, "source", c->source);
                 if (c->dry_run)
                         cJSON_AddTrueToObject(args, "dry_run");
+                if (c->restore)
+                        cJSON_AddTrueToObject(args, "restore");
                 break;
         case CTL_ACTION_SCORES:
                 add_optional(args, "user", c->user);
@@ -1080,9 +1087,10 @@ const char *ctl_usage(void)
                "                                changing nothing\n"
                "  summary test                  send a test summary e-mail and syslog message\n"
                "                                (VAR's --test_smtp, --test_syslog)\n"
-               "  sna setup EVENT_ID [--source NAME] [--dry-run]\n"
+               "  sna setup EVENT_ID [--source NAME] [--dry-run] [--restore]\n"
                "                                enable an SNA security event with the lab\n"
-               "                                thresholds of the source's setup group\n"
+               "                                thresholds of the source's setup group, or\n"
+               "                                put back what it replaced\n"
                "  scores [--user NAME] [--top N]\n"
                "                                Umbrella risk scores: each user's latest and\n"
                "                                trend, or one user's history with its domains\n"

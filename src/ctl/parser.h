@@ -77,6 +77,7 @@ typedef struct CtlCommand {
         bool all;               /* plan --all: every decision, not only changes */
         int64_t event_id;       /* sna setup EVENT_ID */
         bool dry_run;           /* sna setup --dry-run */
+        bool restore;           /* sna setup --restore */
         const char *user;       /* scores --user */
         uint64_t top;           /* scores --top N; 0: not given */
 } CtlCommand;

@@ -27,6 +27,7 @@ void cmd_sna_setup(Daemon *d, CtlClient *c, const CtlRequest *req)
         const cJSON *id = cJSON_GetObjectItemCaseSensitive(req->args, "event_id");
         const cJSON *name = cJSON_GetObjectItemCaseSensitive(req->args, "source");
         const cJSON *dry = cJSON_GetObjectItemCaseSensitive(req->args, "dry_run");
+        const cJSON *restore = cJSON_GetObjectItemCaseSensitive(req->args, "restore");
         Source *s = NULL;
         unsigned n = 0;
         int k;
@@ -37,8 +38,8 @@ void cmd_sna_setup(Daemon *d, CtlClient *c, const CtlRequest *req)
                                                 "type id (16: High Total Traffic, 30: High Traffic)"));
                 return;
         }
-        if (dry && !cJSON_IsBool(dry)) {
-                control_send(c, ctl_reply_error(req->id, CTL_E_INVALID, "\"dry_run\" must be a boolean"));
+        if ((dry && !cJSON_IsBool(dry)) || (restore && !cJSON_IsBool(restore))) {
+                control_send(c, ctl_reply_error(req->id, CTL_E_INVALID, "\"dry_run\" and \"restore\" are booleans"));
                 return;
         }
         if (name && !cJSON_IsString(name)) {
@@ -66,8 +67,8 @@ void cmd_sna_setup(Daemon *d, CtlClient *c, const CtlRequest *req)
         }
         {
                 CtlDeferred *df = control_defer(c, req->id);
-                k = sna_source_setup(s, (int64_t) id->valuedouble, cJSON_IsTrue(dry), control_client_user(c),
-                                     on_setup, df);
+                k = sna_source_setup_full(s, (int64_t) id->valuedouble, cJSON_IsTrue(dry), cJSON_IsTrue(restore),
+                                          control_client_user(c), on_setup, df);
                 if (k < 0)
                         control_deferred_reply(df, ctl_reply_error(req->id, CTL_E_INTERNAL, "%s: %s", s->name,
                                                                    strerror(-k)));

@@ -61,7 +61,10 @@ typedef struct HostGroup {
         char *description;
         char *full_name;
         SnaApi *api;                    /* while batches run */
-        unsigned running;
+        unsigned running;               /* ops started or waiting */
+        struct Op *active;              /* the op between its GET and its end */
+        bool cancelling;
+        struct Op *wait_head, *wait_tail;       /* ops waiting for the one running */
 } HostGroup;
 
 static const RsOpt hg_opts[] = {
@@ -116,7 +119,10 @@ typedef struct Op {
         char **elements;                /* one per item (its IP), for res.elements */
         char *error;
         int64_t tag_id;
+        struct Op *next;
 } Op;
+
+static void kick(Responder *r);
 
 static void api_closed(void *userdata)
 {
@@ -186,6 +192,12 @@ static void op_end(Op *op, int r, const char *error)
         strv_free(op->add);
         strv_free(op->remove);
         free(op->error);
+        if (h->active == op) {
+                h->active = NULL;
+                /* the next op first, so that the session stays open for it */
+                if (!h->cancelling)
+                        kick(resp);
+        }
         free(op);
         release_api(h);
 }
@@ -316,6 +328,25 @@ static int ensure_api(Responder *r)
         return sna_api_new(r->loop, r->http, &o, &h->api);
 }
 
+/* One op at a time, whatever max_concurrent says: two read-modify-writes
+ * of one tag at once would lose IPs. */
+static void kick(Responder *r)
+{
+        HostGroup *h = r->priv;
+        Op *op = h->wait_head;
+        int k;
+
+        if (h->active || !op)
+                return;
+        h->wait_head = op->next;
+        if (!h->wait_head)
+                h->wait_tail = NULL;
+        h->active = op;
+        k = h->api ? sna_api_call(h->api, "GET", TAGS_PATH "/", NULL, on_list, op) : -ESHUTDOWN;
+        if (k < 0)
+                op_end(op, k, "cannot start GET tags/");
+}
+
 static int start_op(Responder *r, Op *op)
 {
         HostGroup *h = r->priv;
@@ -324,9 +355,21 @@ static int start_op(Responder *r, Op *op)
         if (k < 0)
                 return k;
         h->running++;
+        if (h->active) {
+                op->next = NULL;
+                if (h->wait_tail)
+                        h->wait_tail->next = op;
+                else
+                        h->wait_head = op;
+                h->wait_tail = op;
+                return 0;
+        }
+        h->active = op;
         k = sna_api_call(h->api, "GET", TAGS_PATH "/", NULL, on_list, op);
-        if (k < 0)
+        if (k < 0) {
+                h->active = NULL;
                 release_api(h);
+        }
         return k;
 }
 
@@ -413,8 +456,17 @@ static void hg_cancel_all(Responder *r)
 {
         HostGroup *h = r->priv;
 
+        h->cancelling = true;
+        while (h->wait_head) {
+                Op *op = h->wait_head;
+                h->wait_head = op->next;
+                if (!h->wait_head)
+                        h->wait_tail = NULL;
+                op_end(op, -ECANCELED, "cancelled");
+        }
         if (h->api)
                 sna_api_cancel_all(h->api);
+        h->cancelling = false;
 }
 
 const ResponderOps sna_hostgroup_ops = {

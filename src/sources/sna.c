@@ -828,6 +828,7 @@ typedef struct Setup {
         Sna *s;
         int64_t event_id;
         bool dry_run;
+        bool restore;
         char *actor;
         SnaSetupDone cb;
         void *userdata;
@@ -858,8 +859,9 @@ static void on_policy_put(void *userdata, const SnaStatus *st, const cJSON *body
                 setup_end(x, st->r, st->error);
                 return;
         }
-        log_event(LOG_NOTICE, NULL, &f, "%s: security event %" PRId64 " enabled in the system policy with the "
-                  "setup thresholds (by %s)", x->s->src->name, x->event_id, x->actor);
+        log_event(LOG_NOTICE, NULL, &f, "%s: security event %" PRId64 " %s (by %s)", x->s->src->name, x->event_id,
+                  x->restore ? "set back to its saved settings" :
+                  "enabled in the system policy with the setup thresholds", x->actor);
         (void) store_event(x->s->src->env.store, clock_wall(), x->actor, "sna-setup", NULL, NULL,
                            "security event policy", "ok", x->s->src->name);
         setup_end(x, 0, NULL);
@@ -883,7 +885,29 @@ static void on_policy_get(void *userdata, const SnaStatus *st, const cJSON *body
                 setup_end(x, st->r, st->error);
                 return;
         }
-        r = sna_policy_setup(body, x->event_id, set, 3, &put, &x->report, &why);
+        if (x->restore) {
+                cJSON *saved = NULL;
+                sqlite3_stmt *q;
+                if (store_prepare(s->src->env.store,
+                                  "SELECT settings FROM sna_policy_saved WHERE source = ? AND tenant = ? AND "
+                                  "event_id = ? ORDER BY id DESC LIMIT 1", &q) == SQLITE_OK) {
+                        sqlite3_bind_text(q, 1, s->src->name, -1, SQLITE_STATIC);
+                        sqlite3_bind_int64(q, 2, tenant);
+                        sqlite3_bind_int64(q, 3, x->event_id);
+                        if (sqlite3_step(q) == SQLITE_ROW)
+                                saved = cJSON_Parse((const char *) sqlite3_column_text(q, 0));
+                        store_release(q);
+                }
+                if (!saved) {
+                        err = xasprintf("no saved settings of event %" PRId64 " on %s (tenant %" PRId64 ") to restore",
+                                        x->event_id, s->src->name, tenant);
+                        setup_end(x, -ENOENT, err);
+                        return;
+                }
+                r = sna_policy_restore(body, x->event_id, saved, &put, &x->report, &why);
+                cJSON_Delete(saved);
+        } else
+                r = sna_policy_setup(body, x->event_id, set, 3, &put, &x->report, &why);
         if (r < 0) {
                 err = xasprintf("GET policy/system/events: event %" PRId64 ": %s", x->event_id, why);
                 setup_end(x, r, err);
@@ -896,13 +920,16 @@ static void on_policy_get(void *userdata, const SnaStatus *st, const cJSON *body
                 cJSON_AddBoolToObject(x->report, "unchanged", true);
                 x->dry_run = true;
         }
+        if (x->restore)
+                cJSON_AddBoolToObject(x->report, "restore", true);
         if (x->dry_run) {
                 setup_end(x, 0, NULL);
                 return;
         }
-        {
+        if (!x->restore) {
                 /* the old settings first: a lab change can be looked up and undone */
-                _cleanup_free_ char *old = cJSON_PrintUnformatted(cJSON_GetObjectItem(x->report, "before"));
+                const cJSON *es = sna_policy_event_settings(body, x->event_id);
+                _cleanup_free_ char *old = es ? cJSON_PrintUnformatted(es) : NULL;
                 sqlite3_stmt *q;
                 if (store_prepare(s->src->env.store,
                                   "INSERT INTO sna_policy_saved (source, tenant, event_id, settings, saved_at, "
@@ -913,7 +940,7 @@ static void on_policy_get(void *userdata, const SnaStatus *st, const cJSON *body
                 sqlite3_bind_text(q, 1, s->src->name, -1, SQLITE_STATIC);
                 sqlite3_bind_int64(q, 2, tenant);
                 sqlite3_bind_int64(q, 3, x->event_id);
-                sqlite3_bind_text(q, 4, old ? old : "[]", -1, SQLITE_STATIC);
+                sqlite3_bind_text(q, 4, old ? old : "{}", -1, SQLITE_STATIC);
                 sqlite3_bind_int64(q, 5, clock_wall());
                 sqlite3_bind_text(q, 6, x->actor, -1, SQLITE_STATIC);
                 r = sqlite3_step(q);
@@ -937,6 +964,12 @@ bool sna_source_is(const Source *s)
 int sna_source_setup(Source *src, int64_t event_id, bool dry_run, const char *actor, SnaSetupDone cb,
                      void *userdata)
 {
+        return sna_source_setup_full(src, event_id, dry_run, false, actor, cb, userdata);
+}
+
+int sna_source_setup_full(Source *src, int64_t event_id, bool dry_run, bool restore, const char *actor,
+                          SnaSetupDone cb, void *userdata)
+{
         Sna *s = src->priv;
         Setup *x;
         int r;
@@ -949,6 +982,7 @@ int sna_source_setup(Source *src, int64_t event_id, bool dry_run, const char *ac
         x->s = s;
         x->event_id = event_id;
         x->dry_run = dry_run;
+        x->restore = restore;
         x->actor = xstrdup(actor ? actor : "operator");
         x->cb = cb;
         x->userdata = userdata;

@@ -16,3 +16,7 @@ typedef void (*SnaSetupDone)(void *userdata, int r, const char *error, cJSON *re
 bool sna_source_is(const Source *s);
 int sna_source_setup(Source *s, int64_t event_id, bool dry_run, const char *actor, SnaSetupDone cb,
                      void *userdata);
+/* The same with restore: the settings saved by the latest setup of that
+ * event are put back (-ENOENT when none was saved). */
+int sna_source_setup_full(Source *s, int64_t event_id, bool dry_run, bool restore, const char *actor,
+                          SnaSetupDone cb, void *userdata);

@@ -458,7 +458,7 @@ static void on_tenants(void *userdata, const SnaStatus *st, const cJSON *body)
         cJSON_ArrayForEach(t, d) {
                 const cJSON *id = cJSON_GetObjectItemCaseSensitive(t, "id");
                 char *s;
-                if (!cJSON_IsNumber(id) || id->valuedouble < 1)
+                if (!cJSON_IsNumber(id) || id->valuedouble < 1 || id->valuedouble > 2147483647.0)
                         continue;
                 found = (int64_t) id->valuedouble;
                 n++;

@@ -126,7 +126,9 @@ static bool get_int(const cJSON *o, const char *key, int64_t *ret)
 {
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
 
-        if (cJSON_IsNumber(v) && isfinite(v->valuedouble) && v->valuedouble == floor(v->valuedouble)) {
+        /* within +-2^53: exact, and far from int64_t's limits */
+        if (cJSON_IsNumber(v) && isfinite(v->valuedouble) && v->valuedouble == floor(v->valuedouble) &&
+            fabs(v->valuedouble) <= 9007199254740992.0) {
                 *ret = (int64_t) v->valuedouble;
                 return true;
         }
@@ -440,7 +442,9 @@ int sna_tag_update_body(const cJSON *body, char *const *add, char *const *remove
                 return -EPROTO;
         }
         o = cJSON_Duplicate(d, true);
-        cJSON_DeleteItemFromObjectCaseSensitive(o, "sendToCta");
+        /* every copy, in any case: a body with it twice must not keep one */
+        while (cJSON_GetObjectItem(o, "sendToCta"))
+                cJSON_DeleteItemFromObject(o, "sendToCta");
         nr = cJSON_CreateArray();
         cJSON_ArrayForEach(r, ranges) {
                 bool drop = false;
@@ -457,10 +461,9 @@ int sna_tag_update_body(const cJSON *body, char *const *add, char *const *remove
                         cJSON_AddItemToArray(nr, cJSON_CreateString(add[i]));
                         changed = true;
                 }
-        if (cJSON_GetObjectItemCaseSensitive(o, "ranges"))
-                cJSON_ReplaceItemInObjectCaseSensitive(o, "ranges", nr);
-        else
-                cJSON_AddItemToObject(o, "ranges", nr);
+        while (cJSON_GetObjectItemCaseSensitive(o, "ranges"))
+                cJSON_DeleteItemFromObjectCaseSensitive(o, "ranges");
+        cJSON_AddItemToObject(o, "ranges", nr);
         *ret_json = cJSON_PrintUnformatted(o);
         *ret_changed = changed;
         cJSON_Delete(o);
@@ -500,8 +503,23 @@ static const cJSON *alarm_find(const cJSON *alarms, const char *key)
         return NULL;
 }
 
-int sna_policy_setup(const cJSON *body, int64_t event_id, const SnaAlarmSetting *settings, size_t n,
-                     char **ret_put_body, cJSON **ret_report, const char **ret_why)
+static void status_change(cJSON *changes, const char *key, const char *from, const char *to)
+{
+        cJSON *c;
+
+        if (from && !strcmp(from, to))
+                return;
+        c = cJSON_CreateObject();
+        cJSON_AddStringToObject(c, "key", key);
+        cJSON_AddStringToObject(c, "from", from ? from : "");
+        cJSON_AddStringToObject(c, "to", to);
+        cJSON_AddItemToArray(changes, c);
+}
+
+/* want_source/want_target NULL: enable (a NOT_APPLICABLE target stays so). */
+static int policy_build(const cJSON *body, int64_t event_id, const char *want_source, const char *want_target,
+                        const SnaAlarmSetting *settings, size_t n, char **ret_put_body, cJSON **ret_report,
+                        const char **ret_why)
 {
         const cJSON *arr = data_array(body), *e, *ev = NULL, *es, *status, *alarms, *pol;
         cJSON *put, *item, *nes, *nstatus, *nalarms, *report, *changes;
@@ -550,29 +568,19 @@ int sna_policy_setup(const cJSON *body, int64_t event_id, const SnaAlarmSetting 
         cJSON_AddNumberToObject(item, "policyId", (double) policy_id);
         nes = cJSON_AddObjectToObject(item, "eventSettings");
         nstatus = cJSON_AddObjectToObject(nes, "eventStatus");
-        cJSON_AddStringToObject(nstatus, "sourceStatus", "ENABLED");
-        target = status ? get_str(status, "targetStatus") : NULL;
-        /* keep targetStatus unless the event has no target side */
-        if (!target || strcmp(target, "NOT_APPLICABLE"))
-                cJSON_AddStringToObject(nstatus, "targetStatus", "ENABLED");
-        else
-                cJSON_AddStringToObject(nstatus, "targetStatus", "NOT_APPLICABLE");
         {
                 const char *src = status ? get_str(status, "sourceStatus") : NULL;
-                if (!src || strcmp(src, "ENABLED")) {
-                        cJSON *c = cJSON_CreateObject();
-                        cJSON_AddStringToObject(c, "key", "sourceStatus");
-                        cJSON_AddStringToObject(c, "from", src ? src : "");
-                        cJSON_AddStringToObject(c, "to", "ENABLED");
-                        cJSON_AddItemToArray(changes, c);
-                }
-                if (target && strcmp(target, "ENABLED") && strcmp(target, "NOT_APPLICABLE")) {
-                        cJSON *c = cJSON_CreateObject();
-                        cJSON_AddStringToObject(c, "key", "targetStatus");
-                        cJSON_AddStringToObject(c, "from", target);
-                        cJSON_AddStringToObject(c, "to", "ENABLED");
-                        cJSON_AddItemToArray(changes, c);
-                }
+                const char *to_src = want_source ? want_source : "ENABLED";
+                const char *to_tgt;
+
+                target = status ? get_str(status, "targetStatus") : NULL;
+                /* keep targetStatus unless the event has no target side */
+                to_tgt = want_target ? want_target : target && !strcmp(target, "NOT_APPLICABLE") ?
+                         "NOT_APPLICABLE" : "ENABLED";
+                cJSON_AddStringToObject(nstatus, "sourceStatus", to_src);
+                cJSON_AddStringToObject(nstatus, "targetStatus", to_tgt);
+                status_change(changes, "sourceStatus", src, to_src);
+                status_change(changes, "targetStatus", target, to_tgt);
         }
         nalarms = cJSON_AddArrayToObject(nes, "alarmSettings");
         for (size_t i = 0; i < n; i++) {
@@ -599,4 +607,48 @@ int sna_policy_setup(const cJSON *body, int64_t event_id, const SnaAlarmSetting 
         cJSON_Delete(put);
         *ret_report = report;
         return 0;
+}
+
+int sna_policy_setup(const cJSON *body, int64_t event_id, const SnaAlarmSetting *settings, size_t n,
+                     char **ret_put_body, cJSON **ret_report, const char **ret_why)
+{
+        return policy_build(body, event_id, NULL, NULL, settings, n, ret_put_body, ret_report, ret_why);
+}
+
+const cJSON *sna_policy_event_settings(const cJSON *body, int64_t event_id)
+{
+        const cJSON *arr = data_array(body), *e;
+        int64_t id;
+
+        cJSON_ArrayForEach(e, arr)
+                if (get_int(e, "id", &id) && id == event_id) {
+                        const cJSON *es = cJSON_GetObjectItemCaseSensitive(e, "eventSettings");
+                        return cJSON_IsObject(es) ? es : NULL;
+                }
+        return NULL;
+}
+
+int sna_policy_restore(const cJSON *body, int64_t event_id, const cJSON *saved, char **ret_put_body,
+                       cJSON **ret_report, const char **ret_why)
+{
+        const cJSON *st = cJSON_GetObjectItemCaseSensitive(saved, "eventStatus");
+        const cJSON *alarms = cJSON_GetObjectItemCaseSensitive(saved, "alarmSettings"), *a;
+        SnaAlarmSetting *set;
+        size_t n = 0;
+        int r;
+
+        if (!cJSON_IsObject(saved) || (alarms && !cJSON_IsArray(alarms))) {
+                *ret_why = "the saved settings are not an eventSettings object";
+                return -EPROTO;
+        }
+        set = xnew(SnaAlarmSetting, (size_t) cJSON_GetArraySize(alarms) + 1);
+        cJSON_ArrayForEach(a, alarms) {
+                const char *k = get_str(a, "key"), *v = get_str(a, "value");
+                if (k && v)
+                        set[n++] = (SnaAlarmSetting) { .key = k, .value = v };
+        }
+        r = policy_build(body, event_id, st ? get_str(st, "sourceStatus") : NULL,
+                         st ? get_str(st, "targetStatus") : NULL, set, n, ret_put_body, ret_report, ret_why);
+        free(set);
+        return r;
 }

@@ -103,3 +103,11 @@ typedef struct SnaAlarmSetting {
  * policy. */
 int sna_policy_setup(const cJSON *body, int64_t event_id, const SnaAlarmSetting *settings, size_t n,
                      char **ret_put_body, cJSON **ret_report, const char **ret_why);
+
+/* The eventSettings object of event_id in GET .../policy/system/events,
+ * or NULL: what `sna setup` saves before changing it. */
+const cJSON *sna_policy_event_settings(const cJSON *body, int64_t event_id);
+/* `sna setup --restore`: the PUT body and report that put back saved
+ * eventSettings (its statuses and alarm values). */
+int sna_policy_restore(const cJSON *body, int64_t event_id, const cJSON *saved, char **ret_put_body,
+                       cJSON **ret_report, const char **ret_why);

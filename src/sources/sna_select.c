@@ -62,31 +62,104 @@ static bool is_inside(const SnaSelectConfig *cfg, const SnaPeer *p)
         }
 }
 
-static SnaHost *find(SnaSelection *s, const char *ip)
+/* A string -> index map (open addressing, FNV-1a): results can hold many
+ * thousands of events, and a linear search per address would make the
+ * selection quadratic. */
+typedef struct Map {
+        const char **keys;              /* borrowed */
+        size_t *vals;
+        size_t cap, n;
+} Map;
+
+static uint64_t fnv(const char *k)
 {
-        for (size_t i = 0; i < s->n; i++)
-                if (!strcmp(s->hosts[i].ip, ip))
-                        return &s->hosts[i];
-        return NULL;
+        uint64_t h = 0xcbf29ce484222325ull;
+
+        for (; *k; k++)
+                h = (h ^ (unsigned char) *k) * 0x100000001b3ull;
+        return h;
 }
 
-static void add(SnaSelection *s, char ***outside, const SnaSelectConfig *cfg, const SnaPeer *p,
-                const SnaPeer *other, int64_t hits)
+static size_t *map_get(const Map *m, const char *k)
 {
+        if (!m->cap)
+                return NULL;
+        for (size_t i = fnv(k) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
+                if (!m->keys[i])
+                        return NULL;
+                if (!strcmp(m->keys[i], k))
+                        return &m->vals[i];
+        }
+}
+
+static void map_put(Map *m, const char *k, size_t v)
+{
+        size_t i;
+
+        if ((m->n + 1) * 2 > m->cap) {
+                Map g = { .cap = m->cap ? m->cap * 2 : 64 };
+                g.keys = xnew(const char *, g.cap);
+                g.vals = xnew(size_t, g.cap);
+                for (size_t j = 0; j < m->cap; j++)
+                        if (m->keys[j])
+                                map_put(&g, m->keys[j], m->vals[j]);
+                free(m->keys);
+                free(m->vals);
+                *m = g;
+        }
+        for (i = fnv(k) & (m->cap - 1); m->keys[i]; i = (i + 1) & (m->cap - 1))
+                ;
+        m->keys[i] = k;
+        m->vals[i] = v;
+        m->n++;
+}
+
+static void map_done(Map *m)
+{
+        free(m->keys);
+        free(m->vals);
+        *m = (Map) { 0 };
+}
+
+typedef struct Sel {
+        SnaSelection *s;
+        size_t cap;                     /* of s->hosts */
+        Map hosts;                      /* ip -> index in s->hosts */
+        Map outside;                    /* ip -> 0 */
+        char **outside_ips;             /* the keys of outside, owned */
+        size_t n_outside_ips;
+} Sel;
+
+static void add(Sel *x, const SnaSelectConfig *cfg, const SnaPeer *p, const SnaPeer *other, int64_t hits)
+{
+        SnaSelection *s = x->s;
+        size_t *idx;
         SnaHost *h;
 
         if (!p->ip)
                 return;
         if (!is_inside(cfg, p)) {
-                if (!strv_contains(*outside, p->ip))
-                        *outside = strv_push(*outside, p->ip);
+                if (!map_get(&x->outside, p->ip)) {
+                        char *k = xstrdup(p->ip);
+                        if ((x->n_outside_ips & (x->n_outside_ips - 1)) == 0)
+                                x->outside_ips = xreallocarray(x->outside_ips, x->n_outside_ips ?
+                                                               x->n_outside_ips * 2 : 1, sizeof(char *));
+                        x->outside_ips[x->n_outside_ips++] = k;
+                        map_put(&x->outside, k, 0);
+                }
                 return;
         }
-        h = find(s, p->ip);
-        if (!h) {
-                s->hosts = xreallocarray(s->hosts, s->n + 1, sizeof(SnaHost));
+        idx = map_get(&x->hosts, p->ip);
+        if (idx)
+                h = &s->hosts[*idx];
+        else {
+                if (s->n == x->cap) {
+                        x->cap = x->cap ? x->cap * 2 : 16;
+                        s->hosts = xreallocarray(s->hosts, x->cap, sizeof(SnaHost));
+                }
                 h = &s->hosts[s->n];
                 *h = (SnaHost) { .ip = xstrdup(p->ip), .first_seen = s->n };
+                map_put(&x->hosts, h->ip, s->n);
                 s->n++;
         }
         h->events++;
@@ -116,22 +189,26 @@ static int by_first_seen(const void *a, const void *b)
 int sna_select_hosts(const SnaEvent *ev, size_t n, const SnaSelectConfig *cfg, SnaSelection *ret)
 {
         SnaSelection s = { 0 };
-        char **outside = NULL;
+        Sel x = { .s = &s };
 
         for (size_t i = 0; i < n; i++) {
                 const SnaEvent *e = &ev[i];
                 /* one host on both sides of one event counts once */
                 bool same = e->source.ip && e->target.ip && !strcmp(e->source.ip, e->target.ip);
                 if (cfg->sides != SNA_SIDES_TARGET)
-                        add(&s, &outside, cfg, &e->source, &e->target, e->hit_count);
+                        add(&x, cfg, &e->source, &e->target, e->hit_count);
                 if (cfg->sides != SNA_SIDES_SOURCE && !(same && cfg->sides == SNA_SIDES_BOTH))
-                        add(&s, &outside, cfg, &e->target, &e->source, e->hit_count);
+                        add(&x, cfg, &e->target, &e->source, e->hit_count);
         }
         /* an address inside in one event is not also counted as outside */
-        for (size_t i = 0; outside && outside[i]; i++)
-                if (!find(&s, outside[i]))
+        for (size_t i = 0; i < x.n_outside_ips; i++) {
+                if (!map_get(&x.hosts, x.outside_ips[i]))
                         s.outside++;
-        strv_free(outside);
+                free(x.outside_ips[i]);
+        }
+        free(x.outside_ips);
+        map_done(&x.hosts);
+        map_done(&x.outside);
         if (cfg->max_hosts && s.n > cfg->max_hosts) {
                 qsort(s.hosts, s.n, sizeof(SnaHost), by_weight);
                 for (size_t i = cfg->max_hosts; i < s.n; i++) {

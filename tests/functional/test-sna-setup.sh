@@ -9,7 +9,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$FUNC_DIR/sna/e2e.sh"
 
-plan 22
+plan 27
 e2e_require
 sna_start
 sconf 'setup: { tolerance = "70"; min = "100000"; max = "500000"; };'
@@ -40,7 +40,7 @@ like "$(jget "$put" 'd["headers"].get("x-xsrf-token", "")')" '^[0-9a-f]{32}$' "P
 is "$(pol 16 | pyj 'd["eventStatus"]["sourceStatus"] + "/" + d["eventStatus"]["targetStatus"]')" ENABLED/ENABLED \
         "SMC: source and target enabled"
 is "$(alarm 16 tolerance)/$(alarm 16 min)/$(alarm 16 max)" 70/100000/500000 "SMC: the lab thresholds"
-is "$(dbq "SELECT settings FROM sna_policy_saved WHERE event_id = 16" | pyj '{a["key"]: a["value"] for a in d}["tolerance"]')" \
+is "$(dbq "SELECT settings FROM sna_policy_saved WHERE event_id = 16" | pyj '{a["key"]: a["value"] for a in d["alarmSettings"]}["tolerance"]')" \
         90 "db: the old tolerance was saved"
 
 sna_mark
@@ -50,6 +50,16 @@ is "$(sna_count PUT 'policy/system/events')" 0 "second run: no PUT"
 
 run ctl sna setup 30
 is "$(pol 30 | pyj 'd["eventStatus"]["targetStatus"]')" NOT_APPLICABLE "event 30: targetStatus NOT_APPLICABLE kept"
+
+# ---- --restore puts the saved settings back
+sna_mark
+run ctl sna setup 16 --restore
+is "$RUN_RC" 0 "restore: exit 0"
+like "$RUN_OUT" '^restored the settings saved before the last setup' "restore: said so"
+is "$(alarm 16 tolerance)/$(alarm 16 min)/$(alarm 16 max)" 90/5000000000/10000000000 "SMC: the old thresholds are back"
+is "$(pol 16 | pyj 'd["eventStatus"]["sourceStatus"]')" DISABLED "SMC: the event is disabled again"
+run ctl sna setup 99 --restore
+is "$RUN_RC" 1 "restore with nothing saved: exit 1"
 
 run ctl sna setup 99
 is "$RUN_RC" 1 "an event not in the policy: exit 1"

@@ -94,6 +94,14 @@ static void check_json(const cJSON *j)
                 free(s);
                 cJSON_Delete(rep);
         }
+        (void) sna_policy_event_settings(j, 16);
+        r = sna_policy_restore(j, 16, cJSON_GetObjectItem(j, "saved") ? cJSON_GetObjectItem(j, "saved") : j, &s,
+                               &rep, &why);
+        FUZZ_CHECK(r == 0 || r == -EPROTO || r == -ENOENT);
+        if (r == 0) {
+                free(s);
+                cJSON_Delete(rep);
+        }
         r = sna_results_parse(j, &ev, &n, &why);
         FUZZ_CHECK(r == 0 || r == -EPROTO);
         if (r == 0) {

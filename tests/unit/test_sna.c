@@ -416,6 +416,27 @@ static void test_policy(void)
         cJSON_Delete(report);
         free(body);
         CU_ASSERT_EQUAL(sna_policy_setup(b, 30, set, 3, &body, &report, &why), -ENOENT);
+        /* restore: the saved eventSettings, statuses included */
+        {
+                const cJSON *cur = sna_policy_event_settings(b, 16), *nes;
+                cJSON *saved = J("{\"eventStatus\":{\"sourceStatus\":\"DISABLED\",\"targetStatus\":"
+                                 "\"NOT_APPLICABLE\"},\"alarmSettings\":[{\"key\":\"tolerance\",\"value\":\"95\"}]}");
+                CU_ASSERT_PTR_NOT_NULL(cur);
+                CU_ASSERT_PTR_NULL(sna_policy_event_settings(b, 99));
+                CU_ASSERT_EQUAL_FATAL(sna_policy_restore(b, 16, saved, &body, &report, &why), 0);
+                put = J(body);
+                nes = cJSON_GetObjectItem(cJSON_GetArrayItem(put, 0), "eventSettings");
+                CU_ASSERT_STRING_EQUAL(cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetObjectItem(nes,
+                                       "eventStatus"), "sourceStatus")), "DISABLED");
+                CU_ASSERT_EQUAL(cJSON_GetArraySize(cJSON_GetObjectItem(report, "changes")), 1);  /* tolerance 90 -> 95 */
+                cJSON_Delete(put);
+                cJSON_Delete(report);
+                free(body);
+                cJSON_Delete(saved);
+                saved = J("[1]");
+                CU_ASSERT_EQUAL(sna_policy_restore(b, 16, saved, &body, &report, &why), -EPROTO);
+                cJSON_Delete(saved);
+        }
         cJSON_Delete(b);
 }
 
