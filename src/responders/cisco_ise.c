@@ -7,7 +7,7 @@
  *
  * Block: the host's MACs are those the source reported plus those of its
  * active sessions in MnT (GET /admin/API/mnt/Session/ActiveList, matched
- * on the exact IP); for each MAC, the bounce policy is applied (its answer
+ * on the exact IP; one list serves every call for mnt_cache); for each MAC, the bounce policy is applied (its answer
  * ignored, as upstream), then after a pause the quarantine policy
  * (PUT :9060/ers/config/ancendpoint/apply).  204, or a "Radius Failure"
  * (the policy holds, the CoA failed), or "already" applied, is success.
@@ -44,7 +44,11 @@ typedef struct Ise {
         uint64_t bounce_pause_ms;
         bool csrf;
         bool mnt_lookup;
+        uint64_t mnt_cache_ms;
         RClient client;
+        /* the last ActiveList, shared by the calls of one cycle like a credential */
+        RAuth mnt;
+        bool mnt_init;
         char *ers_base;                 /* ers_url or derived from url */
 } Ise;
 
@@ -60,6 +64,7 @@ static const RsOpt ise_opts[] = {
         { "bounce_pause", RS_DURATION, offsetof(Ise, bounce_pause_ms), 0, 60, .def = "1s" },
         { "csrf", RS_BOOL, offsetof(Ise, csrf), .def = "false", .var = "ENHANCED" },
         { "mnt_lookup", RS_BOOL, offsetof(Ise, mnt_lookup), .def = "true" },
+        { "mnt_cache", RS_DURATION, offsetof(Ise, mnt_cache_ms), 0, 3600, .def = "10s" },
         {}
 };
 
@@ -157,6 +162,37 @@ static int ise_fetch_csrf(RAuth *a, void *owner)
         return r;
 }
 
+/* ---- MnT sessions ---------------------------------------------------------- */
+
+/* One ActiveList serves every call of a cycle for mnt_cache: upstream
+ * downloaded the whole list once per host. */
+static void on_active_list(const HttpResponse *resp, void *userdata)
+{
+        Ise *ise = userdata;
+
+        if (!rhttp_ok(resp)) {
+                _cleanup_free_ char *e = rhttp_error(resp, "ISE MnT ActiveList");
+                rauth_fail(&ise->mnt, e, rhttp_transient(resp));
+                return;
+        }
+        /* 0: fetched for each call (concurrent calls still share it) */
+        rauth_set(&ise->mnt, resp->body, ise->mnt_cache_ms ? ise->mnt_cache_ms : 1);
+}
+
+static int ise_fetch_sessions(RAuth *a, void *owner)
+{
+        Ise *ise = owner;
+        char **h = ise_headers(ise, NULL, NULL);
+        int r;
+
+        (void) a;
+        h = strv_push(h, "Accept: application/xml");
+        r = rhttp_start(&ise->client.http, &(RHttpRequest) { .path = MNT_ACTIVE_LIST, .headers = (const char *const *) h },
+                        on_active_list, ise);
+        rjob_wipe_strv(h);
+        return r;
+}
+
 /* ---- configuration ------------------------------------------------------- */
 
 static int ise_configure(Responder *r, const config_setting_t *g, char ***errs, size_t *n_errs)
@@ -187,6 +223,8 @@ static void ise_done(Responder *r)
         if (!ise)
                 return;
         rclient_done(&ise->client);
+        if (ise->mnt_init)
+                rauth_done(&ise->mnt);
         free(ise->ers_base);
         rsettings_free(ise_opts, ise);
 }
@@ -326,22 +364,23 @@ static void act(IseJob *x)
         next_mac(x);
 }
 
-static void on_sessions(RJob *j, const HttpResponse *resp)
+static void on_sessions(void *userdata, const char *list, const char *err, bool transient)
 {
-        IseJob *x = (IseJob *) j;
+        IseJob *x = userdata;
+        RJob *j = &x->j;
         int n;
 
-        if (!rhttp_ok(resp)) {
-                x->mnt_error = rhttp_error(resp, "ISE MnT ActiveList");
+        if (!list) {
+                x->mnt_error = xstrdup(err ? err : "ISE MnT ActiveList failed");
                 /* the source's MACs suffice; without them the failure decides */
                 if (!x->macs)
-                        j->transient = rhttp_transient(resp);
+                        j->transient = transient;
                 else
                         log_warning("%s: %s; using the source's MACs only", j->resp->name, x->mnt_error);
                 act(x);
                 return;
         }
-        n = ise_active_list_macs(resp->body, resp->body_len, x->ip, &x->macs);
+        n = ise_active_list_macs(list, strlen(list), x->ip, &x->macs);
         if (n < 0) {
                 x->mnt_error = xstrdup("ISE MnT ActiveList: the answer is not an activeList document");
                 if (x->macs)
@@ -389,8 +428,11 @@ static int ise_start(Responder *r, const Entity *e, bool block, const char *cons
                 return 0;
         }
         if (ise->mnt_lookup && (block || n == 0)) {
-                (void) rjob_http(&x->j, &(RJobReq) { .path = MNT_ACTIVE_LIST, .accept = "application/xml", .no_auth = true },
-                                 on_sessions);
+                if (!ise->mnt_init) {
+                        rauth_init(&ise->mnt, r->loop, ise_fetch_sessions, ise);
+                        ise->mnt_init = true;
+                }
+                rauth_get(&ise->mnt, on_sessions, x);
                 return 0;
         }
         act(x);

@@ -22,7 +22,7 @@ RESP_MORE=", { name = \"isebad\"; type = \"cisco_ise\"; url = \"$NSIM_URL\"; ers
              { name = \"isesim\"; type = \"cisco_ise\"; simulation = true; url = \"$NSIM_URL\";
                ers_url = \"$NSIM_URL\"; username = \"ers-admin\"; password = \"env:ISE_PASS\"; }"
 nconf "url = \"$NSIM_URL\"; ers_url = \"$NSIM_URL\"; username = \"ers-admin\"; password = \"env:ISE_PASS\";
-       csrf = true; bounce_pause = \"0s\";"
+       csrf = true; bounce_pause = \"0s\"; mnt_cache = \"0s\";"
 start_ready "$CONF"
 
 # ---- test: credentials, reachability, the policy; nothing changed

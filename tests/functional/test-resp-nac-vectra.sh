@@ -13,7 +13,7 @@
 G1=11111111-aaaa-4000-8000-000000000001
 G3=33333333-aaaa-4000-8000-000000000003
 
-plan 16
+plan 17
 nac_require
 sim_start "$FUNC_DIR/responders/nac-vectra.json"
 nsim_start cisco_amp --state "$FUNC_DIR/responders/nac-vectra-amp.json"
@@ -50,6 +50,8 @@ is "$(sim_tags host 3)" \
 is "$(sim_get /__sim/objects/host/1 | pyj '[t for t in d["tags"] if t.startswith("VAR ID:ISE")]' | tr -d ' ')" \
         '["VARID:ISEClient:4C:1D:96:22:29:01"]' "ISE tag exactly 'VAR ID:ISE Client:<MAC>'"
 is "$(sim_tags host 2)" '[]' "host 2: untouched"
+is "$(curl -sS "$ISE_URL/__sim/requests" | pyj 'len([r for r in d if r["path"].endswith("/ActiveList")])')" 1 \
+        "ISE: one MnT ActiveList served both hosts (mnt_cache)"
 is "$(curl -sS "$ISE_URL/__sim/state" | pyj 'sorted(d["endpoints"].items())' | tr -d ' ')" \
         '[["4C:1D:96:22:29:01","Quarantine"],["AA:AA:AA:AA:AA:03","Quarantine"]]' "ISE: both MACs quarantined"
 is "$(nsim_state 'sorted(c["connector_guid"] for c in d["computers"] if c["isolation"]["status"] != "not_isolated")' | tr -d ' ')" \
