@@ -163,7 +163,7 @@ ctl whitelist list
 
 step "A bad configuration on reload is refused, the running one kept"
 cp "$conf" "$conf.good"
-printf 'whitelist: { default_expiry = "forever"; };\n' >>"$conf"
+printf 'reconcile: { retry_attempts = 0; };\n' >>"$conf"
 ctl reload
 cp "$conf.good" "$conf"
 
