@@ -8,9 +8,11 @@
 #include "responders/responder.h"
 
 extern const ResponderOps external_call_ops;
+extern const ResponderOps fortinet_ops;
 
 static const ResponderOps *const modules[] = {
         &external_call_ops,
+        &fortinet_ops,
         NULL,
 };
 

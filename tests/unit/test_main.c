@@ -51,6 +51,7 @@ int main(int argc, char **argv)
         spycloud_map_suite_add();
         msgraph_map_suite_add();
         rsettings_suite_add();
+        fortios_map_suite_add();
 
         CU_set_test_complete_handler(on_test_complete);
         if (only) {

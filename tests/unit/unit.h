@@ -24,6 +24,7 @@ void ctim_suite_add(void);
 void spycloud_map_suite_add(void);
 void msgraph_map_suite_add(void);
 void rsettings_suite_add(void);
+void fortios_map_suite_add(void);
 
 /* Adds a suite with its tests; aborts on registry errors. */
 #define UNIT_SUITE(name, ...) do {                                        \
