@@ -988,7 +988,10 @@ static void table_responder_test(const OutputCtx *o, const CtlCommand *c, const 
         const cJSON *detail = field(data, "detail");
         _cleanup_free_ char *d = has_text(detail) ? output_sanitize(detail->valuestring) : xstrdup("ok");
 
-        fprintf(o->out, "responder %s: ok: %s\n", name, d);
+        if (c->action == CTL_ACTION_SUMMARY_TEST)
+                fprintf(o->out, "summary: ok: %s\n", d);
+        else
+                fprintf(o->out, "responder %s: ok: %s\n", name, d);
 }
 
 static void table_reload(const OutputCtx *o, const cJSON *data)
@@ -1030,6 +1033,7 @@ const Output output_table = {
         .manual = table_manual,
         .run = table_run,
         .responder_test = table_responder_test,
+        .sna_setup = output_table_sna_setup,
         .error = table_error,
         .unreachable = table_unreachable,
 };
@@ -1071,7 +1075,11 @@ int output_reply(const Output *out, const OutputCtx *o, const CtlCommand *c, con
                 out->run(o, c, x->data);
                 return cycle_ok(x->data) ? 0 : 1;
         case CTL_ACTION_RESPONDER_TEST:
+        case CTL_ACTION_SUMMARY_TEST:
                 out->responder_test(o, c, x->data);
+                return 0;
+        case CTL_ACTION_SNA_SETUP:
+                out->sna_setup(o, c, x->data);
                 return 0;
         default:
                 abort();

@@ -28,6 +28,7 @@ typedef struct Output {
         /* run and plan */
         void (*run)(const OutputCtx *o, const CtlCommand *c, const cJSON *data);
         void (*responder_test)(const OutputCtx *o, const CtlCommand *c, const cJSON *data);
+        void (*sna_setup)(const OutputCtx *o, const CtlCommand *c, const cJSON *data);
         /* the daemon refused or failed the request */
         void (*error)(const OutputCtx *o, const char *code, const char *message);
         /* the daemon could not be reached; message is complete */
@@ -35,6 +36,8 @@ typedef struct Output {
 } Output;
 
 extern const Output output_table;
+/* output_sna.c */
+void output_table_sna_setup(const OutputCtx *o, const CtlCommand *c, const cJSON *data);
 extern const Output output_json;
 
 /* Shows the daemon's answer to c and returns the exit status: 0, or 1 when

@@ -120,6 +120,7 @@ const Output output_json = {
         .manual = json_manual,
         .run = json_run,
         .responder_test = json_responder_test,
+        .sna_setup = json_manual,
         .error = json_error,
         .unreachable = json_unreachable,
 };

@@ -47,6 +47,8 @@ typedef enum OptionId {
         OPT_KIND,
         OPT_VALUE,
         OPT_ALL,
+        OPT_SOURCE,
+        OPT_DRY_RUN,
 } OptionId;
 
 typedef struct Option {
@@ -116,10 +118,19 @@ static const Option opts_plan[] = {
         { NULL },
 };
 
+/* sna setup EVENT_ID (sna.md §6) */
+static const Option opts_sna_setup[] = {
+        { "source",  0, "NAME", OPT_SOURCE },
+        { "dry-run", 0, NULL,   OPT_DRY_RUN },
+        { NULL },
+};
+
+static const TokenTable tt_sna, tt_sna_event, tt_sna_opts;
+
 static const TokenTable tt_main, tt_whitelist, tt_add_kind, tt_add_value, tt_add_opts,
         tt_remove_kind, tt_remove_value, tt_list, tt_end, tt_blocks, tt_block_kind, tt_block_value,
         tt_block_opts, tt_unblock_kind, tt_unblock_value, tt_unblock_opts, tt_history, tt_history_value,
-        tt_history_end, tt_run, tt_plan, tt_plan_opts, tt_responder, tt_responder_name;
+        tt_history_end, tt_run, tt_plan, tt_plan_opts, tt_responder, tt_responder_name, tt_summary;
 
 /* "block" is a prefix of "blocks": an exact word wins, so "block" is
  * block, while "b" to "bloc" are ambiguous and "blocks" is never
@@ -135,11 +146,28 @@ static const Token t_main[] = {
         { TOKEN_KEYWORD, "plan",      CTL_ACTION_PLAN,        &tt_plan },
         { TOKEN_KEYWORD, "reload",    CTL_ACTION_RELOAD,      &tt_end },
         { TOKEN_KEYWORD, "responder", CTL_ACTION_NONE,        &tt_responder },
+        { TOKEN_KEYWORD, "summary",   CTL_ACTION_NONE,        &tt_summary },
+        { TOKEN_KEYWORD, "sna",       CTL_ACTION_NONE,        &tt_sna },
+        { TOKEN_END },
+};
+
+static const Token t_sna[] = {
+        { TOKEN_KEYWORD, "setup", CTL_ACTION_SNA_SETUP, &tt_sna_event },
+        { TOKEN_END },
+};
+
+static const Token t_sna_event[] = {
+        { TOKEN_VALUE, "EVENT_ID", 0, &tt_sna_opts },
         { TOKEN_END },
 };
 
 static const Token t_responder[] = {
         { TOKEN_KEYWORD, "test", CTL_ACTION_RESPONDER_TEST, &tt_responder_name },
+        { TOKEN_END },
+};
+
+static const Token t_summary[] = {
+        { TOKEN_KEYWORD, "test", CTL_ACTION_SUMMARY_TEST, &tt_end },
         { TOKEN_END },
 };
 
@@ -260,9 +288,13 @@ static const TokenTable tt_history_value = { "VALUE",            t_history_value
 static const TokenTable tt_history_end  = { "argument",          t_end,          opts_none };
 static const TokenTable tt_run          = { "SOURCE",            t_run,          opts_none };
 static const TokenTable tt_responder    = { "responder verb",    t_responder,    opts_none };
+static const TokenTable tt_summary      = { "summary verb",      t_summary,      opts_none };
 static const TokenTable tt_responder_name = { "responder NAME",  t_responder_name, opts_none };
 static const TokenTable tt_plan         = { "SOURCE",            t_plan,         opts_plan };
 static const TokenTable tt_plan_opts    = { "option",            t_end,          opts_plan };
+static const TokenTable tt_sna          = { "sna command",       t_sna,          opts_none };
+static const TokenTable tt_sna_event    = { "EVENT_ID",          t_sna_event,    opts_sna_setup };
+static const TokenTable tt_sna_opts     = { "option",            t_end,          opts_sna_setup };
 
 static const char *const state_names[] = {
         "blocking", "blocked", "unblocking", "unblocked", "failed", NULL,
@@ -621,6 +653,11 @@ static int apply_option(Parser *p, const Option *o, const char *arg)
         case OPT_ALL:
                 p->cmd.all = true;
                 return 0;
+        case OPT_SOURCE:
+                return set_string(p, "--source", "NAME", &p->cmd.source, arg);
+        case OPT_DRY_RUN:
+                p->cmd.dry_run = true;
+                return 0;
         case OPT_USER:
                 if (!arg[0])
                         return fail(p, "--user needs a non-empty NAME");
@@ -763,6 +800,13 @@ static int parse_end(Parser *p)
                 p->cmd.kind = CTL_KIND_NONE;
                 return 0;
         }
+        if (p->cmd.action == CTL_ACTION_SNA_SETUP && p->cmd.value) {
+                const char *v = p->cmd.value;
+                if (!v[0] || strspn(v, "0123456789") != strlen(v) || strlen(v) > 9 || !strtol(v, NULL, 10))
+                        return fail(p, "EVENT_ID must be a security event type id, e.g. 16 (High Total "
+                                    "Traffic) or 30 (High Traffic), got '%s'", v);
+                p->cmd.event_id = strtol(v, NULL, 10);
+        }
         if (table_may_end(p->table))
                 return 0;
         path = path_string(p);
@@ -838,6 +882,10 @@ const char *ctl_action_to_cmd(CtlAction a)
                 return "plan";
         case CTL_ACTION_RESPONDER_TEST:
                 return "responder.test";
+        case CTL_ACTION_SUMMARY_TEST:
+                return "summary.test";
+        case CTL_ACTION_SNA_SETUP:
+                return "sna.setup";
         default:
                 return NULL;
         }
@@ -856,6 +904,8 @@ int ctl_action_timeout_ms(CtlAction a)
         case CTL_ACTION_RUN:
         case CTL_ACTION_PLAN:
         case CTL_ACTION_RESPONDER_TEST:
+        case CTL_ACTION_SNA_SETUP:
+        case CTL_ACTION_SUMMARY_TEST:
                 return CTL_TIMEOUT_SLOW_MS;
         default:
                 return CTL_TIMEOUT_MS;
@@ -943,6 +993,12 @@ cJSON *ctl_command_to_request(const CtlCommand *c, double id)
         case CTL_ACTION_RESPONDER_TEST:
                 cJSON_AddStringToObject(args, "name", c->responder);
                 break;
+        case CTL_ACTION_SNA_SETUP:
+                cJSON_AddNumberToObject(args, "event_id", (double) c->event_id);
+                add_optional(args, "source", c->source);
+                if (c->dry_run)
+                        cJSON_AddTrueToObject(args, "dry_run");
+                break;
         default:
                 break;
         }
@@ -982,6 +1038,11 @@ const char *ctl_usage(void)
                "  reload                        reload secrespd's configuration\n"
                "  responder test NAME           check a responder's credentials and reachability,\n"
                "                                changing nothing\n"
+               "  summary test                  send a test summary e-mail and syslog message\n"
+               "                                (VAR's --test_smtp, --test_syslog)\n"
+               "  sna setup EVENT_ID [--source NAME] [--dry-run]\n"
+               "                                enable an SNA security event with the lab\n"
+               "                                thresholds of the source's setup group\n"
                "\n"
                "KIND is one of user, host, account, destination; STATE one of blocking,\n"
                "blocked, unblocking, unblocked, failed. Verbs, kinds and states may be\n"

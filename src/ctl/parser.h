@@ -36,6 +36,8 @@ typedef enum CtlAction {
         CTL_ACTION_RUN,
         CTL_ACTION_PLAN,
         CTL_ACTION_RESPONDER_TEST,
+        CTL_ACTION_SUMMARY_TEST,
+        CTL_ACTION_SNA_SETUP,
         _CTL_ACTION_MAX,
         _CTL_ACTION_INVALID = -EINVAL,
 } CtlAction;
@@ -71,6 +73,8 @@ typedef struct CtlCommand {
         const char *state;      /* blocks --state, a canonical state name */
         const char *source;     /* run, plan: SOURCE */
         bool all;               /* plan --all: every decision, not only changes */
+        int64_t event_id;       /* sna setup EVENT_ID */
+        bool dry_run;           /* sna setup --dry-run */
 } CtlCommand;
 
 /* 0 and *ret on success.  -EINVAL on a usage error, with a malloc'ed

@@ -11,7 +11,9 @@
 #include "common/msgid.h"
 #include "common/xalloc.h"
 #include "common/strv.h"
+#include "daemon/commands_sna.h"
 #include "daemon/daemon.h"
+#include "daemon/summary_send.h"
 #include "daemon/reconcile.h"
 #include "daemon/sched.h"
 #include "daemon/store_blocks.h"
@@ -642,6 +644,32 @@ static void cmd_responder_test(Daemon *d, CtlClient *c, const CtlRequest *req)
                 on_test_done(df, &(ResponderResult) { .r = k, .error = strerror(-k) });
 }
 
+static void on_summary_test_done(void *userdata, const char *error)
+{
+        CtlDeferred *df = userdata;
+        cJSON *data;
+
+        if (error) {
+                control_deferred_reply(df, ctl_reply_error(control_deferred_id(df), "failed", "%s", error));
+                return;
+        }
+        data = cJSON_CreateObject();
+        cJSON_AddBoolToObject(data, "ok", true);
+        cJSON_AddStringToObject(data, "detail", "test e-mail and syslog message sent");
+        control_deferred_reply(df, ctl_reply_ok(control_deferred_id(df), data));
+}
+
+/* summary.test: VAR's --test_smtp and --test_syslog. */
+static void cmd_summary_test(Daemon *d, CtlClient *c, const CtlRequest *req)
+{
+        if (!d->summary) {
+                control_send(c, ctl_reply_error(req->id, CTL_E_NOTFOUND, "no summary is configured "
+                                                "(summary.email or summary.syslog in secrespd.conf)"));
+                return;
+        }
+        (void) summary_sender_test(d->summary, on_summary_test_done, control_defer(c, req->id));
+}
+
 static const struct {
         const char *name;
         CommandFn fn;
@@ -658,6 +686,8 @@ static const struct {
         { "run", cmd_run },
         { "plan", cmd_plan },
         { "responder.test", cmd_responder_test },
+        { "summary.test", cmd_summary_test },
+        { "sna.setup", cmd_sna_setup },
 };
 
 void commands_dispatch(void *userdata, CtlClient *c, const CtlRequest *req)

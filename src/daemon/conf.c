@@ -66,6 +66,7 @@ static int parse_relays(Walk *w, const config_setting_t *s, const char *fullname
 
 #define OFF(f) offsetof(Config, f)
 #define VOFF(f) offsetof(VectraConf, f)
+#define SOFF(f) offsetof(SnaConf, f)
 
 static const char *const log_targets[] = { "auto", "journal", "stderr", NULL };
 /* indexes are syslog priorities */
@@ -107,6 +108,7 @@ static const Opt relay_server_opts[] = {
         { "max_header_bytes", OPT_INT, OFF(relay_server.max_header_bytes), 4096, 1 << 20, .def = "32768" },
         { "max_connections", OPT_INT, OFF(relay_server.max_connections), 1, 100000, .def = "256" },
         { "idle_timeout", OPT_DURATION, OFF(relay_server.idle_timeout), 1, 3600, .def = "30s" },
+        { "metrics", OPT_BOOL, OFF(relay_server.metrics), .def = "true" },
         { NULL },
 };
 
@@ -177,6 +179,105 @@ static const Opt vectra_opts[] = {
         { NULL },
 };
 
+static const char *const sna_inside_from[] = { "networks", "host_groups", "either", NULL };
+static const char *const sna_sides[] = { "both", "source", "target", NULL };
+
+/* sna.md §6: the original setup.py's values */
+static const Opt sna_setup_opts[] = {
+        { "tolerance", OPT_STRING, SOFF(setup.tolerance), .def = "70" },
+        { "min", OPT_STRING, SOFF(setup.min), .def = "100000" },
+        { "max", OPT_STRING, SOFF(setup.max), .def = "500000" },
+        { NULL },
+};
+
+/* A source's notify group (NotifyConf at `base` + offset), responders.md §7.1 */
+#define NOTIFY_OPTS(OFFSET)                                                                             \
+        { "webex_url", OPT_STRING, OFFSET + offsetof(NotifyConf, webex_url),                            \
+          .def = "https://webexapis.com/v1" },                                                          \
+        { "webex_token", OPT_SECRET, OFFSET + offsetof(NotifyConf, webex_token) },                      \
+        { "webex_room_id", OPT_STRING, OFFSET + offsetof(NotifyConf, webex_room_id) },                  \
+        { "webex_to", OPT_STRING, OFFSET + offsetof(NotifyConf, webex_to) },                            \
+        { "ca_file", OPT_PATH, OFFSET + offsetof(NotifyConf, ca_file) },                                \
+        { "tls_verify", OPT_BOOL, OFFSET + offsetof(NotifyConf, tls_verify), .def = "true" },           \
+        { "timeout", OPT_DURATION, OFFSET + offsetof(NotifyConf, timeout), 1, 300, .def = "30s" },      \
+        { "max_bytes", OPT_INT, OFFSET + offsetof(NotifyConf, max_bytes), 512, 7439, .def = "7439" },   \
+        { NULL }
+
+static const Opt sna_notify_opts[] = { NOTIFY_OPTS(SOFF(notify)) };
+
+#define EOFF(f) (SOFF(enrich) + offsetof(EnrichConf, f))
+static const Opt sna_enrich_opts[] = {
+        { "umbrella_url", OPT_STRING, EOFF(umbrella_url), .def = "https://investigate.api.umbrella.com" },
+        { "umbrella_token", OPT_SECRET, EOFF(umbrella_token) },
+        { "amp_url", OPT_STRING, EOFF(amp_url), .def = "https://api.amp.cisco.com" },
+        { "amp_client_id", OPT_STRING, EOFF(amp_client_id) },
+        { "amp_api_key", OPT_SECRET, EOFF(amp_api_key) },
+        { "max_peers", OPT_INT, EOFF(max_peers), 1, 16, .def = "3" },
+        { "cache_ttl", OPT_DURATION, EOFF(cache_ttl), 0, 7 * 86400, .def = "1h" },
+        { "timeout", OPT_DURATION, EOFF(timeout), 1, 300, .def = "20s" },
+        { "ca_file", OPT_PATH, EOFF(ca_file) },
+        { "tls_verify", OPT_BOOL, EOFF(tls_verify), .def = "true" },
+        { NULL },
+};
+
+static const Opt sna_opts[] = {
+        { "name", OPT_STRING, SOFF(name) },
+        { "url", OPT_STRING, SOFF(url) },
+        { "username", OPT_STRING, SOFF(username) },
+        { "password", OPT_SECRET, SOFF(password) },
+        { "tenant_id", OPT_INT, SOFF(tenant_id), 0, INT32_MAX, .def = "0" },
+        { "tls_verify", OPT_BOOL, SOFF(tls_verify), .def = "true" },
+        { "ca_file", OPT_PATH, SOFF(ca_file) },
+        { "interval", OPT_DURATION, SOFF(interval), 10, 86400, .def = "10m" },
+        { "events", OPT_STRINGS, SOFF(events) },
+        { "time_window", OPT_DURATION, SOFF(time_window), 60, 7 * 86400, .def = "60m" },
+        { "poll_interval", OPT_DURATION, SOFF(poll_interval), 1, 60, .def = "1s" },
+        { "poll_timeout", OPT_DURATION, SOFF(poll_timeout), 1, 3600, .def = "2m" },
+        { "session_lifetime", OPT_DURATION, SOFF(session_lifetime), 10, 86400, .def = "19m" },
+        { "inside_networks", OPT_STRINGS, SOFF(inside_networks) },
+        { "inside_from", OPT_ENUM, SOFF(inside_from), .values = sna_inside_from, .def = "networks" },
+        { "sides", OPT_ENUM, SOFF(sides), .values = sna_sides, .def = "both" },
+        { "max_hosts", OPT_INT, SOFF(max_hosts), 0, 1000000, .def = "0" },
+        { "host_ttl", OPT_DURATION, SOFF(host_ttl), 0, 3650 * 86400LL, .def = "0" },
+        { "responders", OPT_STRINGS, SOFF(responders) },
+        { "simulation", OPT_BOOL, SOFF(simulation), .def = "false" },
+        { "setup", OPT_GROUP, .group = sna_setup_opts },
+        { "notify", OPT_GROUP, .group = sna_notify_opts },
+        { "enrich", OPT_GROUP, .group = sna_enrich_opts },
+        { NULL },
+};
+
+/* VAR's SEND_EMAIL, SMTP_*, SRC_EMAIL, DST_EMAIL; "try" is VAR's STARTTLS-if-offered */
+static const char *const mail_tls_modes[] = { "try", "starttls", "none", "tls", NULL };
+static const Opt summary_email_opts[] = {
+        { "server", OPT_STRING, OFF(summary.email.server) },
+        { "port", OPT_INT, OFF(summary.email.port), 1, 65535, .def = "25" },
+        { "tls", OPT_ENUM, OFF(summary.email.tls), .values = mail_tls_modes, .def = "try" },
+        { "from", OPT_STRING, OFF(summary.email.from) },
+        { "to", OPT_STRINGS, OFF(summary.email.to) },
+        { "user", OPT_STRING, OFF(summary.email.user) },
+        { "password", OPT_SECRET, OFF(summary.email.password) },
+        { "subject", OPT_STRING, OFF(summary.email.subject), .def = "Vectra Automated Response" },
+        { NULL },
+};
+
+/* VAR's SEND_SYSLOG, SYSLOG_SERVER, SYSLOG_PORT, SYSLOG_PROTO, SYSLOG_FORMAT */
+static const char *const syslog_protocols[] = { "tcp", "udp", NULL };
+static const char *const syslog_formats[] = { "cef", "standard", NULL };
+static const Opt summary_syslog_opts[] = {
+        { "server", OPT_STRING, OFF(summary.syslog.server) },
+        { "port", OPT_INT, OFF(summary.syslog.port), 1, 65535, .def = "514" },
+        { "protocol", OPT_ENUM, OFF(summary.syslog.protocol), .values = syslog_protocols, .def = "tcp" },
+        { "format", OPT_ENUM, OFF(summary.syslog.format), .values = syslog_formats, .def = "cef" },
+        { NULL },
+};
+
+static const Opt summary_opts[] = {
+        { "email", OPT_GROUP, .group = summary_email_opts },
+        { "syslog", OPT_GROUP, .group = summary_syslog_opts },
+        { NULL },
+};
+
 static const Opt root_opts[] = {
         { "state_directory", OPT_PATH, OFF(state_directory) },
         { "runtime_directory", OPT_PATH, OFF(runtime_directory) },
@@ -190,8 +291,10 @@ static const Opt root_opts[] = {
         { "responders", OPT_CUSTOM, .parse = parse_responders },
         { "relay_server", OPT_GROUP, .group = relay_server_opts },
         { "relays", OPT_CUSTOM, .parse = parse_relays },
+        { "summary", OPT_GROUP, .group = summary_opts },
         { "vectra", OPT_LIST, OFF(vectra), .count_offset = OFF(n_vectra), .elem_size = sizeof(VectraConf),
           .group = vectra_opts },
+        { "sna", OPT_LIST, OFF(sna), .count_offset = OFF(n_sna), .elem_size = sizeof(SnaConf), .group = sna_opts },
         { NULL },
 };
 
@@ -609,7 +712,7 @@ static void parse_responder_limits(Walk *w, const config_setting_t *g, const cha
         if (responder_int(w, g, where, "max_batch", 1, 10000, &r->max_batch) && r->max_batch > 1 &&
             !r->ops->apply_batch)
                 walk_err(w, config_setting_get_member(g, "max_batch"), where,
-                         "max_batch: a %s responder takes one call at a time", r->ops->module);
+                         "max_batch: %s responders take one call at a time", r->ops->module);
         s = config_setting_get_member(g, "rate_limit");
         if (s) {
                 int t = config_setting_type(s);
@@ -745,6 +848,38 @@ static const char *const day_names[] = {
         "sunday", NULL,
 };
 
+/* VAR's own places for a brain's credentials: environment variables named
+ * after the URL as written ("https://brain.example.com_Client_ID"), which
+ * VAR's Kubernetes deployments set.  Used only for what the file leaves
+ * out; such names cannot be written as env: references. */
+static void var_env_secret(const char *url, const char *key, Secret *s)
+{
+        _cleanup_free_ char *name = xasprintf("%s_%s", url, key);
+        const char *v = getenv(name);
+
+        if (s->ref || !v || !v[0])
+                return;
+        s->ref = xasprintf("env:%s", name);
+        s->value = xstrdup(v);
+}
+
+static void var_env_secrets(VectraConf *v)
+{
+        const char *id;
+        _cleanup_free_ char *name = NULL;
+
+        if (!v->url)
+                return;
+        if (!v->client_id) {
+                name = xasprintf("%s_Client_ID", v->url);
+                id = getenv(name);
+                if (id && id[0])
+                        v->client_id = xstrdup(id);
+        }
+        var_env_secret(v->url, "Secret_Key", &v->secret_key);
+        var_env_secret(v->url, "Token", &v->token);
+}
+
 static void check_vectra(Walk *w, const config_t *cf, size_t i)
 {
         VectraConf *v = &w->cfg->vectra[i];
@@ -763,14 +898,18 @@ static void check_vectra(Walk *w, const config_t *cf, size_t i)
         else if (v->api_version == 0)
                 /* VAR's rule: SaaS (v3) iff the URL names portal.vectra.ai */
                 v->api_version = strstr(v->url, "portal.vectra.ai") ? 2 : 1;
+        var_env_secrets(v);
         if (v->auth == 1 && v->api_version == 2)
                 walk_err(w, lookup_elem(cf, "vectra", i, "auth"), full,
                          "auth = \"token\" exists on v2.5 brains only; v3 uses OAuth");
         if (v->auth == 1 && !v->token.ref)
-                walk_err(w, lookup_elem(cf, "vectra", i, NULL), full, "auth = \"token\" needs token = \"env:...\"");
+                walk_err(w, lookup_elem(cf, "vectra", i, NULL), full,
+                         "auth = \"token\" needs token = \"env:...\" (or VAR's variable %s_Token)",
+                         v->url ? v->url : "<url>");
         if (v->auth == 0 && (!v->client_id || !v->secret_key.ref))
                 walk_err(w, lookup_elem(cf, "vectra", i, NULL), full,
-                         "OAuth needs client_id and secret_key = \"env:...\"");
+                         "OAuth needs client_id and secret_key = \"env:...\" (or VAR's variables "
+                         "%s_Client_ID and %s_Secret_Key)", v->url ? v->url : "<url>", v->url ? v->url : "<url>");
         for (size_t j = 0; v->block_days && v->block_days[j]; j++) {
                 bool ok = false;
                 for (size_t k = 0; day_names[k]; k++)
@@ -802,6 +941,74 @@ static void check_vectra(Walk *w, const config_t *cf, size_t i)
         if (v->static_destinations && access(v->static_destinations, R_OK) < 0)
                 walk_err(w, lookup_elem(cf, "vectra", i, "static_destinations"), full, "cannot read \"%s\": %s",
                          v->static_destinations, strerror(errno));
+}
+
+/* Alarm settings are numbers sent as strings (sna.md §6). */
+static bool digits(const char *s)
+{
+        return s && s[0] && strspn(s, "0123456789") == strlen(s) && strlen(s) <= 18;
+}
+
+static void check_sna(Walk *w, const config_t *cf, size_t i)
+{
+        SnaConf *v = &w->cfg->sna[i];
+        _cleanup_free_ char *full = xasprintf("sna[%zu]", i);
+        const char *setup[] = { v->setup.tolerance, v->setup.min, v->setup.max };
+
+        if (!v->name || !v->name[0] || strpbrk(v->name, ": \t/"))
+                walk_err(w, lookup_elem(cf, "sna", i, "name"), full,
+                         "needs name = \"...\" (no spaces, ':' or '/'), used in status and the journal");
+        for (size_t j = 0; j < i && v->name; j++)
+                if (w->cfg->sna[j].name && !strcmp(w->cfg->sna[j].name, v->name))
+                        walk_err(w, lookup_elem(cf, "sna", i, "name"), full, "the name '%s' is used twice", v->name);
+        if (!v->url || (strncmp(v->url, "https://", 8) && strncmp(v->url, "http://", 7)) || strpbrk(v->url, " ?#"))
+                walk_err(w, lookup_elem(cf, "sna", i, "url"), full, "needs url = \"https://smc.example.com\"");
+        if (!v->username || !v->username[0])
+                walk_err(w, lookup_elem(cf, "sna", i, "username"), full, "needs username = \"...\"");
+        if (!v->password.ref)
+                walk_err(w, lookup_elem(cf, "sna", i, NULL), full, "needs password = \"env:...\" (or cred:, file:)");
+        if (v->events && !v->events[0])
+                walk_err(w, lookup_elem(cf, "sna", i, "events"), full, "give at least one event id or name");
+        for (size_t j = 0; v->events && v->events[j]; j++)
+                if (!v->events[j][0] || strlen(v->events[j]) > 128)
+                        walk_err(w, lookup_elem(cf, "sna", i, "events"), full,
+                                 "events: element %zu: an id (\"16\") or a name (\"High Total Traffic\")", j + 1);
+        for (size_t j = 0; v->inside_networks && v->inside_networks[j]; j++) {
+                AddrNet a;
+                int k = addr_parse(v->inside_networks[j], &a);
+                if (k < 0)
+                        walk_err(w, lookup_elem(cf, "sna", i, "inside_networks"), full, "'%s': %s",
+                                 v->inside_networks[j], k == -EDOM ?
+                                 "network has host bits set below its prefix length" :
+                                 "expected an IP address or network (CIDR)");
+        }
+        if (v->notify.webex_token.ref && !v->notify.webex_room_id && !v->notify.webex_to)
+                walk_err(w, lookup_elem(cf, "sna", i, "notify"), full,
+                         "notify: webex_token needs webex_room_id (or webex_to, a person's e-mail)");
+        if ((v->notify.webex_room_id || v->notify.webex_to) && !v->notify.webex_token.ref)
+                walk_err(w, lookup_elem(cf, "sna", i, "notify"), full,
+                         "notify: webex_room_id and webex_to need webex_token = \"env:...\"");
+        if (v->notify.webex_url && strncmp(v->notify.webex_url, "https://", 8) &&
+            strncmp(v->notify.webex_url, "http://", 7))
+                walk_err(w, lookup_elem(cf, "sna", i, "notify"), full, "notify: webex_url must be http(s)://...");
+        if (!v->enrich.amp_client_id != !v->enrich.amp_api_key.ref)
+                walk_err(w, lookup_elem(cf, "sna", i, "enrich"), full,
+                         "enrich: amp_client_id and amp_api_key go together");
+        if (strncmp(v->enrich.umbrella_url, "http", 4) || strncmp(v->enrich.amp_url, "http", 4))
+                walk_err(w, lookup_elem(cf, "sna", i, "enrich"), full, "enrich: URLs must be http(s)://...");
+        for (size_t j = 0; j < 3; j++)
+                if (!digits(setup[j]))
+                        walk_err(w, lookup_elem(cf, "sna", i, "setup"), full,
+                                 "setup: tolerance, min and max are whole numbers written as strings (\"70\")");
+        for (size_t j = 0; v->responders && v->responders[j]; j++) {
+                Responder *r = config_find_responder(w->cfg, v->responders[j]);
+                if (!r)
+                        walk_err(w, lookup_elem(cf, "sna", i, "responders"), full,
+                                 "responders: no responder named '%s' is defined", v->responders[j]);
+                else if (!(r->caps & RESPONDER_CAP_HOST))
+                        walk_err(w, lookup_elem(cf, "sna", i, "responders"), full,
+                                 "responder '%s' cannot act on hosts, which is all this source finds", r->name);
+        }
 }
 
 static void check_cross(Walk *w, const config_t *cf)
@@ -838,6 +1045,33 @@ static void check_cross(Walk *w, const config_t *cf)
                          "is shorter than reconcile.retry_base_ms (%lld ms)", (long long) c->reconcile.retry_base_ms);
         for (size_t i = 0; i < c->n_vectra; i++)
                 check_vectra(w, cf, i);
+        for (size_t i = 0; i < c->n_sna; i++)
+                check_sna(w, cf, i);
+        if (c->summary.email.server) {
+                if (!c->summary.email.from || !strchr(c->summary.email.from, '@'))
+                        walk_err(w, config_lookup(cf, "summary.email"), "summary.email",
+                                 "needs from = \"secresp@example.com\" (VAR's SRC_EMAIL)");
+                if (!c->summary.email.to || !c->summary.email.to[0])
+                        walk_err(w, config_lookup(cf, "summary.email"), "summary.email",
+                                 "needs to = [ \"soc@example.com\" ] (VAR's DST_EMAIL)");
+                if (!!c->summary.email.user != !!c->summary.email.password.ref)
+                        walk_err(w, config_lookup(cf, "summary.email"), "summary.email",
+                                 "user and password go together (VAR's SMTP_AUTH)");
+                /* the values become mail headers and SMTP commands */
+                for (size_t i = 0; c->summary.email.to && c->summary.email.to[i]; i++)
+                        if (strpbrk(c->summary.email.to[i], "\r\n<>,") || !strchr(c->summary.email.to[i], '@'))
+                                walk_err(w, config_lookup(cf, "summary.email.to"), "summary.email.to",
+                                         "'%s' is not an e-mail address", c->summary.email.to[i]);
+                if ((c->summary.email.from && strpbrk(c->summary.email.from, "\r\n<>,")) ||
+                    (c->summary.email.subject && strpbrk(c->summary.email.subject, "\r\n")))
+                        walk_err(w, config_lookup(cf, "summary.email"), "summary.email",
+                                 "from and subject are one line each");
+        } else if (config_lookup(cf, "summary.email"))
+                walk_err(w, config_lookup(cf, "summary.email"), "summary.email",
+                         "needs server = \"smtp.example.com\" (VAR's SMTP_SERVER)");
+        if (!c->summary.syslog.server && config_lookup(cf, "summary.syslog"))
+                walk_err(w, config_lookup(cf, "summary.syslog"), "summary.syslog",
+                         "needs server = \"192.0.2.10\" (VAR's SYSLOG_SERVER)");
         for (size_t i = 0; c->relay_server.listen && c->relay_server.listen[i]; i++) {
                 struct sockaddr_storage ss;
                 socklen_t len;

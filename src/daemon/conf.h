@@ -64,6 +64,64 @@ typedef struct VectraConf {
         VectraDetectionConf detections;
 } VectraConf;
 
+/* Where a source posts what a cycle found (notify_webex.h): a Webex room
+ * or person (responders.md §7.1).  Off without a token. */
+typedef struct NotifyConf {
+        char *webex_url;                /* API base, default https://webexapis.com/v1 */
+        Secret webex_token;             /* bot or user token */
+        char *webex_room_id;
+        char *webex_to;                 /* toPersonEmail, instead of a room */
+        char *ca_file;
+        bool tls_verify;
+        uint64_t timeout;               /* seconds per attempt */
+        int64_t max_bytes;              /* per message; longer ones are split */
+} NotifyConf;
+
+/* Context for new hosts (responders.md §7.2, §7.3): Umbrella Investigate
+ * on the addresses they talked to, Secure Endpoint on the host itself.
+ * Each part is off without its credentials. */
+typedef struct EnrichConf {
+        char *umbrella_url;
+        Secret umbrella_token;
+        char *amp_url;
+        char *amp_client_id;
+        Secret amp_api_key;
+        int64_t max_peers;              /* peers looked up per host */
+        uint64_t cache_ttl;             /* seconds */
+        uint64_t timeout;               /* seconds per attempt */
+        char *ca_file;
+        bool tls_verify;
+} EnrichConf;
+
+/* A Secure Network Analytics SMC as a source (sna.md §8). */
+typedef struct SnaConf {
+        char *name;
+        char *url;
+        char *username;
+        Secret password;
+        int64_t tenant_id;              /* 0: the only tenant */
+        bool tls_verify;
+        char *ca_file;
+        uint64_t interval;              /* seconds between cycles */
+        char **events;                  /* security event type ids ("16") or names */
+        uint64_t time_window;           /* seconds of events per query */
+        uint64_t poll_interval;         /* first wait between progress polls */
+        uint64_t poll_timeout;          /* a query not complete by then fails the cycle */
+        uint64_t session_lifetime;      /* renew the SMC session before it is this old */
+        char **inside_networks;         /* NULL: RFC 1918 */
+        int inside_from;                /* 0 networks, 1 host_groups, 2 either */
+        int sides;                      /* 0 both, 1 source, 2 target */
+        int64_t max_hosts;              /* 0: no cap */
+        uint64_t host_ttl;              /* 0: hosts stay until unblocked by hand */
+        char **responders;              /* names; NULL = every responder that takes hosts */
+        bool simulation;
+        struct {
+                char *tolerance, *min, *max;    /* `secrespctl sna setup` alarm settings */
+        } setup;
+        NotifyConf notify;
+        EnrichConf enrich;
+} SnaConf;
+
 typedef struct Config {
         char *path;
         char *state_directory;
@@ -97,6 +155,8 @@ typedef struct Config {
         } reconcile;
         VectraConf *vectra;
         size_t n_vectra;
+        SnaConf *sna;
+        size_t n_sna;
         Responder **responders;
         size_t n_responders;
         char **protect;                 /* never blocked: IPs, CIDRs, host names */
@@ -106,7 +166,28 @@ typedef struct Config {
                 int64_t max_header_bytes;
                 int64_t max_connections;        /* per listener */
                 uint64_t idle_timeout;          /* seconds */
+                bool metrics;                   /* GET /metrics on every relay listener */
         } relay_server;
+        /* VAR's summaries of each cycle (vectra.md §5.2, §5.3): every source's
+         * cycle that blocked, unblocked or failed something is reported. */
+        struct {
+                struct {
+                        char *server;           /* NULL: no e-mail */
+                        int64_t port;
+                        int tls;                /* SummaryMailTls */
+                        char *from;
+                        char **to;
+                        char *user;             /* NULL: no SMTP AUTH */
+                        Secret password;
+                        char *subject;
+                } email;
+                struct {
+                        char *server;           /* NULL: no syslog */
+                        int64_t port;
+                        int protocol;           /* 0 tcp, 1 udp */
+                        int format;             /* SyslogFormat */
+                } syslog;
+        } summary;
         RelayConf *relays;              /* relays/relay_conf.h */
         size_t n_relays;
 } Config;

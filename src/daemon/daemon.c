@@ -11,11 +11,13 @@
 #include "common/xalloc.h"
 #include "daemon/daemon.h"
 #include "daemon/http.h"
+#include "daemon/summary_send.h"
 #include "daemon/reconcile.h"
 #include "daemon/sched.h"
 #include "daemon/store_whitelist.h"
 #include "relays/relay.h"
 #include "responders/responder.h"
+#include "sources/sna.h"
 #include "sources/vectra.h"
 
 #define STOP_DEADLINE_MS 1500   /* SIGTERM to exit well within 2 s */
@@ -146,6 +148,15 @@ static void on_cycle(void *userdata, Source *s, const CycleStats *st)
         Daemon *d = userdata;
         record_cycle(d, s, st);
         daemon_update_status(d);
+        if (st->result != SOURCE_CANCELLED && st->result != SOURCE_SKIPPED)
+                summary_sender_cycle(d->summary, s->name, (int64_t) (st->started_ms / 1000),
+                                     st->result == SOURCE_OK ? NULL : st->error ? st->error :
+                                     source_result_to_string(st->result), st->suppressed);
+}
+
+static void once_stop(void *userdata)
+{
+        daemon_stop(userdata, "--once finished");
 }
 
 static void on_once_cycle(void *userdata, const CycleStats *st, cJSON *plan)
@@ -160,7 +171,8 @@ static void on_once_cycle(void *userdata, const CycleStats *st, cJSON *plan)
                 d->once_exit = code;
         if (--d->once_pending == 0) {
                 d->exit_code = d->once_exit;
-                daemon_stop(d, "--once finished");
+                /* the cycle's summary goes out before the exit, as VAR's did */
+                summary_sender_flush(d->summary, once_stop, d);
         }
 }
 
@@ -190,7 +202,8 @@ static int daemon_start_sources(Daemon *d)
         for (size_t i = 0; i < cfg->n_responders; i++)
                 http_responders = http_responders || cfg->responders[i]->ops->needs_http;
         /* the relays and responders call their vendors through it too */
-        if (cfg->n_vectra == 0 && cfg->n_relays == 0 && !http_responders)
+        if (cfg->n_vectra == 0 && cfg->n_relays == 0 && !http_responders && cfg->n_sna == 0 &&
+            !cfg->summary.email.server)
                 return 0;
         {
                 HttpClientOptions ho = {
@@ -210,15 +223,21 @@ static int daemon_start_sources(Daemon *d)
         for (size_t i = 0; i < cfg->n_responders; i++)
                 if (cfg->responders[i]->ops->needs_http)
                         cfg->responders[i]->http = d->http;
-        if (cfg->n_vectra == 0)
+        if (cfg->n_vectra == 0 && cfg->n_sna == 0)
                 return 0;
         env = (SourceEnv) { .loop = d->loop, .store = d->store, .reconciler = d->reconciler, .http = d->http,
                             .config = cfg };
-        d->sources = xnew(Source *, cfg->n_vectra);
+        d->sources = xnew(Source *, cfg->n_vectra + cfg->n_sna);
         for (size_t i = 0; i < cfg->n_vectra; i++) {
                 r = vectra_source_new(&env, &cfg->vectra[i], &d->sources[d->n_sources]);
                 if (r < 0)
                         return log_error_errno(r, "vectra '%s': cannot create the source", cfg->vectra[i].name);
+                d->n_sources++;
+        }
+        for (size_t i = 0; i < cfg->n_sna; i++) {
+                r = sna_source_new(&env, &cfg->sna[i], &d->sources[d->n_sources]);
+                if (r < 0)
+                        return log_error_errno(r, "sna '%s': cannot create the source", cfg->sna[i].name);
                 d->n_sources++;
         }
         return 0;
@@ -292,6 +311,7 @@ int daemon_start(Daemon *d, uv_loop_t *loop, Config *cfg, const char *config_pat
         r = daemon_start_sources(d);
         if (r < 0)
                 goto fail;
+        (void) summary_sender_new(loop, d->http, d->store, cfg, &d->summary);
 
         co = (ControlOptions) {
                 .path = d->socket_path,
@@ -363,6 +383,8 @@ static void finish_stop(void *userdata)
         if (!uv_is_closing((uv_handle_t *) &d->stop_timer))
                 uv_close((uv_handle_t *) &d->stop_timer, NULL);
         d->reconciler = reconciler_free(d->reconciler);
+        summary_sender_free(d->summary);
+        d->summary = NULL;
         d->stop_finished = true;
         maybe_shutdown_http(d);
 }
@@ -463,7 +485,8 @@ int daemon_reload(Daemon *d, char **ret_errors)
         log_setup(NULL, n->log_target, n->log_level);
         /* Sources and responders are rebuilt at the next restart; a reload
          * applies the settings that can change under a running loop. */
-        if (n->n_vectra != d->config->n_vectra || n->n_responders != d->config->n_responders)
+        if (n->n_vectra != d->config->n_vectra || n->n_sna != d->config->n_sna ||
+            n->n_responders != d->config->n_responders)
                 log_warning("reload: sources and responders added or removed take effect at the next restart");
         if (n->n_relays || d->config->n_relays)
                 log_notice("reload: relay and relay_server changes take effect at the next restart");

@@ -27,6 +27,7 @@ typedef struct Daemon {
         Source **sources;
         size_t n_sources;
         RelaySet *relays;               /* relays/relay.h; NULL when none is configured */
+        struct SummarySender *summary;  /* summary_send.h; NULL without e-mail or syslog */
         bool relays_down;               /* the relay set has shut down (or never started) */
         bool stop_finished;             /* finish_stop() ran */
         Config **retired;               /* configs replaced by a reload, still referenced */

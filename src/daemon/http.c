@@ -6,7 +6,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/random.h>
-#include <curl/curl.h>
+#include "daemon/curl_dl.h"
 #include <uv.h>
 #include "common/clock.h"
 #include "common/log.h"
@@ -54,6 +54,13 @@ struct HttpRequest {
         RetryPolicy retry;
         bool tls_skip_verify;
         bool follow_redirects;
+        /* e-mail (opts->mail): envelope, credentials, upload position */
+        bool is_mail;
+        char *mail_from;
+        struct curl_slist *mail_rcpt;
+        char *mail_user, *mail_password;
+        HttpMailTls mail_tls;
+        size_t upload_pos;
         HttpCallback cb;
         void *userdata;
 
@@ -416,6 +423,13 @@ static void request_free(HttpRequest *r)
         free(r->log_url);
         free(r->ca_file);
         free(r->body);
+        free(r->mail_from);
+        curl_slist_free_all(r->mail_rcpt);
+        free(r->mail_user);
+        if (r->mail_password) {
+                explicit_bzero(r->mail_password, strlen(r->mail_password));
+                free(r->mail_password);
+        }
         free(r);
 }
 
@@ -498,6 +512,18 @@ static void request_deliver(HttpRequest *r)
                         goto fail;                                              \
         } while (0)
 
+static size_t on_upload(char *buf, size_t size, size_t nmemb, void *userdata)
+{
+        HttpRequest *r = userdata;
+        size_t n = size * nmemb, left = r->body_len - r->upload_pos;
+
+        if (n > left)
+                n = left;
+        memcpy(buf, r->body + r->upload_pos, n);
+        r->upload_pos += n;
+        return n;
+}
+
 static int attempt_start(HttpRequest *r)
 {
         HttpClient *c = r->client;
@@ -515,10 +541,11 @@ static int attempt_start(HttpRequest *r)
         SETOPT(e, CURLOPT_ERRORBUFFER, r->errbuf);
         SETOPT(e, CURLOPT_NOSIGNAL, 1L);
 #if LIBCURL_VERSION_NUM >= 0x075500
-        SETOPT(e, CURLOPT_PROTOCOLS_STR, "http,https");
+        SETOPT(e, CURLOPT_PROTOCOLS_STR, r->is_mail ? "smtp,smtps" : "http,https");
         SETOPT(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 #else
-        SETOPT(e, CURLOPT_PROTOCOLS, (long) (CURLPROTO_HTTP | CURLPROTO_HTTPS));
+        SETOPT(e, CURLOPT_PROTOCOLS, r->is_mail ? (long) (CURLPROTO_SMTP | CURLPROTO_SMTPS) :
+                                                  (long) (CURLPROTO_HTTP | CURLPROTO_HTTPS));
         SETOPT(e, CURLOPT_REDIR_PROTOCOLS, (long) (CURLPROTO_HTTP | CURLPROTO_HTTPS));
 #endif
         SETOPT(e, CURLOPT_FOLLOWLOCATION, r->follow_redirects ? 1L : 0L);
@@ -551,7 +578,22 @@ static int attempt_start(HttpRequest *r)
                 SETOPT(e, CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);
         }
 
-        if (strcmp(r->method, "HEAD") == 0) {
+        if (r->is_mail) {
+                r->upload_pos = 0;
+                SETOPT(e, CURLOPT_MAIL_FROM, r->mail_from);
+                SETOPT(e, CURLOPT_MAIL_RCPT, r->mail_rcpt);
+                SETOPT(e, CURLOPT_UPLOAD, 1L);
+                SETOPT(e, CURLOPT_READFUNCTION, on_upload);
+                SETOPT(e, CURLOPT_READDATA, r);
+                SETOPT(e, CURLOPT_INFILESIZE_LARGE, (curl_off_t) r->body_len);
+                SETOPT(e, CURLOPT_USE_SSL, r->mail_tls == HTTP_MAIL_TLS_REQUIRED ? (long) CURLUSESSL_ALL :
+                                           r->mail_tls == HTTP_MAIL_TLS_TRY ? (long) CURLUSESSL_TRY :
+                                           (long) CURLUSESSL_NONE);
+                if (r->mail_user) {
+                        SETOPT(e, CURLOPT_USERNAME, r->mail_user);
+                        SETOPT(e, CURLOPT_PASSWORD, r->mail_password ? r->mail_password : "");
+                }
+        } else if (strcmp(r->method, "HEAD") == 0) {
                 SETOPT(e, CURLOPT_NOBODY, 1L);
         } else if (r->has_body || strcmp(r->method, "POST") == 0) {
                 SETOPT(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) r->body_len);
@@ -688,7 +730,7 @@ static bool is_token(const char *s)
 
 /* Checks the scheme and builds the form that may be logged: userinfo,
  * query and fragment can carry secrets. */
-static int url_check(const char *url, char **ret_log_url)
+static int url_check(const char *url, bool mail, char **ret_log_url)
 {
         CURLU *u;
         char *scheme = NULL, *out = NULL;
@@ -701,7 +743,8 @@ static int url_check(const char *url, char **ret_log_url)
                 goto finish;
         if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK)
                 goto finish;
-        if (strcasecmp(scheme, "http") != 0 && strcasecmp(scheme, "https") != 0)
+        if (mail ? strcasecmp(scheme, "smtp") != 0 && strcasecmp(scheme, "smtps") != 0 :
+                   strcasecmp(scheme, "http") != 0 && strcasecmp(scheme, "https") != 0)
                 goto finish;
         (void) curl_url_set(u, CURLUPART_USER, NULL, 0);
         (void) curl_url_set(u, CURLUPART_PASSWORD, NULL, 0);
@@ -736,6 +779,11 @@ int http_client_new(uv_loop_t *loop, const HttpClientOptions *opts, HttpClient *
             opts->max_total_connections < 0 || opts->max_body_size > SIZE_MAX / 2)
                 return -EINVAL;
         if (!curl_initialized) {
+                _cleanup_free_ char *why = NULL;
+                if (curl_dl_load(&why) < 0) {
+                        log_error("%s", why);
+                        return -ELIBACC;
+                }
                 if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
                         return -EIO;
                 curl_initialized = true;
@@ -803,7 +851,7 @@ int http_request_start(HttpClient *c, const HttpRequestOptions *opts, HttpReques
 
         r = xnew(HttpRequest, 1);
         r->client = c;
-        k = url_check(opts->url, &r->log_url);
+        k = url_check(opts->url, opts->mail != NULL, &r->log_url);
         if (k < 0) {
                 request_free(r);
                 return k;
@@ -823,6 +871,27 @@ int http_request_start(HttpClient *c, const HttpRequestOptions *opts, HttpReques
                 }
                 r->headers = l;
         }
+        if (opts->mail) {
+                const HttpMail *m = opts->mail;
+                if (!m->from || !m->to || !m->to[0] || !opts->body) {
+                        request_free(r);
+                        return -EINVAL;
+                }
+                r->is_mail = true;
+                r->mail_from = xstrdup(m->from);
+                for (const char *const *t = m->to; *t; t++) {
+                        struct curl_slist *l = curl_slist_append(r->mail_rcpt, *t);
+                        if (!l) {
+                                request_free(r);
+                                return -ENOMEM;
+                        }
+                        r->mail_rcpt = l;
+                }
+                r->mail_user = strdup_or_null(m->user);
+                r->mail_password = strdup_or_null(m->password);
+                r->mail_tls = m->tls;
+                method = "MAIL";
+        }
         r->method = xstrdup(method);
         r->url = xstrdup(opts->url);
         r->ca_file = strdup_or_null(opts->ca_file);
@@ -834,13 +903,16 @@ int http_request_start(HttpClient *c, const HttpRequestOptions *opts, HttpReques
                 memcpy(r->body, opts->body, opts->body_len);
                 r->body[opts->body_len] = '\0';
                 r->body_len = opts->body_len;
-                /* No "Expect: 100-continue" round trip: vendors answer the body anyway. */
-                l = curl_slist_append(r->headers, "Expect:");
-                if (!l) {
-                        request_free(r);
-                        return -ENOMEM;
+                /* No "Expect: 100-continue" round trip: vendors answer the body
+                 * anyway.  (An e-mail's headers are in its body.) */
+                if (!r->is_mail) {
+                        l = curl_slist_append(r->headers, "Expect:");
+                        if (!l) {
+                                request_free(r);
+                                return -ENOMEM;
+                        }
+                        r->headers = l;
                 }
-                r->headers = l;
         }
         r->timeout_ms = opts->timeout_ms ?: c->timeout_ms;
         r->retry = opts->retry ? *opts->retry : default_retry;

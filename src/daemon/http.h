@@ -58,6 +58,24 @@ typedef struct HttpResponse {
 
 typedef void (*HttpCallback)(const HttpResponse *resp, void *userdata);
 
+/* An e-mail instead of an HTTP request: the URL is smtp://host:port or
+ * smtps://host:port (TLS from the start), the body the whole message
+ * (headers, blank line, text; CRLF line ends).  Same loop, TLS settings,
+ * timeouts and retries as HTTP; the status is the SMTP reply code. */
+typedef enum HttpMailTls {
+        HTTP_MAIL_TLS_TRY,              /* STARTTLS when offered (VAR's behaviour), else plain */
+        HTTP_MAIL_TLS_REQUIRED,         /* STARTTLS or fail */
+        HTTP_MAIL_TLS_NONE,
+} HttpMailTls;
+
+typedef struct HttpMail {
+        const char *from;
+        const char *const *to;          /* NULL-terminated, at least one */
+        const char *user;               /* NULL: no AUTH */
+        const char *password;           /* secret: never logged */
+        HttpMailTls tls;                /* smtp:// only; smtps:// is always TLS */
+} HttpMail;
+
 typedef struct HttpRequestOptions {
         const char *method;             /* NULL: "GET" */
         const char *url;                /* http:// or https:// only */
@@ -71,6 +89,7 @@ typedef struct HttpRequestOptions {
          * out by the vendor module that needs it. */
         bool tls_skip_verify;
         bool follow_redirects;          /* at most 5, http(s) only */
+        const HttpMail *mail;           /* send an e-mail (smtp/smtps URL); copied */
         HttpCallback cb;                /* required */
         void *userdata;
 } HttpRequestOptions;

@@ -14,7 +14,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
-#include <microhttpd.h>
+#include "daemon/mhd_dl.h"
 #include <uv.h>
 #include "common/log.h"
 #include "common/xalloc.h"
@@ -1155,6 +1155,13 @@ static int listener_start(Httpd *h, Listener *l, const HttpdOptions *opts)
         unsigned timeout = opts->idle_timeout_s ? opts->idle_timeout_s : HTTPD_DEFAULT_IDLE_TIMEOUT_S;
 
         l->max_conn = max_conn;
+        {
+                _cleanup_free_ char *why = NULL;
+                if (mhd_dl_load(&why) < 0) {
+                        log_error("httpd: %s", why);
+                        return -ELIBACC;
+                }
+        }
         if (getsockname(l->fd, (struct sockaddr *) &ss, &len) < 0)
                 return -errno;
         format_sockaddr((struct sockaddr *) &ss, len, name, sizeof(name));

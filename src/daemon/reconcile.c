@@ -87,6 +87,7 @@ struct Reconciler {
         uv_timer_t rate_timer;
         unsigned rows;
         uv_timer_t retry_timer;
+        uint64_t retry_due_ms;          /* wall ms the retry timer fires at */
         uv_idle_t defer;
         Pending *done_head;
         bool shutting_down;
@@ -430,6 +431,11 @@ static void apply(Reconciler *r, Row *w, BlockEvent ev)
         if (ev == BLOCK_EV_CALL_SUCCEEDED && block_row_settled(&next))
                 w->db.attempts = calls;
         (void) persist(r, w);
+        /* a block that expires before the timer fires: wake up for it (a
+         * short host_ttl must not wait for the next periodic check) */
+        if (next.state == BLOCK_BLOCKED && w->db.expires_at > 0 &&
+            (uint64_t) w->db.expires_at * 1000u < r->retry_due_ms)
+                arm_retry_timer(r);
         switch (action) {
         case BLOCK_ACTION_CALL_BLOCK:
         case BLOCK_ACTION_CALL_UNBLOCK:
@@ -882,6 +888,12 @@ static void arm_retry_timer(Reconciler *r)
                 if (d < delay)
                         delay = d;
         }
+        if (store_block_next_expiry(r->store, (int64_t) (now / 1000), &due) == 0 && due > 0) {
+                uint64_t d = (uint64_t) due * 1000u > now ? (uint64_t) due * 1000u - now : 0;
+                if (d < delay)
+                        delay = d;
+        }
+        r->retry_due_ms = now + delay;
         uv_timer_start(&r->retry_timer, on_retry_timer, delay, 0);
 }
 

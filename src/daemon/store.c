@@ -118,6 +118,18 @@ static const char *const migrations[] = {
         "  requests INTEGER NOT NULL DEFAULT 0,"
         "  error TEXT);"
         "CREATE INDEX cycles_source ON cycles(source, started_at);",
+        /* 2 -> 3 (sna, issue 6; renumber at merge): the alarm settings
+         * `secrespctl sna setup` replaced, as they were before, so that a
+         * lab's change can be looked up and undone */
+        "CREATE TABLE sna_policy_saved ("
+        "  id INTEGER PRIMARY KEY,"
+        "  source TEXT NOT NULL,"
+        "  tenant INTEGER NOT NULL,"
+        "  event_id INTEGER NOT NULL,"
+        "  settings TEXT NOT NULL,"
+        "  saved_at INTEGER NOT NULL,"
+        "  saved_by TEXT NOT NULL);"
+        "CREATE INDEX sna_policy_saved_event ON sna_policy_saved(source, tenant, event_id, saved_at);",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION,

@@ -233,3 +233,20 @@ int store_block_next_due(Store *s, int64_t *ret_ms)
         store_release(st);
         return rc == SQLITE_ROW ? 0 : -EIO;
 }
+
+int store_block_next_expiry(Store *s, int64_t now_s, int64_t *ret_s)
+{
+        sqlite3_stmt *st;
+        int rc;
+
+        if (store_prepare(s,
+                          "SELECT min(expires_at) FROM blocks WHERE state = 'blocked' AND expires_at IS NOT NULL "
+                          "AND expires_at > ?", &st) != SQLITE_OK)
+                return -EIO;
+        sqlite3_bind_int64(st, 1, now_s);
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW)
+                *ret_s = sqlite3_column_type(st, 0) == SQLITE_NULL ? 0 : sqlite3_column_int64(st, 0);
+        store_release(st);
+        return rc == SQLITE_ROW ? 0 : -EIO;
+}

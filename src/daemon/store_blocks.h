@@ -51,3 +51,5 @@ typedef struct BlockFilter {
 int store_block_list(Store *s, const BlockFilter *f, BlockRecordFn fn, void *userdata);
 /* Earliest next_attempt_at of a pending or failed row (ms), 0 if none. */
 int store_block_next_due(Store *s, int64_t *ret_ms);
+/* The earliest expires_at (unix s) after now_s of a blocked row; 0 when none. */
+int store_block_next_expiry(Store *s, int64_t now_s, int64_t *ret_s);

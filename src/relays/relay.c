@@ -17,6 +17,8 @@
 #include "daemon/jwt.h"
 #include "relays/ctim.h"
 #include "relays/relay.h"
+#include "relays/relay_metrics.h"
+#include "relays/response_cache.h"
 #include "relays/spycloud.h"
 
 #define DEFAULT_LISTEN "127.0.0.1:9090"
@@ -29,8 +31,8 @@ struct Relay {
         void *priv;
         size_t *listeners;              /* indexes into the server's listeners */
         size_t n_listeners;
-        uint64_t requests;
-        uint64_t errors;
+        RelayMetrics metrics;
+        ResponseCache *cache;           /* NULL: cache_ttl not set */
 };
 
 struct RelaySet {
@@ -65,6 +67,7 @@ struct RelayCall {
         int64_t limit;
         void *data;
         bool gone;
+        uint64_t started_ns;            /* uv_hrtime() at arrival */
 };
 
 static const RelayOps *ops_of(RelayType t)
@@ -178,8 +181,10 @@ static void call_free(RelayCall *c)
 
 void relay_call_finish(RelayCall *c, cJSON *body, bool error)
 {
-        if (error || !body)
-                c->relay->errors++;
+        relay_metrics_note(&c->relay->metrics,
+                           c->route == RELAY_ROUTE_OBSERVE ? RM_ROUTE_OBSERVE : RM_ROUTE_HEALTH,
+                           c->gone ? RM_OUTCOME_CANCELLED : error || !body ? RM_OUTCOME_TR_ERROR : RM_OUTCOME_OK,
+                           (uv_hrtime() - c->started_ns) / 1000);
         respond_json(c->req, 200, body);
         cJSON_Delete(body);
         call_free(c);
@@ -188,6 +193,66 @@ void relay_call_finish(RelayCall *c, cJSON *body, bool error)
 void relay_call_fail(RelayCall *c, const char *code, const char *message)
 {
         relay_call_finish(c, tr_error(code, message), true);
+}
+
+void relay_note_upstream(Relay *r, bool failed)
+{
+        relay_metrics_upstream(&r->metrics, failed);
+}
+
+bool relay_cache_get(Relay *r, const char *cred, const char *key, const char **ret_body, size_t *ret_len)
+{
+        bool hit;
+
+        if (!r->cache)
+                return false;
+        hit = response_cache_get(r->cache, cred, key, uv_now(r->set->loop), ret_body, ret_len);
+        if (hit)
+                r->metrics.cache_hits++;
+        else
+                r->metrics.cache_misses++;
+        return hit;
+}
+
+void relay_cache_put(Relay *r, const char *cred, const char *key, const char *body, size_t len)
+{
+        if (r->cache)
+                response_cache_put(r->cache, cred, key, body, len, uv_now(r->set->loop));
+}
+
+/* GET /metrics on every relay listener: Prometheus text. */
+static void on_metrics(HttpdRequest *req, void *userdata)
+{
+        RelaySet *s = userdata;
+        RelayMetricsView *v = xnew(RelayMetricsView, s->n_relays ? s->n_relays : 1);
+        RelayServerView sv = { 0 };
+        HttpdStats hs;
+        char *text;
+
+        for (size_t i = 0; i < s->n_relays; i++) {
+                const Relay *rl = &s->relays[i];
+                JwksStats js = { 0 };
+                if (rl->jwks)
+                        jwks_cache_get_stats(rl->jwks, &js);
+                v[i] = (RelayMetricsView) {
+                        .name = rl->conf->name,
+                        .type = relay_type_to_string(rl->conf->type),
+                        .m = &rl->metrics,
+                        .jwks_fetches = js.fetches,
+                        .jwks_fetch_failures = js.fetch_failures,
+                        .jwks_hits = js.hits,
+                };
+        }
+        httpd_stats(s->httpd, &hs);
+        sv = (RelayServerView) {
+                .connections = hs.connections, .active_connections = hs.active_connections,
+                .active_requests = hs.active_requests, .requests = hs.requests,
+                .bytes_in = hs.bytes_in, .bytes_out = hs.bytes_out,
+        };
+        text = relay_metrics_render(v, s->n_relays, &sv);
+        (void) httpd_respond(req, 200, "text/plain; version=0.0.4; charset=utf-8", text, strlen(text), NULL);
+        free(text);
+        free(v);
 }
 
 /* ---- body validation (§2.6) --------------------------------------------------------- */
@@ -435,16 +500,17 @@ static void on_request(HttpdRequest *req, void *userdata)
         RelayCall *c;
         RelayRoute route;
 
-        r->requests++;
         if (!r->ops->strict_slashes && l > 1 && path[l - 1] == '/')
                 path[l - 1] = '\0';
 
         if (!strcmp(path, "/version")) {
                 cJSON *v;
                 if (!post) {
+                        relay_metrics_note(&r->metrics, RM_ROUTE_OTHER, RM_OUTCOME_HTTP_ERROR, 0);
                         respond_405(req, "POST, OPTIONS");
                         return;
                 }
+                relay_metrics_note(&r->metrics, RM_ROUTE_VERSION, RM_OUTCOME_OK, 0);
                 v = cJSON_CreateObject();
                 cJSON_AddStringToObject(v, "version", r->ops->version);
                 respond_json(req, 200, v);
@@ -455,6 +521,7 @@ static void on_request(HttpdRequest *req, void *userdata)
                 const char *hc;
                 cJSON *v;
                 if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
+                        relay_metrics_note(&r->metrics, RM_ROUTE_OTHER, RM_OUTCOME_HTTP_ERROR, 0);
                         respond_405(req, "GET, HEAD, OPTIONS");
                         return;
                 }
@@ -462,10 +529,9 @@ static void on_request(HttpdRequest *req, void *userdata)
                 if (hc) {
                         v = cJSON_CreateObject();
                         cJSON_AddStringToObject(v, "data", hc);
-                } else {
+                } else
                         v = tr_error(CTIM_CODE_HEALTH_CHECK, "Invalid Health Check");
-                        r->errors++;
-                }
+                relay_metrics_note(&r->metrics, RM_ROUTE_WATCHDOG, hc ? RM_OUTCOME_OK : RM_OUTCOME_TR_ERROR, 0);
                 respond_json(req, 200, v);
                 cJSON_Delete(v);
                 return;
@@ -475,10 +541,12 @@ static void on_request(HttpdRequest *req, void *userdata)
         else if (!strcmp(path, "/observe/observables"))
                 route = RELAY_ROUTE_OBSERVE;
         else {
+                relay_metrics_note(&r->metrics, RM_ROUTE_OTHER, RM_OUTCOME_HTTP_ERROR, 0);
                 (void) httpd_respond_error(req, 404, NULL);
                 return;
         }
         if (!post) {
+                relay_metrics_note(&r->metrics, RM_ROUTE_OTHER, RM_OUTCOME_HTTP_ERROR, 0);
                 respond_405(req, "POST, OPTIONS");
                 return;
         }
@@ -488,6 +556,7 @@ static void on_request(HttpdRequest *req, void *userdata)
         c->req = req;
         c->route = route;
         c->limit = CTIM_ENTITIES_LIMIT_DEFAULT;
+        c->started_ns = uv_hrtime();
         r->set->live_calls++;
         httpd_request_set_cancel(req, on_cancel, c);
 
@@ -601,6 +670,8 @@ int relay_set_start(uv_loop_t *loop, HttpClient *http, const Config *cfg, RelayS
                         goto fail;
                 }
                 s->caches_open++;
+                if (rc->cache_ttl_ms)
+                        rl->cache = response_cache_new((size_t) rc->cache_max, rc->cache_ttl_ms);
                 rl->priv = rl->ops->priv_size ? xcalloc(1, rl->ops->priv_size) : NULL;
                 if (rl->ops->init) {
                         r = rl->ops->init(rl);
@@ -626,6 +697,19 @@ int relay_set_start(uv_loop_t *loop, HttpClient *http, const Config *cfg, RelayS
                         log_info("relay %s (%s): serving %s on http://%s", rc->name, rl->ops->type, rc->mount,
                                  httpd_listener_name(s->httpd, rl->listeners[j]));
         }
+        if (cfg->relay_server.metrics) {
+                r = httpd_add_mount(s->httpd, &(HttpdMount) {
+                                .prefix = "/metrics",
+                                .listener = HTTPD_ALL_LISTENERS,
+                                .methods = "GET, HEAD",
+                                .cb = on_metrics,
+                                .userdata = s,
+                        });
+                if (r < 0) {
+                        log_error_errno(r, "relays: cannot serve /metrics: %s", strerror(-r));
+                        goto fail;
+                }
+        }
         *ret = s;
         return 0;
 fail:
@@ -645,6 +729,7 @@ static void free_set(RelaySet *s)
                         rl->ops->done(rl);
                 free(rl->priv);
                 free(rl->listeners);
+                response_cache_free(rl->cache);
         }
         free(s->relays);
         free(s);
@@ -711,8 +796,16 @@ void relay_set_status(const RelaySet *s, cJSON *array)
                                 cJSON_AddItemToArray(l, cJSON_CreateString(n));
                 }
                 cJSON_AddStringToObject(o, "auth", rl->conf->auth == RELAY_AUTH_HS256 ? "hs256" : "rs256");
-                cJSON_AddNumberToObject(o, "requests", (double) rl->requests);
-                cJSON_AddNumberToObject(o, "errors", (double) rl->errors);
+                cJSON_AddNumberToObject(o, "requests", (double) relay_metrics_requests(&rl->metrics));
+                cJSON_AddNumberToObject(o, "errors", (double) relay_metrics_errors(&rl->metrics));
+                cJSON_AddNumberToObject(o, "upstream_calls", (double) rl->metrics.upstream_calls);
+                cJSON_AddNumberToObject(o, "upstream_errors", (double) rl->metrics.upstream_errors);
+                cJSON_AddNumberToObject(o, "cache_hits", (double) rl->metrics.cache_hits);
+                if (rl->jwks) {
+                        JwksStats js;
+                        jwks_cache_get_stats(rl->jwks, &js);
+                        cJSON_AddNumberToObject(o, "jwks_fetches", (double) js.fetches);
+                }
                 cJSON_AddItemToArray(array, o);
         }
 }

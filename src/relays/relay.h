@@ -89,6 +89,15 @@ void relay_call_set_data(RelayCall *c, void *data);
 void *relay_call_get_data(const RelayCall *c);
 bool relay_call_is_gone(const RelayCall *c);
 
+/* For /metrics and status: one upstream call of the relay ended (failed:
+ * network, timeout, non-2xx or a malformed answer). */
+void relay_note_upstream(Relay *r, bool failed);
+/* The relay's response cache (cache_ttl; off by default): an upstream
+ * answer by credential and request key (the URL, plus the body for a
+ * POST).  get counts a hit or a miss; false when the cache is off. */
+bool relay_cache_get(Relay *r, const char *cred, const char *key, const char **ret_body, size_t *ret_len);
+void relay_cache_put(Relay *r, const char *cred, const char *key, const char *body, size_t len);
+
 /* Answers the call with `body` (taken; NULL: 500) printed as jsonify does,
  * HTTP 200, and frees it.  `error`: the answer holds a fatal TR error
  * (counted in the status' errors). */

@@ -59,7 +59,7 @@ static void err(Ctx *x, const config_setting_t *s, const char *where, const char
 static const char *const known[] = {
         "name", "type", "mount", "listen", "public_url", "auth", "hs256_secret", "jwks_allowed_hosts",
         "jwks_url_template", "jwks_ca_file", "jwks_timeout", "url", "ca_file", "timeout", "rate_limit",
-        "rate_burst", NULL,
+        "rate_burst", "cache_ttl", "cache_max", NULL,
 };
 
 static const config_setting_t *member(const config_setting_t *g, const char *name)
@@ -192,6 +192,7 @@ static void parse_one(Ctx *x, const config_setting_t *g, const char *where, Rela
                 .timeout_ms = 30000,
                 .rate_limit = 4,
                 .rate_burst = 20,
+                .cache_max = 10000,
         };
         for (int i = 0; i < config_setting_length(g); i++) {
                 const config_setting_t *m = config_setting_get_elem(g, (unsigned) i);
@@ -295,6 +296,9 @@ static void parse_one(Ctx *x, const config_setting_t *g, const char *where, Rela
                 c->rate_limit = d;
         if (get_number(x, g, "rate_burst", where, 1, 10000, &d))
                 c->rate_burst = (int64_t) d;
+        get_duration_ms(x, g, "cache_ttl", where, 1, 3600, &c->cache_ttl_ms);
+        if (get_number(x, g, "cache_max", where, 1, 1000000, &d))
+                c->cache_max = (int64_t) d;
 }
 
 int relay_conf_parse(const config_setting_t *list, const char *fullname, const char *top_file,

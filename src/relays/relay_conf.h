@@ -50,6 +50,8 @@ typedef struct RelayConf {
         uint64_t timeout_ms;            /* per upstream call */
         double rate_limit;              /* upstream calls per second and API key; 0: no limit */
         int64_t rate_burst;             /* calls allowed at once before the limit paces them */
+        uint64_t cache_ttl_ms;          /* upstream answers kept per credential and URL; 0: no cache */
+        int64_t cache_max;              /* entries at most; the oldest go first */
 } RelayConf;
 
 const char *relay_type_to_string(RelayType t);

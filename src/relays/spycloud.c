@@ -107,6 +107,7 @@ typedef struct Up {
         HttpRequest *http;
         uv_timer_t timer;
         bool waiting;                   /* on the rate limit */
+        bool from_cache;
 } Up;
 
 struct Sc {
@@ -216,6 +217,7 @@ static void sc_complete(Sc *sc)
 /* ---- upstream calls -------------------------------------------------------------------- */
 
 static void up_start_now(Up *up);
+static void on_up_answer(const HttpResponse *resp, void *userdata);
 
 static void on_up_closed(uv_handle_t *h)
 {
@@ -264,6 +266,17 @@ static void up_start(Sc *sc, UpKind kind, size_t index, char *path)
         sc->ups = xreallocarray(sc->ups, sc->n_ups + 1, sizeof(Up *));
         sc->ups[sc->n_ups++] = up;
 
+        /* a cached answer costs no rate-limit token and no upstream call */
+        if (kind != UP_HEALTH) {
+                const char *body;
+                size_t len;
+                if (relay_cache_get(sc->relay, sc->key, up->url, &body, &len)) {
+                        HttpResponse resp = { .status = 200, .body = body, .body_len = len, .error = "" };
+                        up->from_cache = true;
+                        on_up_answer(&resp, up);
+                        return;
+                }
+        }
         delay = rate_delay(sc->relay, sc->key);
         if (delay > 0) {
                 up->waiting = true;
@@ -322,6 +335,12 @@ static void on_up_answer(const HttpResponse *resp, void *userdata)
                 return;
         }
         r = up_answer(up, resp, &body, &err);
+        if (!up->from_cache) {
+                relay_note_upstream(sc->relay, r < 0);
+                /* only good answers are kept: an error is asked again next time */
+                if (r == 0 && up->kind != UP_HEALTH && resp->status == 200)
+                        relay_cache_put(sc->relay, sc->key, up->url, resp->body, resp->body_len);
+        }
         log_debug("relay %s: GET %s: HTTP %ld in %" PRIu64 " ms%s%s", relay_name(sc->relay), up->url,
                   resp->status, resp->total_ms, r < 0 ? ": " : "", r < 0 && err.message ? err.message : "");
         switch (up->kind) {

@@ -8,10 +8,14 @@
 #include "responders/responder.h"
 
 extern const ResponderOps external_call_ops;
+extern const ResponderOps sna_hostgroup_ops;
+extern const ResponderOps secure_workload_ops;
 extern const ResponderOps fortinet_ops;
 
 static const ResponderOps *const modules[] = {
         &external_call_ops,
+        &sna_hostgroup_ops,
+        &secure_workload_ops,
         &fortinet_ops,
         NULL,
 };

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <strings.h>
 #include <cjson/cJSON.h>
-#include <curl/curl.h>
+#include "daemon/curl_dl.h"
 #include <uv.h>
 #include "common/clock.h"
 #include "common/log.h"

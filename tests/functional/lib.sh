@@ -601,10 +601,9 @@ start_daemon() {
                         *) export WATCHDOG_PID=$DAEMON_WATCHDOG_PID ;;
                         esac
                 fi
-                for e in "${DAEMON_ENV[@]}"; do
-                        export "${e?}"
-                done
-                set -- "$SECRESPD" -f -c "$conf" "$@"
+                # through env(1): VAR's variable names ("https://b_Token")
+                # are not shell identifiers; env execs, the pid stays
+                set -- env ${DAEMON_ENV[@]+"${DAEMON_ENV[@]}"} "$SECRESPD" -f -c "$conf" "$@"
                 if [ "${DAEMON_STDERR:-}" = journal ]; then
                         # stderr (and stdout) become a journald stream, as for a
                         # systemd service, and JOURNAL_STREAM names it; all

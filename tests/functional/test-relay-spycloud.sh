@@ -9,7 +9,7 @@
 # answers and on what the simulators logged.
 . "$(dirname "$0")/lib.sh"
 
-plan 94
+plan 112
 
 command -v curl >/dev/null || skip_all "curl not found"
 command -v openssl >/dev/null || skip_all "openssl not found"
@@ -52,7 +52,10 @@ make_conf "$T/secrespd.conf" \
     jwks_url_template = \"https://127.0.0.1:$JP/{host}/.well-known/jwks\";
     url = \"$SIM/enterprise-v2/\"; rate_limit = 2; rate_burst = 1; },
   { name = \"legacy\"; type = \"spycloud\"; mount = \"/\"; listen = [ \"127.0.0.1:0\" ];
-    auth = \"hs256\"; hs256_secret = \"env:RELAY_SECRET\"; url = \"$SIM/enterprise-v2/\"; }
+    auth = \"hs256\"; hs256_secret = \"env:RELAY_SECRET\"; url = \"$SIM/enterprise-v2/\"; },
+  { name = \"cached\"; type = \"spycloud\"; mount = \"/cached\"; public_url = \"http://relay.test/\";
+    jwks_url_template = \"https://127.0.0.1:$JP/{host}/.well-known/jwks\";
+    url = \"$SIM/enterprise-v2/\"; cache_ttl = \"1m\"; cache_max = 100; }
 );"
 DAEMON_ENV=(RELAY_SECRET=$SECRET)
 
@@ -66,7 +69,7 @@ LP=$(pyj 'd["relays"][2]["listen"][0].rsplit(":", 1)[1]' <"$T/status.json" 2>/de
 like "$RP" '^[0-9]+$' "status --json: relays[].listen gives the port chosen for port 0"
 isnt "$LP" "$RP" "the HS256 relay has its own listener"
 is "$(pyj 'repr([r["name"] + ":" + r["type"] + ":" + r["mount"] for r in d["relays"]])' <"$T/status.json")" \
-        "['spycloud:spycloud:/spycloud', 'paced:spycloud:/paced', 'legacy:spycloud:/']" "status lists the relays"
+        "['spycloud:spycloud:/spycloud', 'paced:spycloud:/paced', 'legacy:spycloud:/', 'cached:spycloud:/cached']" "status lists the relays"
 R=http://127.0.0.1:$RP
 L=http://127.0.0.1:$LP
 
@@ -352,6 +355,50 @@ is "$BODY" '{"data":{"status":"ok"}}' "a client that went away mid-request does 
 ctl status --json >"$T/status.json"
 cmp_num "$(pyj 'd["relays"][0]["requests"]' <"$T/status.json")" -ge 50 "status: relays[].requests counted"
 cmp_num "$(pyj 'd["relays"][0]["errors"]' <"$T/status.json")" -ge 20 "status: relays[].errors counted"
+cmp_num "$(pyj 'd["relays"][0]["upstream_calls"]' <"$T/status.json")" -ge 10 "status: relays[].upstream_calls counted"
+cmp_num "$(pyj 'd["relays"][0]["upstream_errors"]' <"$T/status.json")" -ge 5 "status: relays[].upstream_errors counted"
+
+# ---- the response cache (cache_ttl): per credential and URL, good answers only ------------------------------------------
+sim_reset
+breaches() { sim_requests | pyj 'len([r for r in d if "/breach/data/" in r["path"]])'; }
+# sightings get fresh transient ids each time: compare without them
+noids() { printf '%s' "$1" | pyj 'json.dumps([{k: v for k, v in x.items() if k != "id"} for x in d["data"]["sightings"]["docs"]] + d["data"]["indicators"]["docs"], sort_keys=True)'; }
+observe "$R/cached" "$EMAIL"
+first=$(noids "$BODY")
+observe "$R/cached" "$EMAIL"
+is "$(noids "$BODY")" "$first" "cache: the second answer is the first one (transient ids aside)"
+is "$(breaches)" 1 "cache: one upstream breach lookup for two requests"
+observe "$R/cached" "$EMAIL" "$(token '{"key":"another-key","jwks_host":"visibility.amp.cisco.com","aud":"http://relay.test"}')"
+is "$(breaches)" 2 "cache: another credential is not served the first one's answer"
+observe "$R/cached" "$EMAIL" "$(token '{"key":"another-key","jwks_host":"visibility.amp.cisco.com","aud":"http://relay.test"}')"
+is "$(breaches)" 3 "cache: a failed answer is not kept"
+ctl status --json >"$T/status.json"
+is "$(pyj '[r["cache_hits"] for r in d["relays"] if r["name"] == "cached"][0]' <"$T/status.json")" 3 \
+        "cache: status counts the hits (the breach and its two catalogs)"
+
+# ---- GET /metrics (Prometheus text) on every relay listener -------------------------------------------------------------
+curl -s -D "$T/metrics.h" -o "$T/metrics" "$R/metrics"
+like "$(cat "$T/metrics.h")" '^HTTP/1\.1 200' "GET /metrics: 200"
+like "$(cat "$T/metrics.h")" 'Content-Type: text/plain; version=0\.0\.4' "GET /metrics: the exposition content type"
+m_obs_ok() { grep -E "^secresp_relay_requests_total\{relay=\"spycloud\",type=\"spycloud\",route=\"observe\",outcome=\"ok\"\} " "$1" | awk '{print $2}'; }
+before=$(m_obs_ok "$T/metrics")
+cmp_num "${before:-0}" -ge 1 "metrics: observe/ok requests counted"
+req POST "$R/spycloud/observe/observables" -H "Authorization: Bearer $GOOD" --data-binary "$EMAIL"
+curl -s -o "$T/metrics2" "$R/metrics"
+is "$(m_obs_ok "$T/metrics2")" "$((before + 1))" "metrics: one more observe/ok after one lookup"
+like "$(grep -c '^secresp_relay_request_duration_seconds_bucket{relay="spycloud",type="spycloud",route="observe",le=' "$T/metrics2")" '^15$' \
+        "metrics: the observe latency histogram has 15 buckets"
+is "$(grep '^secresp_relay_request_duration_seconds_bucket{relay="spycloud",type="spycloud",route="observe",le="+Inf"}' "$T/metrics2" | awk '{print $2}')" \
+        "$(grep '^secresp_relay_request_duration_seconds_count{relay="spycloud",type="spycloud",route="observe"}' "$T/metrics2" | awk '{print $2}')" \
+        "metrics: +Inf bucket equals the count"
+cmp_num "$(grep '^secresp_relay_upstream_requests_total{relay="spycloud"' "$T/metrics2" | awk '{print $2}')" -ge 10 "metrics: upstream calls"
+cmp_num "$(grep '^secresp_relay_jwks_fetches_total{relay="spycloud",type="spycloud",result="ok"}' "$T/metrics2" | awk '{print $2}')" -ge 1 \
+        "metrics: JWKS fetches"
+unlike "$(cat "$T/metrics2")" "$GOOD|Bearer" "metrics: no token in the exposition"
+req POST "$R/metrics"
+is "$HTTP_STATUS" 405 "POST /metrics: 405"
+req GET "$L/metrics"
+like "$HTTP_STATUS $BODY" '^200 # HELP secresp_relay_requests_total' "GET /metrics on the listener of the relay mounted at /: served too"
 
 # ---- SIGTERM with a request in flight ------------------------------------------------------------------------------
 sim_reset

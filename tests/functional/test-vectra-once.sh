@@ -8,7 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$FUNC_DIR/vectra/e2e.sh"
 
-plan 19
+plan 22
 e2e_require
 sim_start "$E2E_DIR/once.json"
 BRAIN='accounts: { enabled = false; }; detections: { enabled = false; };'
@@ -55,6 +55,15 @@ once oauth
 is "$DAEMON_RC" 101 "wrong OAuth secret: exit 101"
 ok "wrong OAuth secret: no responder call" test ! -e "$REC"
 is "$(sim_get /__sim/tokens | pyj 'd["active"]')" 0 "wrong OAuth secret: no token issued"
+
+# ---- OAuth credentials from VAR's variables named after the brain URL
+DAEMON_ENV=("${SIM_URL}_Client_ID=secresp-client" "${SIM_URL}_Secret_Key=secresp-secret")
+BRAIN_AUTH='api_version = "2.5"; auth = "oauth";'
+once varenv
+is "$DAEMON_RC" 0 "VAR's <url>_Client_ID and <url>_Secret_Key variables: exit 0"
+is "$(rec_lines | tr '\n' ';')" '["block-host","10.0.0.1","ws-alice","1"];' "VAR's variables: host 1 blocked"
+unlike "$(journal_query _PID="$DAEMON_PID" | grep -c secresp-secret)" '^[1-9]' "VAR's variables: the secret is not logged"
+BRAIN_AUTH='api_version = "2.5"; auth = "token"; token = "env:VECTRA_TOKEN";'
 
 # ---- Vectra answers 500, every time
 DAEMON_ENV=("VECTRA_TOKEN=$VECTRA_TOKEN")

@@ -57,7 +57,7 @@ static int parse_words(CtlCommand *ret, char **ret_error, ...)
                 free(err_);                                                     \
         } while (0)
 
-#define VALID_VERBS "valid: status, whitelist, blocks, block, unblock, history, run, plan, reload"
+#define VALID_VERBS "valid: status, whitelist, blocks, block, unblock, history, run, plan, reload, responder, summary, sna"
 #define VALID_WL    "valid: add, remove, list"
 #define VALID_KINDS "valid: user, host, account, destination"
 
@@ -96,8 +96,9 @@ static void test_verbs(void)
 
 static void test_abbreviations(void)
 {
-        static const char *const status[] = { "s", "st", "sta", "stat", "statu", "status" };
-        static const char *const reload[] = { "re", "rel", "reload" };
+        /* "s" is status or sna, "re" reload or responder */
+        static const char *const status[] = { "st", "sta", "stat", "statu", "status" };
+        static const char *const reload[] = { "rel", "reload" };
         CtlCommand c;
 
         for (size_t i = 0; i < sizeof(status) / sizeof(status[0]); i++) {
@@ -131,9 +132,15 @@ static void test_abbreviations(void)
 
 static void test_unknown_and_ambiguous(void)
 {
+        CtlCommand c;
+
         PARSE_FAIL("unknown verb 'x'; " VALID_VERBS, "x");
         /* "r" was reload until run came */
-        PARSE_FAIL("ambiguous verb 'r': could be run or reload", "r");
+        PARSE_FAIL("ambiguous verb 'r': could be run, reload or responder", "r");
+        PARSE_FAIL("ambiguous verb 're': could be reload or responder", "re");
+        PARSE_FAIL("ambiguous verb 's': could be status, summary or sna", "s");
+        PARSE_OK(&c, "su", "t");
+        CU_ASSERT_EQUAL(c.action, CTL_ACTION_SUMMARY_TEST);
         PARSE_FAIL("unknown verb 'statusx'; " VALID_VERBS, "statusx");
         PARSE_FAIL("unknown verb 'Status'", "Status");
         /* the empty word is a prefix of every verb */
@@ -477,7 +484,7 @@ static void test_block_abbreviations(void)
         PARSE_OK(&c, "p", "--all");
         CU_ASSERT_EQUAL(c.action, CTL_ACTION_PLAN);
         CU_ASSERT_TRUE(c.all);
-        PARSE_FAIL("ambiguous verb 'r': could be run or reload", "r", "vectra");
+        PARSE_FAIL("ambiguous verb 'r': could be run, reload or responder", "r", "vectra");
 }
 
 static void test_blocks_options(void)
@@ -1202,8 +1209,8 @@ static void test_output_status(void)
                    "  50\n"
                    "\n"
                    "responders:\n"
-                   "  NAME  KIND       SIMULATION  LAST-SUCCESS  PENDING  FAILED  BLOCKED  LAST-ERROR\n"
-                   "  fw1   fortigate  -           -             2        -       -        HTTP 503\n"
+                   "  NAME  KIND       SIMULATION  LAST-SUCCESS  PENDING  RUNNING  QUEUED  FAILED  BLOCKED  LAST-ERROR\n"
+                   "  fw1   fortigate  -           -             2        -        -       -       -        HTTP 503\n"
                    "\n"
                    "relays:\n"
                    "  NAME   UP   CHECKED-AT\n"
@@ -1232,7 +1239,9 @@ static void test_output_status_sources(void)
                 "\"to_unblock\":0,\"blocked\":0,\"unblocked\":0,\"failed\":0,\"requests\":0,"
                 "\"last_error\":null}],"
                 "\"responders\":[{\"name\":\"fw1\",\"kind\":\"fortigate\",\"simulation\":false,"
-                "\"last_success\":1794999940,\"last_error\":null,\"pending\":0,\"failed\":0,\"blocked\":17},"
+                "\"last_success\":1794999940,\"last_error\":null,\"pending\":0,\"failed\":0,\"blocked\":17,"
+                "\"queued\":3,\"running\":4,\"calls_ok\":20,\"calls_failed\":1,\"last_call_error\":\"HTTP 503\","
+                "\"last_call_error_at\":1794999900,\"max_concurrent\":4,\"rate_limit\":0},"
                 "{\"name\":\"nac\",\"kind\":\"radius\",\"simulation\":true,\"last_success\":null,"
                 "\"last_error\":\"timeout after 30s\",\"pending\":2,\"failed\":1,\"blocked\":0}]}}")), 0);
         ASSERT_STR(c.out,
@@ -1245,9 +1254,9 @@ static void test_output_status_sources(void)
                    "  brain1: last error: HTTP 502 from /api/v3.4/hosts\n"
                    "\n"
                    "responders:\n"
-                   "  NAME  KIND       SIMULATION  LAST-SUCCESS  PENDING  FAILED  BLOCKED  LAST-ERROR\n"
-                   "  fw1   fortigate  no          1m ago        0        0       17       -\n"
-                   "  nac   radius     yes         -             2        1       0        timeout after 30s\n");
+                   "  NAME  KIND       SIMULATION  LAST-SUCCESS  PENDING  RUNNING  QUEUED  FAILED  BLOCKED  LAST-ERROR\n"
+                   "  fw1   fortigate  no          1m ago        0        4        3       0       17       -\n"
+                   "  nac   radius     yes         -             2        -        -       1       0        timeout after 30s\n");
         ASSERT_STR(c.err, "");
         capture_done(&c);
 }

@@ -51,6 +51,10 @@ int main(int argc, char **argv)
         spycloud_map_suite_add();
         msgraph_map_suite_add();
         rsettings_suite_add();
+        relay_metrics_suite_add();
+        response_cache_suite_add();
+        summary_suite_add();
+        sna_suite_add();
         fortios_map_suite_add();
 
         CU_set_test_complete_handler(on_test_complete);

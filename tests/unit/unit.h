@@ -24,6 +24,10 @@ void ctim_suite_add(void);
 void spycloud_map_suite_add(void);
 void msgraph_map_suite_add(void);
 void rsettings_suite_add(void);
+void relay_metrics_suite_add(void);
+void response_cache_suite_add(void);
+void summary_suite_add(void);
+void sna_suite_add(void);
 void fortios_map_suite_add(void);
 
 /* Adds a suite with its tests; aborts on registry errors. */
