@@ -11,12 +11,14 @@ extern const ResponderOps external_call_ops;
 extern const ResponderOps sna_hostgroup_ops;
 extern const ResponderOps secure_workload_ops;
 extern const ResponderOps fortinet_ops;
+extern const ResponderOps pan_ops;
 
 static const ResponderOps *const modules[] = {
         &external_call_ops,
         &sna_hostgroup_ops,
         &secure_workload_ops,
         &fortinet_ops,
+        &pan_ops,
         NULL,
 };
 

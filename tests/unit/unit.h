@@ -29,6 +29,7 @@ void response_cache_suite_add(void);
 void summary_suite_add(void);
 void sna_suite_add(void);
 void fortios_map_suite_add(void);
+void pan_xml_suite_add(void);
 
 /* Adds a suite with its tests; aborts on registry errors. */
 #define UNIT_SUITE(name, ...) do {                                        \

@@ -105,3 +105,29 @@ wait_bstate() { wait_until "${4:-20}" _bstate_is "$1" "$2" "$3"; }
 status_resp() {
         ctl --json status | pyj "[r for r in d['responders'] if r['name'] == '$1'][0]$2"
 }
+
+# fsim_params [PATH_RE] : for form-encoded calls (PAN-OS), "type status" of
+# each request since the mark (the `type` parameter of the query or body)
+fsim_params() {
+        tail -n +$((FSIM_MARK + 1)) "$FSIM_LOG" 2>/dev/null | "$PY" -c '
+import json, sys, urllib.parse
+for line in sys.stdin:
+    if not line.strip():
+        continue
+    e = json.loads(line)
+    p = {k: v[0] for k, v in e["query"].items()}
+    p.update({k: v[0] for k, v in urllib.parse.parse_qs(e["body"]).items()})
+    print(p.get("type", "-"), e["status"])'
+}
+
+# on_sim URL CMD... : runs CMD with FSIM_URL (and FSIM_LOG) of another simulator
+on_sim() {
+        local u=$FSIM_URL l=$FSIM_LOG m=$FSIM_MARK
+        FSIM_URL=$1
+        FSIM_LOG=$2
+        shift 2
+        "$@"
+        local rc=$?
+        FSIM_URL=$u FSIM_LOG=$l FSIM_MARK=$m
+        return $rc
+}
