@@ -12,6 +12,7 @@ extern const ResponderOps sna_hostgroup_ops;
 extern const ResponderOps secure_workload_ops;
 extern const ResponderOps fortinet_ops;
 extern const ResponderOps pan_ops;
+extern const ResponderOps fortimanager_ops;
 
 static const ResponderOps *const modules[] = {
         &external_call_ops,
@@ -19,6 +20,7 @@ static const ResponderOps *const modules[] = {
         &secure_workload_ops,
         &fortinet_ops,
         &pan_ops,
+        &fortimanager_ops,
         NULL,
 };
 

@@ -30,6 +30,7 @@ void summary_suite_add(void);
 void sna_suite_add(void);
 void fortios_map_suite_add(void);
 void pan_xml_suite_add(void);
+void fmg_rpc_suite_add(void);
 
 /* Adds a suite with its tests; aborts on registry errors. */
 #define UNIT_SUITE(name, ...) do {                                        \
