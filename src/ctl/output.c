@@ -1036,6 +1036,8 @@ const Output output_table = {
         .sna_setup = output_table_sna_setup,
         .error = table_error,
         .unreachable = table_unreachable,
+        .scores = output_table_scores,
+        .umbrella_categories = output_table_umbrella_categories,
 };
 
 int output_reply(const Output *out, const OutputCtx *o, const CtlCommand *c, const CtlExchange *x)
@@ -1080,6 +1082,12 @@ int output_reply(const Output *out, const OutputCtx *o, const CtlCommand *c, con
                 return 0;
         case CTL_ACTION_SNA_SETUP:
                 out->sna_setup(o, c, x->data);
+                return 0;
+        case CTL_ACTION_SCORES:
+                out->scores(o, c, x->data);
+                return 0;
+        case CTL_ACTION_UMBRELLA_CATEGORIES:
+                out->umbrella_categories(o, x->data);
                 return 0;
         default:
                 abort();

@@ -33,12 +33,18 @@ typedef struct Output {
         void (*error)(const OutputCtx *o, const char *code, const char *message);
         /* the daemon could not be reached; message is complete */
         void (*unreachable)(const OutputCtx *o, const char *message);
+        void (*scores)(const OutputCtx *o, const CtlCommand *c, const cJSON *items);
+        void (*umbrella_categories)(const OutputCtx *o, const cJSON *data);
 } Output;
 
 extern const Output output_table;
 /* output_sna.c */
 void output_table_sna_setup(const OutputCtx *o, const CtlCommand *c, const cJSON *data);
 extern const Output output_json;
+
+/* output_umbrella.c */
+void output_table_scores(const OutputCtx *o, const CtlCommand *c, const cJSON *items);
+void output_table_umbrella_categories(const OutputCtx *o, const cJSON *data);
 
 /* Shows the daemon's answer to c and returns the exit status: 0, or 1 when
  * the daemon refused it, there was nothing to remove, a block or unblock

@@ -123,4 +123,6 @@ const Output output_json = {
         .sna_setup = json_manual,
         .error = json_error,
         .unreachable = json_unreachable,
+        .scores = json_blocks_list,
+        .umbrella_categories = json_reload,
 };

@@ -30,6 +30,8 @@ typedef struct Token {
         const char *keyword;
         int value;              /* CtlAction for keywords, CtlKind for kinds */
         const TokenTable *next;
+        bool exact;             /* never abbreviated: verbs added after the short
+                                 * forms of older ones ("s" status, "u" unblock) */
 } Token;
 
 typedef enum OptionId {
@@ -49,6 +51,8 @@ typedef enum OptionId {
         OPT_ALL,
         OPT_SOURCE,
         OPT_DRY_RUN,
+        OPT_SCORES_USER,
+        OPT_TOP,
 } OptionId;
 
 typedef struct Option {
@@ -126,6 +130,13 @@ static const Option opts_sna_setup[] = {
 };
 
 static const TokenTable tt_sna, tt_sna_event, tt_sna_opts;
+static const Option opts_scores[] = {
+        { "user", 'u', "NAME", OPT_SCORES_USER },
+        { "top",  0,   "N",    OPT_TOP },
+        { NULL },
+};
+
+static const TokenTable tt_scores, tt_umbrella;
 
 static const TokenTable tt_main, tt_whitelist, tt_add_kind, tt_add_value, tt_add_opts,
         tt_remove_kind, tt_remove_value, tt_list, tt_end, tt_blocks, tt_block_kind, tt_block_value,
@@ -148,6 +159,8 @@ static const Token t_main[] = {
         { TOKEN_KEYWORD, "responder", CTL_ACTION_NONE,        &tt_responder },
         { TOKEN_KEYWORD, "summary",   CTL_ACTION_NONE,        &tt_summary },
         { TOKEN_KEYWORD, "sna",       CTL_ACTION_NONE,        &tt_sna },
+        { TOKEN_KEYWORD, "scores",    CTL_ACTION_SCORES,      &tt_scores,   true },
+        { TOKEN_KEYWORD, "umbrella",  CTL_ACTION_NONE,        &tt_umbrella, true },
         { TOKEN_END },
 };
 
@@ -173,6 +186,11 @@ static const Token t_summary[] = {
 
 static const Token t_responder_name[] = {
         { TOKEN_RESPONDER, "NAME", 0, &tt_end },
+        { TOKEN_END },
+};
+
+static const Token t_umbrella[] = {
+        { TOKEN_KEYWORD, "categories", CTL_ACTION_UMBRELLA_CATEGORIES, &tt_end },
         { TOKEN_END },
 };
 
@@ -295,6 +313,8 @@ static const TokenTable tt_plan_opts    = { "option",            t_end,         
 static const TokenTable tt_sna          = { "sna command",       t_sna,          opts_none };
 static const TokenTable tt_sna_event    = { "EVENT_ID",          t_sna_event,    opts_sna_setup };
 static const TokenTable tt_sna_opts     = { "option",            t_end,          opts_sna_setup };
+static const TokenTable tt_scores       = { "option",            t_end,          opts_scores };
+static const TokenTable tt_umbrella     = { "umbrella command",  t_umbrella,     opts_none };
 
 static const char *const state_names[] = {
         "blocking", "blocked", "unblocking", "unblocked", "failed", NULL,
@@ -403,7 +423,7 @@ static const Token *match_token(const TokenTable *t, const char *word, bool *ret
                         value = tok;
                         continue;
                 }
-                if (!is_named(tok) || n == 0 || strncmp(tok->keyword, word, n) != 0)
+                if (!is_named(tok) || tok->exact || n == 0 || strncmp(tok->keyword, word, n) != 0)
                         continue;
                 if (match) {
                         *ret_ambiguous = true;
@@ -422,7 +442,7 @@ static char *ambiguous_words(const TokenTable *t, const char *word)
         char *s = xstrdup("");
 
         for (const Token *tok = t->tokens; tok->type != TOKEN_END && n < 16; tok++)
-                if (is_named(tok) && strncmp(tok->keyword, word, len) == 0)
+                if (is_named(tok) && !tok->exact && strncmp(tok->keyword, word, len) == 0)
                         names[n++] = tok->keyword;
         for (size_t i = 0; i < n; i++) {
                 char *x = xasprintf("%s%s%s", s, i == 0 ? "" : i + 1 == n ? " or " : ", ", names[i]);
@@ -658,6 +678,15 @@ static int apply_option(Parser *p, const Option *o, const char *arg)
         case OPT_DRY_RUN:
                 p->cmd.dry_run = true;
                 return 0;
+        case OPT_SCORES_USER:
+                return set_string(p, "--user", "NAME", &p->cmd.user, arg);
+        case OPT_TOP:
+                if (p->cmd.top)
+                        return fail(p, "--top given twice");
+                if (parse_days(arg, &n) < 0)
+                        return fail(p, "--top needs a whole number from 1 to %d, not '%s'", CTL_DAYS_MAX, arg);
+                p->cmd.top = n;
+                return 0;
         case OPT_USER:
                 if (!arg[0])
                         return fail(p, "--user needs a non-empty NAME");
@@ -886,6 +915,10 @@ const char *ctl_action_to_cmd(CtlAction a)
                 return "summary.test";
         case CTL_ACTION_SNA_SETUP:
                 return "sna.setup";
+        case CTL_ACTION_SCORES:
+                return "scores";
+        case CTL_ACTION_UMBRELLA_CATEGORIES:
+                return "umbrella.categories";
         default:
                 return NULL;
         }
@@ -893,7 +926,8 @@ const char *ctl_action_to_cmd(CtlAction a)
 
 bool ctl_action_is_list(CtlAction a)
 {
-        return a == CTL_ACTION_WHITELIST_LIST || a == CTL_ACTION_BLOCKS_LIST || a == CTL_ACTION_HISTORY;
+        return a == CTL_ACTION_WHITELIST_LIST || a == CTL_ACTION_BLOCKS_LIST || a == CTL_ACTION_HISTORY ||
+               a == CTL_ACTION_SCORES;
 }
 
 int ctl_action_timeout_ms(CtlAction a)
@@ -906,6 +940,7 @@ int ctl_action_timeout_ms(CtlAction a)
         case CTL_ACTION_RESPONDER_TEST:
         case CTL_ACTION_SNA_SETUP:
         case CTL_ACTION_SUMMARY_TEST:
+        case CTL_ACTION_UMBRELLA_CATEGORIES:
                 return CTL_TIMEOUT_SLOW_MS;
         default:
                 return CTL_TIMEOUT_MS;
@@ -999,6 +1034,11 @@ cJSON *ctl_command_to_request(const CtlCommand *c, double id)
                 if (c->dry_run)
                         cJSON_AddTrueToObject(args, "dry_run");
                 break;
+        case CTL_ACTION_SCORES:
+                add_optional(args, "user", c->user);
+                if (c->top)
+                        cJSON_AddNumberToObject(args, "top", (double) c->top);
+                break;
         default:
                 break;
         }
@@ -1043,6 +1083,10 @@ const char *ctl_usage(void)
                "  sna setup EVENT_ID [--source NAME] [--dry-run]\n"
                "                                enable an SNA security event with the lab\n"
                "                                thresholds of the source's setup group\n"
+               "  scores [--user NAME] [--top N]\n"
+               "                                Umbrella risk scores: each user's latest and\n"
+               "                                trend, or one user's history with its domains\n"
+               "  umbrella categories           the organisation's security categories\n"
                "\n"
                "KIND is one of user, host, account, destination; STATE one of blocking,\n"
                "blocked, unblocking, unblocked, failed. Verbs, kinds and states may be\n"

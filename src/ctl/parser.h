@@ -38,6 +38,8 @@ typedef enum CtlAction {
         CTL_ACTION_RESPONDER_TEST,
         CTL_ACTION_SUMMARY_TEST,
         CTL_ACTION_SNA_SETUP,
+        CTL_ACTION_SCORES,
+        CTL_ACTION_UMBRELLA_CATEGORIES,
         _CTL_ACTION_MAX,
         _CTL_ACTION_INVALID = -EINVAL,
 } CtlAction;
@@ -75,6 +77,8 @@ typedef struct CtlCommand {
         bool all;               /* plan --all: every decision, not only changes */
         int64_t event_id;       /* sna setup EVENT_ID */
         bool dry_run;           /* sna setup --dry-run */
+        const char *user;       /* scores --user */
+        uint64_t top;           /* scores --top N; 0: not given */
 } CtlCommand;
 
 /* 0 and *ret on success.  -EINVAL on a usage error, with a malloc'ed

@@ -688,6 +688,8 @@ static const struct {
         { "responder.test", cmd_responder_test },
         { "summary.test", cmd_summary_test },
         { "sna.setup", cmd_sna_setup },
+        { "scores", cmd_scores },
+        { "umbrella.categories", cmd_umbrella_categories },
 };
 
 void commands_dispatch(void *userdata, CtlClient *c, const CtlRequest *req)

@@ -35,6 +35,8 @@ typedef enum OptType {
         OPT_SECRET,
         OPT_BOOL,
         OPT_STRINGS,    /* array of strings -> NULL-terminated char ** */
+        OPT_INTS,       /* array of integers in min..max -> int64_t * and a count at count_offset;
+                         * the default is written "1,2,3" */
         OPT_GROUP,      /* a nested group; children use the same base */
         OPT_LIST,       /* list of groups -> array of elem_size structs */
         OPT_CUSTOM,     /* parsed by parse() */
@@ -67,6 +69,7 @@ static int parse_relays(Walk *w, const config_setting_t *s, const char *fullname
 #define OFF(f) offsetof(Config, f)
 #define VOFF(f) offsetof(VectraConf, f)
 #define SOFF(f) offsetof(SnaConf, f)
+#define UOFF(f) offsetof(Config, umbrella.f)
 
 static const char *const log_targets[] = { "auto", "journal", "stderr", NULL };
 /* indexes are syslog priorities */
@@ -278,6 +281,50 @@ static const Opt summary_opts[] = {
         { NULL },
 };
 
+static const char *const umbrella_apis[] = { "new", "legacy", NULL };
+static const char *const umbrella_user_sources[] = { "radius", "config", NULL };
+static const char *const radius_backends[] = { "sqlite", "postgresql", NULL };
+
+/* The original's key names where it had them (umbrella.md §2.3). */
+static const Opt umbrella_opts[] = {
+        { "enabled", OPT_BOOL, UOFF(enabled), .def = "false" },
+        { "api", OPT_ENUM, UOFF(api), .values = umbrella_apis, .def = "new" },
+        { "token_url", OPT_STRING, UOFF(token_url) },
+        { "reports_url", OPT_STRING, UOFF(reports_url) },
+        { "investigate_url", OPT_STRING, UOFF(investigate_url) },
+        { "org_id", OPT_STRING, UOFF(org_id) },
+        { "key", OPT_SECRET, UOFF(key) },
+        { "secret", OPT_SECRET, UOFF(secret) },
+        { "investigate_token", OPT_SECRET, UOFF(investigate_token) },
+        { "categories", OPT_INTS, UOFF(categories), 1, 100000, .count_offset = UOFF(n_categories),
+          .def = "65,62,110,60,106,108,109,150,61,64,66,68,67,63" },
+        { "from", OPT_STRING, UOFF(from), .def = "-30days" },
+        { "to", OPT_STRING, UOFF(to), .def = "now" },
+        { "page_limit", OPT_INT, UOFF(page_limit), 1, 5000, .def = "5000" },
+        { "identities_limit", OPT_INT, UOFF(identities_limit), 1, 5000, .def = "1000" },
+        { "identity_type", OPT_STRING, UOFF(identity_type), .def = "anyconnect" },
+        { "score_very_risky", OPT_INT, UOFF(score_very_risky), 0, 100, .def = "55" },
+        { "group_thresholds", OPT_INTS, UOFF(group_thresholds), 0, 100, .count_offset = UOFF(n_group_thresholds),
+          .def = "20,55" },
+        { "vpn_groups", OPT_STRINGS, UOFF(vpn_groups) },
+        { "users_from", OPT_ENUM, UOFF(users_from), .values = umbrella_user_sources, .def = "radius" },
+        { "users", OPT_STRINGS, UOFF(users) },
+        { "radius_backend", OPT_ENUM, UOFF(radius_backend), .values = radius_backends, .def = "sqlite" },
+        { "radius_database", OPT_PATH, UOFF(radius_database) },
+        { "radius_conninfo", OPT_STRING, UOFF(radius_conninfo) },
+        { "radius_password", OPT_SECRET, UOFF(radius_password) },
+        { "whitelist_days", OPT_DURATION, UOFF(whitelist_days), 0, 3650 * 86400LL, .def = "30d" },
+        { "interval", OPT_DURATION, UOFF(interval), 10, 7 * 86400, .def = "1h" },
+        { "score_ttl", OPT_DURATION, UOFF(score_ttl), 0, 365 * 86400LL, .def = "1d" },
+        { "max_in_flight", OPT_INT, UOFF(max_in_flight), 1, 256, .def = "20" },
+        { "redirect_domains", OPT_STRINGS, UOFF(redirect_domains) },
+        { "ca_file", OPT_PATH, UOFF(ca_file) },
+        { "tls_verify", OPT_BOOL, UOFF(tls_verify), .def = "true" },
+        { "simulation", OPT_BOOL, UOFF(simulation), .def = "false" },
+        { "responders", OPT_STRINGS, UOFF(responders) },
+        { NULL },
+};
+
 static const Opt root_opts[] = {
         { "state_directory", OPT_PATH, OFF(state_directory) },
         { "runtime_directory", OPT_PATH, OFF(runtime_directory) },
@@ -295,6 +342,7 @@ static const Opt root_opts[] = {
         { "vectra", OPT_LIST, OFF(vectra), .count_offset = OFF(n_vectra), .elem_size = sizeof(VectraConf),
           .group = vectra_opts },
         { "sna", OPT_LIST, OFF(sna), .count_offset = OFF(n_sna), .elem_size = sizeof(SnaConf), .group = sna_opts },
+        { "umbrella", OPT_GROUP, .group = umbrella_opts },
         { NULL },
 };
 
@@ -441,6 +489,12 @@ static int set_value(Walk *w, const Opt *o, const config_setting_t *s, const cha
                         text = config_setting_get_bool(s) ? "true" : "false";
                 }
                 break;
+        case OPT_INTS:
+                if (s && t != CONFIG_TYPE_ARRAY && t != CONFIG_TYPE_LIST) {
+                        walk_err(w, s, fullname, "expected an array of integers [ 1, 2 ], got %s", type_name(t));
+                        return -EINVAL;
+                }
+                break;
         case OPT_STRINGS:
                 if (t != CONFIG_TYPE_ARRAY && t != CONFIG_TYPE_LIST) {
                         walk_err(w, s, fullname, "expected an array of strings [ \"a\", \"b\" ], got %s",
@@ -548,6 +602,47 @@ static int set_value(Walk *w, const Opt *o, const config_setting_t *s, const cha
                 }
                 strv_free(*p);
                 *p = v;
+                return 0;
+        }
+        case OPT_INTS: {
+                int64_t **p = field(w, o);
+                size_t *count = (size_t *) ((char *) w->base + o->count_offset);
+                _cleanup_free_ int64_t *v = NULL;
+                size_t n = 0;
+
+                if (!s) {
+                        /* the default, "1,2,3" */
+                        _cleanup_free_ char *copy = xstrdup(text);
+                        char *save = NULL;
+                        for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+                                v = xreallocarray(v, n + 1, sizeof(int64_t));
+                                v[n++] = strtoll(tok, NULL, 10);
+                        }
+                } else {
+                        int len = config_setting_length(s);
+                        v = xnew(int64_t, (size_t) len + 1);
+                        for (int i = 0; i < len; i++) {
+                                const config_setting_t *e = config_setting_get_elem(s, (unsigned) i);
+                                int et = config_setting_type(e);
+                                long long x;
+                                if (et != CONFIG_TYPE_INT && et != CONFIG_TYPE_INT64) {
+                                        walk_err(w, e, fullname, "element %d: expected an integer, got %s", i + 1,
+                                                 type_name(et));
+                                        return -EINVAL;
+                                }
+                                x = config_setting_get_int64(e);
+                                if (x < o->min || x > o->max) {
+                                        walk_err(w, e, fullname, "element %d: %lld is out of range %lld..%lld",
+                                                 i + 1, x, (long long) o->min, (long long) o->max);
+                                        return -ERANGE;
+                                }
+                                v[n++] = x;
+                        }
+                }
+                free(*p);
+                *p = v;
+                v = NULL;
+                *count = n;
                 return 0;
         }
         case OPT_INT: {
@@ -1011,6 +1106,95 @@ static void check_sna(Walk *w, const config_t *cf, size_t i)
         }
 }
 
+/* A secret left unset takes the original's environment variable. */
+static void umbrella_default_secret(Walk *w, const config_t *cf, Secret *sec, const char *setting, const char *ref)
+{
+        _cleanup_free_ char *why = NULL, *full = xasprintf("umbrella.%s", setting);
+
+        if (sec->ref)
+                return;
+        if (secret_resolve(ref, sec, &why) < 0)
+                walk_err(w, config_lookup(cf, "umbrella"), full, "not set, and the default %s: %s", ref, why);
+}
+
+static void check_umbrella(Walk *w, const config_t *cf)
+{
+        UmbrellaConf *u = &w->cfg->umbrella;
+        const config_setting_t *g = config_lookup(cf, "umbrella");
+        static const char *const def_groups[] = { "Safe", "Problematic", "Dangerous", NULL };
+        bool legacy = u->api == 1;
+
+        if (!u->enabled)
+                return;
+        umbrella_default_secret(w, cf, &u->key, "key", "env:umb_reporting_key");
+        umbrella_default_secret(w, cf, &u->secret, "secret", "env:umb_reporting_secret");
+        if (legacy && !u->org_id && (!u->reports_url || strstr(u->reports_url, "{organization_id}")))
+                walk_err(w, g, "umbrella.org_id", "the legacy API needs org_id (the organization id)");
+        if (!u->token_url)
+                u->token_url = xstrdup(legacy ? "https://management.api.umbrella.com/auth/v2/oauth2/token" :
+                                       "https://api.umbrella.com/auth/v2/token");
+        if (!u->reports_url)
+                u->reports_url = xstrdup(legacy ? "https://reports.api.umbrella.com/v2/organizations/{organization_id}" :
+                                         "https://api.umbrella.com/reports/v2");
+        if (!u->investigate_url)
+                u->investigate_url = xstrdup(legacy ? "https://investigate.api.umbrella.com/domains/risk-score/" :
+                                             "https://api.umbrella.com/investigate/v2/domains/risk-score/");
+        {
+                const char *urls[] = { u->token_url, u->reports_url, u->investigate_url };
+                const char *names[] = { "umbrella.token_url", "umbrella.reports_url", "umbrella.investigate_url" };
+                for (size_t i = 0; i < 3; i++)
+                        if (strncmp(urls[i], "https://", 8) && strncmp(urls[i], "http://", 7))
+                                walk_err(w, config_lookup(cf, names[i]), names[i], "\"%s\" is not an http(s) URL",
+                                         urls[i]);
+        }
+        if (u->n_group_thresholds != 2 || u->group_thresholds[0] > u->group_thresholds[1])
+                walk_err(w, config_lookup(cf, "umbrella.group_thresholds"), "umbrella.group_thresholds",
+                         "expected two ascending scores [ problematic, dangerous ], e.g. [ 20, 55 ]");
+        if (u->n_categories == 0)
+                walk_err(w, config_lookup(cf, "umbrella.categories"), "umbrella.categories",
+                         "give at least one category id");
+        if (!u->vpn_groups)
+                for (size_t i = 0; def_groups[i]; i++)
+                        u->vpn_groups = strv_push(u->vpn_groups, def_groups[i]);
+        if (strv_length(u->vpn_groups) != 3 || !u->vpn_groups[0][0] || !u->vpn_groups[1][0] || !u->vpn_groups[2][0] ||
+            !strcmp(u->vpn_groups[0], u->vpn_groups[1]) || !strcmp(u->vpn_groups[1], u->vpn_groups[2]) ||
+            !strcmp(u->vpn_groups[0], u->vpn_groups[2]))
+                walk_err(w, config_lookup(cf, "umbrella.vpn_groups"), "umbrella.vpn_groups",
+                         "expected three distinct names [ safe, problematic, dangerous ]");
+        if (u->users_from == 1) {
+                if (!u->users || !u->users[0])
+                        walk_err(w, g, "umbrella.users", "users_from = \"config\" needs users = [ \"name:label\", ... ]");
+                for (size_t i = 0; u->users && u->users[i]; i++) {
+                        const char *c = strchr(u->users[i], ':');
+                        if (!c || c == u->users[i] || !c[1])
+                                walk_err(w, config_lookup(cf, "umbrella.users"), "umbrella.users",
+                                         "element %zu: \"%s\" is not \"username:umbrella-label\"", i + 1, u->users[i]);
+                }
+        } else if (u->radius_backend == 0 && !u->radius_database)
+                walk_err(w, g, "umbrella.radius_database",
+                         "users_from = \"radius\" needs radius_database = \"/path/to/radius.db\" (FreeRADIUS SQLite)");
+        else if (u->radius_backend == 1) {
+                if (!u->radius_conninfo)
+                        walk_err(w, g, "umbrella.radius_conninfo",
+                                 "radius_backend = \"postgresql\" needs radius_conninfo = \"host=... dbname=radius user=...\"");
+                if (strstr(u->radius_conninfo ? u->radius_conninfo : "", "password"))
+                        walk_err(w, config_lookup(cf, "umbrella.radius_conninfo"), "umbrella.radius_conninfo",
+                                 "put the password in radius_password = \"env:db_pass\", not in the conninfo");
+                umbrella_default_secret(w, cf, &u->radius_password, "radius_password", "env:db_pass");
+        }
+        if (!u->redirect_domains)
+                u->redirect_domains = strv_push(NULL, "umbrella.com");
+        for (size_t j = 0; u->responders && u->responders[j]; j++) {
+                Responder *r = config_find_responder(w->cfg, u->responders[j]);
+                if (!r)
+                        walk_err(w, config_lookup(cf, "umbrella.responders"), "umbrella.responders",
+                                 "no responder is named '%s'", u->responders[j]);
+                else if (!(r->caps & RESPONDER_CAP_USER))
+                        walk_err(w, config_lookup(cf, "umbrella.responders"), "umbrella.responders",
+                                 "responder '%s' cannot act on users", r->name);
+        }
+}
+
 static void check_cross(Walk *w, const config_t *cf)
 {
         Config *c = w->cfg;
@@ -1066,12 +1250,11 @@ static void check_cross(Walk *w, const config_t *cf)
                     (c->summary.email.subject && strpbrk(c->summary.email.subject, "\r\n")))
                         walk_err(w, config_lookup(cf, "summary.email"), "summary.email",
                                  "from and subject are one line each");
-        } else if (config_lookup(cf, "summary.email"))
+        } else if (c->summary.email.from || c->summary.email.to || c->summary.email.user)
+                /* addresses without a server: an e-mail that would never go */
                 walk_err(w, config_lookup(cf, "summary.email"), "summary.email",
                          "needs server = \"smtp.example.com\" (VAR's SMTP_SERVER)");
-        if (!c->summary.syslog.server && config_lookup(cf, "summary.syslog"))
-                walk_err(w, config_lookup(cf, "summary.syslog"), "summary.syslog",
-                         "needs server = \"192.0.2.10\" (VAR's SYSLOG_SERVER)");
+        check_umbrella(w, cf);
         for (size_t i = 0; c->relay_server.listen && c->relay_server.listen[i]; i++) {
                 struct sockaddr_storage ss;
                 socklen_t len;
@@ -1202,6 +1385,9 @@ static void free_table(void *base, const Opt *opts)
                 case OPT_STRINGS:
                         strv_free(*(char ***) p);
                         break;
+                case OPT_INTS:
+                        free(*(int64_t **) p);
+                        break;
                 case OPT_GROUP:
                         free_table(base, o->group);
                         break;
@@ -1329,6 +1515,15 @@ static void print_group(const Config *c, FILE *f, const void *base, const Opt *o
                                 print_string(f, v[i]);
                         }
                         fputs(v && v[0] ? " ];\n" : "];\n", f);
+                        continue;
+                }
+                case OPT_INTS: {
+                        const int64_t *v = *(int64_t *const *) p;
+                        size_t n = *(const size_t *) ((const char *) base + o->count_offset);
+                        fputs(" = [", f);
+                        for (size_t i = 0; i < n; i++)
+                                fprintf(f, "%s%lld", i ? ", " : " ", (long long) v[i]);
+                        fputs(n ? " ];\n" : "];\n", f);
                         continue;
                 }
                 case OPT_BOOL:

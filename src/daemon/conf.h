@@ -121,6 +121,43 @@ typedef struct SnaConf {
         NotifyConf notify;
         EnrichConf enrich;
 } SnaConf;
+/* Umbrella behaviour security (umbrella.md §2.3). */
+typedef struct UmbrellaConf {
+        bool enabled;
+        int api;                        /* 0 "new" (api.umbrella.com), 1 "legacy" */
+        char *token_url;                /* defaults follow api */
+        char *reports_url;
+        char *investigate_url;
+        char *org_id;                   /* legacy paths need it */
+        Secret key;                     /* default env:umb_reporting_key */
+        Secret secret;                  /* default env:umb_reporting_secret */
+        Secret investigate_token;       /* legacy static Investigate token; unset: the OAuth token */
+        int64_t *categories;            /* default the original's fourteen */
+        size_t n_categories;
+        char *from, *to;                /* "-30days", "now" */
+        int64_t page_limit;
+        int64_t identities_limit;
+        char *identity_type;            /* "anyconnect"; "" = any */
+        int64_t score_very_risky;
+        int64_t *group_thresholds;      /* [20, 55] */
+        size_t n_group_thresholds;
+        char **vpn_groups;              /* NULL: Safe, Problematic, Dangerous */
+        int users_from;                 /* 0 "radius", 1 "config" */
+        char **users;                   /* users_from = "config": "username:label" */
+        int radius_backend;             /* 0 "sqlite", 1 "postgresql" */
+        char *radius_database;          /* sqlite file */
+        char *radius_conninfo;          /* libpq conninfo without the password */
+        Secret radius_password;         /* default env:db_pass when radius_conninfo is set */
+        uint64_t whitelist_days;        /* seconds; the users_identity.whitelisted_from window */
+        uint64_t interval;
+        uint64_t score_ttl;             /* Investigate cache lifetime */
+        int64_t max_in_flight;          /* per API (reports, investigate) */
+        char **redirect_domains;        /* hosts a report redirect may go to, with the token */
+        char *ca_file;
+        bool tls_verify;
+        bool simulation;
+        char **responders;
+} UmbrellaConf;
 
 typedef struct Config {
         char *path;
@@ -157,6 +194,7 @@ typedef struct Config {
         size_t n_vectra;
         SnaConf *sna;
         size_t n_sna;
+        UmbrellaConf umbrella;
         Responder **responders;
         size_t n_responders;
         char **protect;                 /* never blocked: IPs, CIDRs, host names */

@@ -18,6 +18,7 @@
 #include "relays/relay.h"
 #include "responders/responder.h"
 #include "sources/sna.h"
+#include "sources/umbrella.h"
 #include "sources/vectra.h"
 
 #define STOP_DEADLINE_MS 1500   /* SIGTERM to exit well within 2 s */
@@ -176,9 +177,31 @@ static void on_once_cycle(void *userdata, const CycleStats *st, cJSON *plan)
         }
 }
 
-/* --once: one cycle of every source, then exit with the worst code. */
+static const char *once_source;
+
+void daemon_set_once_source(const char *name)
+{
+        once_source = name;
+}
+
+/* --once: one cycle of every source (or of --source NAME), then exit with
+ * the worst code. */
 static void run_once(Daemon *d)
 {
+        if (once_source) {
+                Source *s = daemon_find_source(d, once_source);
+                if (!s) {
+                        log_error("--source %s: no such source is enabled in %s", once_source, d->config_path);
+                        d->exit_code = 78;
+                        daemon_stop(d, "--once: unknown source");
+                        return;
+                }
+                d->once_pending = 1;
+                sched_start(s, 0, on_cycle, d);
+                if (sched_run_now(s, false, on_once_cycle, d) < 0)
+                        on_once_cycle(d, &(CycleStats) { .result = SOURCE_FAILED }, NULL);
+                return;
+        }
         if (d->n_sources == 0) {
                 daemon_stop(d, "--once finished: no source is enabled");
                 return;
@@ -203,7 +226,7 @@ static int daemon_start_sources(Daemon *d)
                 http_responders = http_responders || cfg->responders[i]->ops->needs_http;
         /* the relays and responders call their vendors through it too */
         if (cfg->n_vectra == 0 && cfg->n_relays == 0 && !http_responders && cfg->n_sna == 0 &&
-            !cfg->summary.email.server)
+            !cfg->summary.email.server && !cfg->umbrella.enabled)
                 return 0;
         {
                 HttpClientOptions ho = {
@@ -223,11 +246,11 @@ static int daemon_start_sources(Daemon *d)
         for (size_t i = 0; i < cfg->n_responders; i++)
                 if (cfg->responders[i]->ops->needs_http)
                         cfg->responders[i]->http = d->http;
-        if (cfg->n_vectra == 0 && cfg->n_sna == 0)
+        if (cfg->n_vectra == 0 && cfg->n_sna == 0 && !cfg->umbrella.enabled)
                 return 0;
         env = (SourceEnv) { .loop = d->loop, .store = d->store, .reconciler = d->reconciler, .http = d->http,
                             .config = cfg };
-        d->sources = xnew(Source *, cfg->n_vectra + cfg->n_sna);
+        d->sources = xnew(Source *, cfg->n_vectra + cfg->n_sna + 1);
         for (size_t i = 0; i < cfg->n_vectra; i++) {
                 r = vectra_source_new(&env, &cfg->vectra[i], &d->sources[d->n_sources]);
                 if (r < 0)
@@ -238,6 +261,12 @@ static int daemon_start_sources(Daemon *d)
                 r = sna_source_new(&env, &cfg->sna[i], &d->sources[d->n_sources]);
                 if (r < 0)
                         return log_error_errno(r, "sna '%s': cannot create the source", cfg->sna[i].name);
+                d->n_sources++;
+        }
+        if (cfg->umbrella.enabled) {
+                r = umbrella_source_new(&env, &cfg->umbrella, &d->sources[d->n_sources]);
+                if (r < 0)
+                        return log_error_errno(r, "umbrella: cannot create the source");
                 d->n_sources++;
         }
         return 0;
@@ -486,7 +515,7 @@ int daemon_reload(Daemon *d, char **ret_errors)
         /* Sources and responders are rebuilt at the next restart; a reload
          * applies the settings that can change under a running loop. */
         if (n->n_vectra != d->config->n_vectra || n->n_sna != d->config->n_sna ||
-            n->n_responders != d->config->n_responders)
+            n->umbrella.enabled != d->config->umbrella.enabled || n->n_responders != d->config->n_responders)
                 log_warning("reload: sources and responders added or removed take effect at the next restart");
         if (n->n_relays || d->config->n_relays)
                 log_notice("reload: relay and relay_server changes take effect at the next restart");

@@ -56,6 +56,8 @@ void daemon_stop(Daemon *d, const char *why);
 void daemon_fini(Daemon *d);
 void daemon_retire_config(Daemon *d, Config *n);
 Source *daemon_find_source(Daemon *d, const char *name);
+/* --once --source NAME: only that source runs its cycle (call before daemon_start). */
+void daemon_set_once_source(const char *name);
 
 /* Re-arms the whitelist expiry timer after a change. */
 void daemon_schedule_sweep(Daemon *d);
@@ -63,3 +65,6 @@ void daemon_update_status(Daemon *d);
 
 /* Control verbs (commands.c). */
 void commands_dispatch(void *userdata, CtlClient *c, const CtlRequest *req);
+/* Umbrella's verbs (commands_umbrella.c). */
+void cmd_scores(Daemon *d, CtlClient *c, const CtlRequest *req);
+void cmd_umbrella_categories(Daemon *d, CtlClient *c, const CtlRequest *req);

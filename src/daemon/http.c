@@ -53,6 +53,7 @@ struct HttpRequest {
         long timeout_ms;
         RetryPolicy retry;
         bool tls_skip_verify;
+        char *client_cert, *client_key, *client_key_password;
         bool follow_redirects;
         /* e-mail (opts->mail): envelope, credentials, upload position */
         bool is_mail;
@@ -422,6 +423,9 @@ static void request_free(HttpRequest *r)
         free(r->url);
         free(r->log_url);
         free(r->ca_file);
+        free(r->client_cert);
+        free(r->client_key);
+        free_secret(r->client_key_password);
         free(r->body);
         free(r->mail_from);
         curl_slist_free_all(r->mail_rcpt);
@@ -566,6 +570,12 @@ static int attempt_start(HttpRequest *r)
         SETOPT(e, CURLOPT_SSL_VERIFYHOST, r->tls_skip_verify ? 0L : 2L);
         if (ca_file)
                 SETOPT(e, CURLOPT_CAINFO, ca_file);
+        if (r->client_cert) {
+                SETOPT(e, CURLOPT_SSLCERT, r->client_cert);
+                SETOPT(e, CURLOPT_SSLKEY, r->client_key ? r->client_key : r->client_cert);
+                if (r->client_key_password)
+                        SETOPT(e, CURLOPT_KEYPASSWD, r->client_key_password);
+        }
 
         /* An empty proxy string also keeps curl away from *_proxy variables:
          * a daemon's route must come from its configuration. */
@@ -895,6 +905,9 @@ int http_request_start(HttpClient *c, const HttpRequestOptions *opts, HttpReques
         r->method = xstrdup(method);
         r->url = xstrdup(opts->url);
         r->ca_file = strdup_or_null(opts->ca_file);
+        r->client_cert = strdup_or_null(opts->client_cert);
+        r->client_key = strdup_or_null(opts->client_key);
+        r->client_key_password = strdup_or_null(opts->client_key_password);
         r->has_body = opts->body != NULL;
         if (r->has_body) {
                 struct curl_slist *l;

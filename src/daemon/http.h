@@ -90,6 +90,11 @@ typedef struct HttpRequestOptions {
         bool tls_skip_verify;
         bool follow_redirects;          /* at most 5, http(s) only */
         const HttpMail *mail;           /* send an e-mail (smtp/smtps URL); copied */
+        /* A client certificate (PEM file, chain allowed) and its key (PEM
+         * file; the password of an encrypted key: a secret, never logged). */
+        const char *client_cert;
+        const char *client_key;
+        const char *client_key_password;
         HttpCallback cb;                /* required */
         void *userdata;
 } HttpRequestOptions;

@@ -21,6 +21,7 @@ static bool arg_foreground = false;
 static bool arg_check = false;
 static bool arg_verbose = false;
 static bool arg_once = false;
+static const char *arg_source = NULL;
 
 static void help(void)
 {
@@ -31,6 +32,7 @@ static void help(void)
                "  -n, --check         check the configuration and exit (0 valid, 78 invalid)\n"
                "  -v, --verbose       with -n, print the normalised configuration; else log debug\n"
                "      --once          run one cycle of every enabled source and exit\n"
+               "      --source NAME   with --once, only this source (e.g. umbrella)\n"
                "  -h, --help          show this help\n"
                "      --version       show the version\n\n"
                "See secrespd(8) and secrespd.conf(5).\n", SECRESP_DEFAULT_CONFIG);
@@ -38,13 +40,14 @@ static void help(void)
 
 static int parse_argv(int argc, char **argv)
 {
-        enum { ARG_VERSION = 0x100, ARG_ONCE };
+        enum { ARG_VERSION = 0x100, ARG_ONCE, ARG_SOURCE };
         static const struct option options[] = {
                 { "config", required_argument, NULL, 'c' },
                 { "foreground", no_argument, NULL, 'f' },
                 { "check", no_argument, NULL, 'n' },
                 { "verbose", no_argument, NULL, 'v' },
                 { "once", no_argument, NULL, ARG_ONCE },
+                { "source", required_argument, NULL, ARG_SOURCE },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
                 {}
@@ -68,6 +71,9 @@ static int parse_argv(int argc, char **argv)
                 case ARG_ONCE:
                         arg_once = true;
                         break;
+                case ARG_SOURCE:
+                        arg_source = optarg;
+                        break;
                 case 'h':
                         help();
                         return 0;
@@ -78,6 +84,10 @@ static int parse_argv(int argc, char **argv)
                         fprintf(stderr, "secrespd: try 'secrespd --help'\n");
                         return -EINVAL;
                 }
+        if (arg_source && !arg_once) {
+                fprintf(stderr, "secrespd: --source goes with --once\n");
+                return -EINVAL;
+        }
         if (optind < argc) {
                 fprintf(stderr, "secrespd: unexpected argument '%s'; try 'secrespd --help'\n", argv[optind]);
                 return -EINVAL;
@@ -193,6 +203,7 @@ int main(int argc, char **argv)
         signal(SIGPIPE, SIG_IGN);
 
         uv_loop_init(&loop);
+        daemon_set_once_source(arg_source);
         r = daemon_start(&d, &loop, cfg, arg_config, arg_once);
         if (r == 0)
                 detach_ready();

@@ -35,7 +35,7 @@ typedef struct Waiter {
 /* An entity as responders see it, owning its strings. */
 typedef struct OwnedEntity {
         Entity e;
-        char *value, *name, *hostname, *vm_uuid, *aws_vm_uuid, *ext_kind, *ext_id, *source;
+        char *value, *name, *hostname, *vm_uuid, *aws_vm_uuid, *ext_kind, *ext_id, *source, *group;
         char **macs;
 } OwnedEntity;
 
@@ -139,6 +139,7 @@ static void owned_entity_done(OwnedEntity *o)
         free(o->ext_kind);
         free(o->ext_id);
         free(o->source);
+        free(o->group);
         strv_free(o->macs);
         *o = (OwnedEntity) { 0 };
 }
@@ -159,6 +160,7 @@ static void owned_entity_set(OwnedEntity *o, const Entity *e)
         o->ext_kind = dup_or_null(e->attrs.ext_kind);
         o->ext_id = dup_or_null(e->attrs.ext_id);
         o->source = dup_or_null(e->attrs.source);
+        o->group = dup_or_null(e->attrs.group);
         for (size_t i = 0; e->attrs.macs && e->attrs.macs[i]; i++)
                 o->macs = strv_push(o->macs, e->attrs.macs[i]);
         o->e = (Entity) {
@@ -167,7 +169,7 @@ static void owned_entity_set(OwnedEntity *o, const Entity *e)
                 .attrs = {
                         .name = o->name, .hostname = o->hostname, .macs = (const char *const *) o->macs,
                         .vm_uuid = o->vm_uuid, .aws_vm_uuid = o->aws_vm_uuid, .ext_kind = o->ext_kind,
-                        .ext_id = o->ext_id, .source = o->source,
+                        .ext_id = o->ext_id, .source = o->source, .group = o->group,
                 },
         };
 }
@@ -185,6 +187,8 @@ static char *attrs_to_json(const EntityAttrs *a)
                 cJSON_AddStringToObject(o, "vm_uuid", a->vm_uuid);
         if (a->aws_vm_uuid)
                 cJSON_AddStringToObject(o, "aws_vm_uuid", a->aws_vm_uuid);
+        if (a->group)
+                cJSON_AddStringToObject(o, "group", a->group);
         if (a->macs) {
                 m = cJSON_AddArrayToObject(o, "macs");
                 for (size_t i = 0; a->macs[i]; i++)
@@ -226,6 +230,7 @@ static void load_entity(Reconciler *r, int64_t entity_id, const char *kind, cons
         e.attrs.hostname = json_str(attrs, "hostname");
         e.attrs.vm_uuid = json_str(attrs, "vm_uuid");
         e.attrs.aws_vm_uuid = json_str(attrs, "aws_vm_uuid");
+        e.attrs.group = json_str(attrs, "group");
         m = cJSON_GetObjectItemCaseSensitive(attrs, "macs");
         if (cJSON_IsArray(m)) {
                 const cJSON *x;
@@ -763,6 +768,27 @@ int reconciler_want(Reconciler *r, const ReconcileRequest *req, ReconcileDone cb
         p = xnew(Pending, 1);
         p->cb = cb;
         p->userdata = userdata;
+        /* A block is shared by every source that wants it.  An operator's
+         * unblock lifts it for all; a source's own unblock only withdraws
+         * its want, and the block stays while another source holds one. */
+        if (req->block)
+                (void) store_want_add(r->store, entity_id, req->source ? req->source : "secrespd", now);
+        else if (!req->source || !strncmp(req->source, "operator:", 9))
+                (void) store_want_drop(r->store, entity_id, NULL);
+        else {
+                _cleanup_free_ char *other = NULL;
+                (void) store_want_drop(r->store, entity_id, req->source);
+                if (store_wants_others(r->store, entity_id, req->source, &other) > 0) {
+                        LogFields f = { .source = req->source, .entity = req->entity.value, .kind = kind,
+                                        .action = "unblock", .result = "kept" };
+                        log_event(LOG_INFO, NULL, &f, "%s %s stays blocked: %s no longer wants it, %s still does",
+                                  kind, req->entity.value, req->source, other);
+                        p->submitted = true;
+                        p->outstanding++;
+                        pending_release(r, p);
+                        return 0;
+                }
+        }
         for (size_t i = 0; i < r->n_responders; i++) {
                 Responder *resp = r->responders[i];
                 BlockRecord rec;
@@ -793,6 +819,11 @@ int reconciler_want(Reconciler *r, const ReconcileRequest *req, ReconcileDone cb
                         set_str(&w->db.source, req->source);
                         w->db.expires_at = req->expires_at;
                 }
+                /* a blocked user moved to another group (Umbrella: Problematic
+                 * to Dangerous) needs the block call again, with the new group */
+                if (req->block && req->entity.attrs.group && w->row.state == BLOCK_BLOCKED &&
+                    w->row.in_flight == BLOCK_CALL_NONE && !strv_contains(w->db.elements, req->entity.attrs.group))
+                        w->row = BLOCK_ROW_NONE;
                 row_add_waiter(w, p, req->block);
                 apply(r, w, req->block ? BLOCK_EV_WANT_BLOCK : BLOCK_EV_WANT_UNBLOCK);
         }
@@ -854,6 +885,7 @@ static void check_expired(Reconciler *r)
                 return;
         for (size_t i = 0; i < c.n; i++) {
                 Responder *resp = find_responder(r, c.v[i].responder);
+                (void) store_want_drop(r->store, c.v[i].entity_id, NULL);
                 if (resp && !row_find(r, c.v[i].entity_id, resp->name)) {
                         Row *w = row_get(r, c.v[i].entity_id, c.v[i].kind, c.v[i].value, resp);
                         load_entity(r, c.v[i].entity_id, c.v[i].kind, c.v[i].value, &w->ent);
@@ -941,6 +973,7 @@ int reconciler_unblock_covered(Reconciler *r, const char *wl_kind, const char *w
                 return k;
         for (size_t i = 0; i < x.c.n; i++) {
                 Responder *resp = find_responder(r, x.c.v[i].responder);
+                (void) store_want_drop(r->store, x.c.v[i].entity_id, NULL);
                 if (resp) {
                         Row *w = row_get(r, x.c.v[i].entity_id, x.c.v[i].kind, x.c.v[i].value, resp);
                         if (!w->ent.value)

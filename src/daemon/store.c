@@ -130,6 +130,23 @@ static const char *const migrations[] = {
         "  saved_at INTEGER NOT NULL,"
         "  saved_by TEXT NOT NULL);"
         "CREATE INDEX sna_policy_saved_event ON sna_policy_saved(source, tenant, event_id, saved_at);",
+        /* 3 -> 4 (umbrella, issue 5): the Investigate risk score of each domain, kept
+         * for umbrella.score_ttl so a domain is asked once across users and
+         * cycles; and which source computed a score (band is its VPN group) */
+        "CREATE TABLE umbrella_domain_scores ("
+        "  domain TEXT PRIMARY KEY,"
+        "  score INTEGER NOT NULL,"
+        "  fetched_at INTEGER NOT NULL);"
+        "ALTER TABLE scores ADD COLUMN source TEXT;",
+        /* 4 -> 5: which sources want an entity blocked.  Two brains (or
+         * Vectra and SNA) that see one host share its block; it is lifted
+         * only when none of them wants it any more, an operator unblocks
+         * it, it is whitelisted or its duration ends. */
+        "CREATE TABLE wants ("
+        "  entity_id INTEGER NOT NULL REFERENCES entities(id),"
+        "  source TEXT NOT NULL,"
+        "  since INTEGER NOT NULL,"
+        "  PRIMARY KEY (entity_id, source));",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == STORE_SCHEMA_VERSION,

@@ -6,7 +6,7 @@
 
 typedef struct Store Store;
 
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 5
 
 /* Opens (creating if absent) and migrates the database.  A database of a
  * newer schema, or one that fails quick_check, is refused and left as it

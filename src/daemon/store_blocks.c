@@ -250,3 +250,56 @@ int store_block_next_expiry(Store *s, int64_t now_s, int64_t *ret_s)
         store_release(st);
         return rc == SQLITE_ROW ? 0 : -EIO;
 }
+
+int store_want_add(Store *s, int64_t entity_id, const char *source, int64_t now)
+{
+        sqlite3_stmt *st;
+        int rc;
+
+        if (!source)
+                return -EINVAL;
+        if (store_prepare(s, "INSERT INTO wants (entity_id, source, since) VALUES (?1, ?2, ?3) "
+                             "ON CONFLICT (entity_id, source) DO NOTHING", &st) != SQLITE_OK)
+                return -EIO;
+        sqlite3_bind_int64(st, 1, entity_id);
+        store_bind_text(st, 2, source);
+        sqlite3_bind_int64(st, 3, now);
+        rc = sqlite3_step(st);
+        store_release(st);
+        return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+int store_want_drop(Store *s, int64_t entity_id, const char *source)
+{
+        sqlite3_stmt *st;
+        int rc;
+
+        if (store_prepare(s, source ? "DELETE FROM wants WHERE entity_id = ?1 AND source = ?2"
+                                    : "DELETE FROM wants WHERE entity_id = ?1", &st) != SQLITE_OK)
+                return -EIO;
+        sqlite3_bind_int64(st, 1, entity_id);
+        if (source)
+                store_bind_text(st, 2, source);
+        rc = sqlite3_step(st);
+        store_release(st);
+        return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+int store_wants_others(Store *s, int64_t entity_id, const char *source, char **ret_first)
+{
+        sqlite3_stmt *st;
+        int n = 0;
+
+        if (store_prepare(s, "SELECT source FROM wants WHERE entity_id = ?1 AND source <> ?2 ORDER BY since",
+                          &st) != SQLITE_OK)
+                return -EIO;
+        sqlite3_bind_int64(st, 1, entity_id);
+        store_bind_text(st, 2, source ? source : "");
+        while (sqlite3_step(st) == SQLITE_ROW) {
+                if (n == 0 && ret_first)
+                        *ret_first = xstrdup((const char *) sqlite3_column_text(st, 0));
+                n++;
+        }
+        store_release(st);
+        return n;
+}

@@ -28,6 +28,14 @@ void block_record_done(BlockRecord *r);
 
 /* Finds or creates the entity; *ret_id is its row id. */
 int store_entity_upsert(Store *s, const char *kind, const char *value, int64_t now, int64_t *ret_id);
+
+/* Which sources want an entity blocked (schema 5).  drop with source NULL
+ * drops every want.  others: how many sources other than `source` still
+ * want it, and (when ret_first is not NULL and there are some) one of
+ * them, malloc'ed; a negative errno on a database error. */
+int store_want_add(Store *s, int64_t entity_id, const char *source, int64_t now);
+int store_want_drop(Store *s, int64_t entity_id, const char *source);
+int store_wants_others(Store *s, int64_t entity_id, const char *source, char **ret_first);
 /* Records that a source saw the entity as ext_kind/ext_id (e.g. a Vectra
  * host id), with attributes as JSON for responders and write-back. */
 int store_sighting_put(Store *s, int64_t entity_id, const char *source, const char *ext_kind, const char *ext_id,

@@ -30,6 +30,7 @@ typedef struct EntityAttrs {
         const char *ext_kind;           /* what the source calls it: "host", "account", "detection" */
         const char *ext_id;             /* the source's id, e.g. Vectra host id "1969" */
         const char *source;             /* source instance name, e.g. "brain1" */
+        const char *group;              /* user: the VPN group to put it in (Umbrella) */
 } EntityAttrs;
 
 typedef struct Entity {

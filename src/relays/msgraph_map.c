@@ -2,6 +2,7 @@
 #include "config.h"
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -282,7 +283,7 @@ static bool observable_is_network(MsgraphObservable t)
 
 static const char *const api_names[_MSGRAPH_API_MAX] = {
         [MSGRAPH_API_LEGACY] = "legacy",
-        [MSGRAPH_API_HUNTING] = "hunting",
+        [MSGRAPH_API_HUNTING] = "advanced_hunting",
 };
 
 const char *msgraph_api_to_string(MsgraphApi a)
@@ -297,6 +298,9 @@ MsgraphApi msgraph_api_from_string(const char *s)
         for (MsgraphApi a = 0; a < _MSGRAPH_API_MAX; a++)
                 if (strcmp(s, api_names[a]) == 0)
                         return a;
+        /* the name docs/MSGRAPH-ALERTS-V2.md first used */
+        if (strcmp(s, "hunting") == 0)
+                return MSGRAPH_API_HUNTING;
         return _MSGRAPH_API_INVALID;
 }
 
@@ -379,6 +383,73 @@ int msgraph_legacy_alerts_path(MsgraphObservable t, const char *value, int64_t l
         buf_puts(&b, top);
         *ret = buf_steal(&b);
         return 0;
+}
+
+/* --- client-credentials token (§7.2) ----------------------------------------- */
+
+int msgraph_token_request(const char *login_url, const char *tenant_id, const char *client_id,
+                          const char *client_secret, const char *scope, char **ret_url, char **ret_body)
+{
+        Buf u = { 0 }, b = { 0 };
+        size_t l;
+
+        if (!login_url || !tenant_id || !client_id || !client_secret || !scope)
+                return -EINVAL;
+        /* every value goes into a URL path segment or a form field: text only */
+        if (!utf8_valid(tenant_id) || !utf8_valid(client_id) || !utf8_valid(client_secret) || !utf8_valid(scope))
+                return -EILSEQ;
+        l = strlen(login_url);
+        while (l > 0 && login_url[l - 1] == '/')
+                l--;
+        buf_putn(&u, login_url, l);
+        buf_putc(&u, '/');
+        buf_put_pct(&u, tenant_id);
+        buf_puts(&u, "/oauth2/v2.0/token");
+
+        buf_puts(&b, "client_id=");
+        buf_put_pct(&b, client_id);
+        buf_puts(&b, "&client_secret=");
+        buf_put_pct(&b, client_secret);
+        buf_puts(&b, "&grant_type=client_credentials&scope=");
+        buf_put_pct(&b, scope);
+        *ret_url = buf_steal(&u);
+        *ret_body = buf_steal(&b);
+        return 0;
+}
+
+int msgraph_token_parse(const char *body, size_t len, char **ret_token, int64_t *ret_expires_in)
+{
+        cJSON *tree;
+        const cJSON *t, *e;
+        int64_t expires = MSGRAPH_TOKEN_DEFAULT_TTL;
+        int r = -EBADMSG;
+
+        if (!body)
+                return -EINVAL;
+        tree = cJSON_ParseWithLength(body, len);
+        t = json_get(tree, "access_token");
+        if (!cJSON_IsString(t) || !t->valuestring[0] || strpbrk(t->valuestring, "\r\n") ||
+            !utf8_valid(t->valuestring))
+                goto out;
+        /* expires_in: a number (v2 endpoint) or a numeric string (v1) */
+        e = json_get(tree, "expires_in");
+        if (cJSON_IsNumber(e) && isfinite(e->valuedouble))
+                expires = e->valuedouble < 0 ? 0 : e->valuedouble > 86400 * 7 ? 86400 * 7 : (int64_t) e->valuedouble;
+        else if (cJSON_IsString(e)) {
+                char *end = NULL;
+                long long v;
+
+                errno = 0;
+                v = strtoll(e->valuestring, &end, 10);
+                if (errno == 0 && end != e->valuestring && *end == '\0')
+                        expires = v < 0 ? 0 : v > 86400 * 7 ? 86400 * 7 : v;
+        }
+        *ret_token = xstrdup(t->valuestring);
+        *ret_expires_in = expires;
+        r = 0;
+out:
+        cJSON_Delete(tree);
+        return r;
 }
 
 /* --- legacy alerts: sighting ------------------------------------------------ */

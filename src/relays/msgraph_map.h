@@ -54,7 +54,8 @@ MsgraphObservable msgraph_observable_from_string(const char *s);
 /* Which Microsoft API looks the observables up, per relay. */
 typedef enum MsgraphApi {
         MSGRAPH_API_LEGACY,             /* "legacy": GET /security/alerts (retired in 2026) */
-        MSGRAPH_API_HUNTING,            /* "hunting": POST /security/runHuntingQuery (default) */
+        MSGRAPH_API_HUNTING,            /* "advanced_hunting" ("hunting" accepted too):
+                                         * POST /security/runHuntingQuery (default) */
         _MSGRAPH_API_MAX,
         _MSGRAPH_API_INVALID = -EINVAL,
 } MsgraphApi;
@@ -62,6 +63,26 @@ typedef enum MsgraphApi {
 #define MSGRAPH_API_DEFAULT MSGRAPH_API_HUNTING
 const char *msgraph_api_to_string(MsgraphApi a);
 MsgraphApi msgraph_api_from_string(const char *s);
+
+/* --- Client-credentials token (§7.2) ----------------------------------- */
+
+/* Seconds a token is taken to live when the answer has no expires_in. */
+#define MSGRAPH_TOKEN_DEFAULT_TTL 300
+
+/* The token request: *ret_url = login_url + "/" + tenant (percent-encoded)
+ * + "/oauth2/v2.0/token", *ret_body the x-www-form-urlencoded body with
+ * client_id, client_secret, grant_type=client_credentials and scope, each
+ * value percent-encoded in full.  POST it (§9 row 19).  The body holds the
+ * secret: wipe it after use.  -EINVAL: a NULL argument; -EILSEQ: a value
+ * that is not UTF-8. */
+int msgraph_token_request(const char *login_url, const char *tenant_id, const char *client_id,
+                          const char *client_secret, const char *scope, char **ret_url, char **ret_body);
+
+/* A 2xx answer of the token endpoint: the access_token (a non-empty
+ * string without CR/LF, as it goes into a header) and expires_in seconds
+ * (a number or a numeric string, clamped to 0..7 days; absent:
+ * MSGRAPH_TOKEN_DEFAULT_TTL).  -EBADMSG: not JSON or no usable token. */
+int msgraph_token_parse(const char *body, size_t len, char **ret_token, int64_t *ret_expires_in);
 
 /* --- Legacy alerts API (§7.3) ------------------------------------------- */
 

@@ -16,6 +16,7 @@
 #include "daemon/jwks.h"
 #include "daemon/jwt.h"
 #include "relays/ctim.h"
+#include "relays/msgraph.h"
 #include "relays/relay.h"
 #include "relays/relay_metrics.h"
 #include "relays/response_cache.h"
@@ -75,6 +76,8 @@ static const RelayOps *ops_of(RelayType t)
         switch (t) {
         case RELAY_SPYCLOUD:
                 return &spycloud_relay_ops;
+        case RELAY_MSGRAPH:
+                return &msgraph_relay_ops;
         default:
                 return NULL;
         }

@@ -11,12 +11,19 @@
 #include "common/xalloc.h"
 #include "daemon/httpd.h"
 #include "daemon/jwks.h"
+#include "relays/msgraph_map.h"
 #include "relays/relay_conf.h"
 
 #define SPYCLOUD_DEFAULT_URL "https://api.spycloud.io/enterprise-v2/"
+/* relays.md §6, §7.2 */
+#define MSGRAPH_DEFAULT_URL "https://graph.microsoft.com/v1.0/"
+#define MSGRAPH_DEFAULT_LOGIN_URL "https://login.microsoftonline.com"
+#define MSGRAPH_DEFAULT_SCOPE "https://graph.microsoft.com/.default"
+#define MSGRAPH_DEFAULT_MAX_CONNECTIONS 8
 
 static const char *const relay_types[_RELAY_TYPE_MAX] = {
         [RELAY_SPYCLOUD] = "spycloud",
+        [RELAY_MSGRAPH] = "msgraph",
 };
 
 const char *relay_type_to_string(RelayType t)
@@ -59,7 +66,13 @@ static void err(Ctx *x, const config_setting_t *s, const char *where, const char
 static const char *const known[] = {
         "name", "type", "mount", "listen", "public_url", "auth", "hs256_secret", "jwks_allowed_hosts",
         "jwks_url_template", "jwks_ca_file", "jwks_timeout", "url", "ca_file", "timeout", "rate_limit",
-        "rate_burst", "cache_ttl", "cache_max", NULL,
+        "rate_burst", "cache_ttl", "cache_max", "api", "login_url", "scope", "portal_url", "timespan", "max_connections", NULL,
+};
+
+/* Settings of one relay type only. */
+static const char *const spycloud_only[] = { "rate_limit", "rate_burst", NULL };
+static const char *const msgraph_only[] = {
+        "api", "login_url", "scope", "portal_url", "timespan", "max_connections", NULL,
 };
 
 static const config_setting_t *member(const config_setting_t *g, const char *name)
@@ -180,6 +193,64 @@ static bool mount_ok(const char *m)
         return true;
 }
 
+static bool http_url_ok(const char *u)
+{
+        return !strncmp(u, "https://", 8) || !strncmp(u, "http://", 7);
+}
+
+static void strip_slashes(char *u)
+{
+        size_t l = strlen(u);
+
+        while (l > 0 && u[l - 1] == '/')
+                u[--l] = '\0';
+}
+
+/* The Microsoft Graph relay's own settings (msgraph.h). */
+static void parse_msgraph(Ctx *x, const config_setting_t *g, const char *where, RelayConf *c)
+{
+        _cleanup_free_ char *api = NULL;
+        double d;
+
+        c->api = MSGRAPH_API_DEFAULT;
+        c->rate_limit = 0;
+        c->max_connections = MSGRAPH_DEFAULT_MAX_CONNECTIONS;
+        if (get_string(x, g, "api", where, &api)) {
+                c->api = msgraph_api_from_string(api);
+                if (c->api < 0)
+                        err(x, member(g, "api"), where,
+                            "api: unknown value \"%s\"; expected \"advanced_hunting\" or \"legacy\"", api);
+        }
+        if (!get_string(x, g, "login_url", where, &c->login_url))
+                c->login_url = xstrdup(MSGRAPH_DEFAULT_LOGIN_URL);
+        if (!http_url_ok(c->login_url))
+                err(x, member(g, "login_url"), where, "login_url: expected \"https://host[/path]\"");
+        strip_slashes(c->login_url);
+        if (!get_string(x, g, "scope", where, &c->scope))
+                c->scope = xstrdup(MSGRAPH_DEFAULT_SCOPE);
+        if (!c->scope[0] || strpbrk(c->scope, "\r\n"))
+                err(x, member(g, "scope"), where, "scope: expected e.g. \"https://graph.microsoft.com/.default\"");
+        if (!get_string(x, g, "portal_url", where, &c->portal_url))
+                c->portal_url = xstrdup(MSGRAPH_PORTAL_DEFAULT);
+        if (!c->portal_url[0]) {
+                free(c->portal_url);
+                c->portal_url = NULL;
+        } else if (!http_url_ok(c->portal_url))
+                err(x, member(g, "portal_url"), where, "portal_url: expected \"https://host\" or \"\" for none");
+        else
+                strip_slashes(c->portal_url);
+        if (get_string(x, g, "timespan", where, &c->timespan)) {
+                _cleanup_free_ char *probe = NULL;
+                if (msgraph_hunting_body(MSGRAPH_IP, "x", 1, c->timespan, &probe) < 0)
+                        err(x, member(g, "timespan"), where,
+                            "timespan: expected an ISO 8601 duration or interval such as \"P30D\"");
+                else if (c->api == MSGRAPH_API_LEGACY)
+                        err(x, member(g, "timespan"), where, "timespan: only with api = \"advanced_hunting\"");
+        }
+        if (get_number(x, g, "max_connections", where, 1, 256, &d))
+                c->max_connections = (int64_t) d;
+}
+
 static void parse_one(Ctx *x, const config_setting_t *g, const char *where, RelayConf *all, size_t n_all,
                       RelayConf *c)
 {
@@ -212,10 +283,18 @@ static void parse_one(Ctx *x, const config_setting_t *g, const char *where, Rela
         if (get_string(x, g, "type", where, &type)) {
                 c->type = relay_type_from_string(type);
                 if (c->type < 0)
-                        err(x, member(g, "type"), where, "unknown relay type '%s'; expected \"spycloud\"",
-                            type);
+                        err(x, member(g, "type"), where,
+                            "unknown relay type '%s'; expected \"spycloud\" or \"msgraph\"", type);
         } else
-                err(x, g, where, "needs type = \"spycloud\"");
+                err(x, g, where, "needs type = \"spycloud\" or \"msgraph\"");
+        for (size_t j = 0; c->type >= 0 && spycloud_only[j]; j++)
+                if (c->type != RELAY_SPYCLOUD && member(g, spycloud_only[j]))
+                        err(x, member(g, spycloud_only[j]), where, "%s: only for type \"spycloud\"",
+                            spycloud_only[j]);
+        for (size_t j = 0; c->type >= 0 && msgraph_only[j]; j++)
+                if (c->type != RELAY_MSGRAPH && member(g, msgraph_only[j]))
+                        err(x, member(g, msgraph_only[j]), where, "%s: only for type \"msgraph\"",
+                            msgraph_only[j]);
 
         if (!get_string(x, g, "mount", where, &c->mount) && c->type >= 0)
                 c->mount = xasprintf("/%s", relay_type_to_string(c->type));
@@ -281,7 +360,7 @@ static void parse_one(Ctx *x, const config_setting_t *g, const char *where, Rela
         get_duration_ms(x, g, "jwks_timeout", where, 1, 60, &c->jwks_timeout_ms);
 
         if (!get_string(x, g, "url", where, &c->url))
-                c->url = xstrdup(SPYCLOUD_DEFAULT_URL);
+                c->url = xstrdup(c->type == RELAY_MSGRAPH ? MSGRAPH_DEFAULT_URL : SPYCLOUD_DEFAULT_URL);
         if (strncmp(c->url, "https://", 8) && strncmp(c->url, "http://", 7))
                 err(x, member(g, "url"), where, "url: expected \"https://host/path/\"");
         else if (c->url[strlen(c->url) - 1] != '/') {
@@ -299,6 +378,8 @@ static void parse_one(Ctx *x, const config_setting_t *g, const char *where, Rela
         get_duration_ms(x, g, "cache_ttl", where, 1, 3600, &c->cache_ttl_ms);
         if (get_number(x, g, "cache_max", where, 1, 1000000, &d))
                 c->cache_max = (int64_t) d;
+        if (c->type == RELAY_MSGRAPH)
+                parse_msgraph(x, g, where, c);
 }
 
 int relay_conf_parse(const config_setting_t *list, const char *fullname, const char *top_file,
@@ -348,6 +429,10 @@ void relay_conf_done(RelayConf *c)
         free(c->jwks_ca_file);
         free(c->url);
         free(c->ca_file);
+        free(c->login_url);
+        free(c->scope);
+        free(c->portal_url);
+        free(c->timespan);
         *c = (RelayConf) {};
 }
 

@@ -15,7 +15,14 @@
  *       auth = "rs256";                  # or "hs256" with hs256_secret
  *       #jwks_allowed_hosts = [ "visibility.*.cisco.com" ];
  *       url = "https://api.spycloud.io/enterprise-v2/";
- *       rate_limit = 4; rate_burst = 20; timeout = "30s"; }
+ *       rate_limit = 4; rate_burst = 20; timeout = "30s"; },
+ *     { name = "msgraph"; type = "msgraph";     # mount "/msgraph"
+ *       api = "advanced_hunting";        # or "legacy" (GET /security/alerts)
+ *       #url = "https://graph.microsoft.com/v1.0/";
+ *       #login_url = "https://login.microsoftonline.com";
+ *       #scope = "https://graph.microsoft.com/.default";
+ *       #portal_url = "https://security.microsoft.com";   # "" for none
+ *       #timespan = "P30D"; max_connections = 8; timeout = "30s"; }
  *   );
  *
  * Parsed by relay_conf_parse() from conf.c's walker (an OPT_CUSTOM hook). */
@@ -24,6 +31,7 @@ typedef struct config_setting_t config_setting_t;
 
 typedef enum RelayType {
         RELAY_SPYCLOUD,
+        RELAY_MSGRAPH,
         _RELAY_TYPE_MAX,
         _RELAY_TYPE_INVALID = -1,
 } RelayType;
@@ -52,6 +60,13 @@ typedef struct RelayConf {
         int64_t rate_burst;             /* calls allowed at once before the limit paces them */
         uint64_t cache_ttl_ms;          /* upstream answers kept per credential and URL; 0: no cache */
         int64_t cache_max;              /* entries at most; the oldest go first */
+        /* type "msgraph" only (msgraph.h) */
+        int api;                        /* MsgraphApi: MSGRAPH_API_HUNTING (default) or _LEGACY */
+        char *login_url;                /* Azure AD authority, no trailing '/' */
+        char *scope;                    /* client-credentials scope: <graph host>/.default */
+        char *portal_url;               /* Defender portal for external references; NULL: none */
+        char *timespan;                 /* runHuntingQuery Timespan; NULL: Microsoft's (30 days) */
+        int64_t max_connections;        /* upstream calls in flight at once, per relay */
 } RelayConf;
 
 const char *relay_type_to_string(RelayType t);

@@ -10,6 +10,18 @@
 extern const ResponderOps external_call_ops;
 extern const ResponderOps sna_hostgroup_ops;
 extern const ResponderOps secure_workload_ops;
+extern const ResponderOps radius_group_ops;
+extern const ResponderOps cisco_ise_ops;
+extern const ResponderOps cisco_amp_ops;
+extern const ResponderOps clearpass_ops;
+extern const ResponderOps meraki_ops;
+extern const ResponderOps pulse_nac_ops;
+extern const ResponderOps xtreme_nbi_ops;
+extern const ResponderOps cisco_pxgrid_ops;
+extern const ResponderOps cisco_fmc_ops;
+extern const ResponderOps cisco_asa_http_ops;
+extern const ResponderOps checkpoint_ops;
+extern const ResponderOps sophos_ops;
 extern const ResponderOps fortinet_ops;
 extern const ResponderOps pan_ops;
 extern const ResponderOps fortimanager_ops;
@@ -18,6 +30,18 @@ static const ResponderOps *const modules[] = {
         &external_call_ops,
         &sna_hostgroup_ops,
         &secure_workload_ops,
+        &radius_group_ops,
+        &cisco_ise_ops,
+        &cisco_amp_ops,
+        &clearpass_ops,
+        &meraki_ops,
+        &pulse_nac_ops,
+        &xtreme_nbi_ops,
+        &cisco_pxgrid_ops,
+        &cisco_fmc_ops,
+        &cisco_asa_http_ops,
+        &checkpoint_ops,
+        &sophos_ops,
         &fortinet_ops,
         &pan_ops,
         &fortimanager_ops,

@@ -18,6 +18,11 @@ typedef struct RHttpConf {
         char *ca_file;                  /* NULL: http.ca_file, else the system store */
         bool tls_verify;                /* false only when written in the config */
         uint64_t timeout_ms;            /* per attempt */
+        /* TLS client authentication (pxGrid), set by the module: PEM
+         * files, and the key's password (a secret's value, not owned). */
+        const char *client_cert;
+        const char *client_key;
+        const char *client_key_password;
 } RHttpConf;
 
 /* The four settings, for a module's RsOpt table; `var` is the original's

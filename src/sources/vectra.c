@@ -1190,6 +1190,17 @@ static void act(Cycle *c)
                 bool block;
 
                 o->decision = ds[i];
+                /* A block another source (or brain) made that this brain
+                 * wants too: tell the reconciler once, so that the block is
+                 * held for this brain as well and its object is written back. */
+                if (o->decision.verdict == POLICY_KEEP && enforce && !seen_before(v, o)) {
+                        for (size_t k = 0; o->values && o->values[k]; k++)
+                                if (value_blocked(v, entity_kind_of(o->kind), o->values[k])) {
+                                        o->acted = true;
+                                        request(c, o, o->values[k], true);
+                                }
+                        continue;
+                }
                 if (o->decision.verdict != POLICY_BLOCK && o->decision.verdict != POLICY_UNBLOCK)
                         continue;
                 block = o->decision.verdict == POLICY_BLOCK;

@@ -134,9 +134,11 @@ isnt() {
         fi
 }
 
-# like GOT ERE DESC (grep -E, any line)
+# like GOT ERE DESC (grep -E, any line).  A here-string, not a pipe: with
+# pipefail, grep -q leaving at the first matching line could kill printf
+# with SIGPIPE on its next line and turn a match into a failure.
 like() {
-        if printf '%s\n' "$1" | grep -Eq -- "$2"; then
+        if grep -Eq -- "$2" <<<"$1"; then
                 pass "$3"
         else
                 fail "$3" "expected to match /$2/, got:" "$(printf '%s\n' "$1" | head -n 40)"
@@ -144,7 +146,7 @@ like() {
 }
 
 unlike() {
-        if printf '%s\n' "$1" | grep -Eq -- "$2"; then
+        if grep -Eq -- "$2" <<<"$1"; then
                 fail "$3" "expected NOT to match /$2/, got:" \
                         "$(printf '%s\n' "$1" | grep -E -- "$2" | head -n 10)"
         else

@@ -25,8 +25,9 @@
  *   2  builders: the payload (up to its first NUL) as the observable value
  *      for the OData filter and path, the KQL literal, query and body; and
  *      as JSON to ctim_entities_limit(), whose limit the builders take;
- *   3  errors: the payload as a response body, and as the TLS reason and
- *      the URL of the transport errors.
+ *      and as tenant, application and secret of a token request;
+ *   3  errors: the payload as a response body (also as a token answer),
+ *      and as the TLS reason and the URL of the transport errors.
  *
  * Invariants: every sighting has a "transient:sighting-" id, the requested
  * observable, a time, and prints as JSON; never more sightings than the
@@ -339,6 +340,43 @@ static void fuzz_errors(const uint8_t *data, size_t size)
         msgraph_error_connect(s, &e);
         check_error(&e);
         msgraph_error_done(&e);
+
+        /* the body as a token answer: a token that can go into a header */
+        {
+                char *token = NULL;
+                int64_t expires = -1;
+
+                r = msgraph_token_parse(body, len, &token, &expires);
+                FUZZ_CHECK(r == 0 || r == -EBADMSG);
+                if (r == 0) {
+                        FUZZ_CHECK(token[0] && !strpbrk(token, "\r\n") && utf8_ok(token));
+                        FUZZ_CHECK(expires >= 0 && expires <= 86400 * 7);
+                        free(token);
+                }
+        }
+}
+
+/* The value as tenant, application and secret of a token request: the
+ * URL keeps its shape, the body its four fields. */
+static void fuzz_token_request(const char *value)
+{
+        char *url = NULL, *body = NULL;
+        int r = msgraph_token_request("https://login.example", value, value, value, "s", &url, &body);
+
+        FUZZ_CHECK(r == 0 || r == -EILSEQ);
+        if (r < 0)
+                return;
+        FUZZ_CHECK(!strncmp(url, "https://login.example/", 22));
+        FUZZ_CHECK(!strchr(url + 22, '/') || !strcmp(strchr(url + 22, '/'), "/oauth2/v2.0/token"));
+        FUZZ_CHECK(!strpbrk(url, "?# \r\n"));
+        {
+                size_t amps = 0;
+                for (const char *p = body; *p; p++)
+                        amps += *p == '&';
+                FUZZ_CHECK(amps == 3 && !strpbrk(body, " \r\n#"));
+        }
+        free(url);
+        free(body);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -364,6 +402,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 _cleanup_free_ char *value = fuzz_strndup(data + 3, size - 3);
                 fuzz_builders(t, limit, value);
                 fuzz_limit(t, data + 3, size - 3);
+                fuzz_token_request(value);
                 break;
         }
         default:

@@ -27,7 +27,7 @@ set -eu
 top_srcdir=$(cd "$(dirname "$0")/../.." && pwd)
 secs=${1:-60}
 [ $# -gt 0 ] && shift
-targets=${*:-fuzz_ctlproto fuzz_config fuzz_values fuzz_ctlparser fuzz_jwt fuzz_spycloud_map fuzz_msgraph_map}
+targets=${*:-fuzz_ctlproto fuzz_config fuzz_values fuzz_ctlparser fuzz_jwt fuzz_spycloud_map fuzz_msgraph_map fuzz_nac}
 builddir=${FUZZ_BUILDDIR:-$top_srcdir/build/fuzz}
 merge=${FUZZ_MERGE:-1}
 jobs=${FUZZ_JOBS:-1}

@@ -13,7 +13,8 @@ top_builddir=${top_builddir:-$top_srcdir}
 LC_ALL=C
 export LC_ALL
 
-TARGETS="fuzz_ctlproto fuzz_config fuzz_values fuzz_ctlparser fuzz_jwt fuzz_spycloud_map fuzz_msgraph_map fuzz_sna"
+TARGETS="fuzz_ctlproto fuzz_config fuzz_values fuzz_ctlparser fuzz_jwt fuzz_spycloud_map fuzz_msgraph_map fuzz_sna fuzz_nac"
+TARGETS="$TARGETS fuzz_fw2_answers"
 
 # Leaks are findings; abort on the first report so the exit status says so.
 ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=1:abort_on_error=1"

@@ -111,6 +111,8 @@ class Request:
         self.params = params
         self.seq = seq
         self.client_address = handler.client_address
+        # --tls-client-ca: the common name of the client's verified certificate
+        self.peer_cn = _peer_cn(handler)
 
     @property
     def text(self):
@@ -211,6 +213,19 @@ def _is_loopback(host):
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def _peer_cn(handler):
+    get = getattr(handler.connection, "getpeercert", None)
+    try:
+        cert = get() if get else None
+    except (ValueError, ssl.SSLError):
+        cert = None
+    for rdn in (cert or {}).get("subject", ()):
+        for k, v in rdn:
+            if k == "commonName":
+                return v
+    return None
 
 
 class _Server(ThreadingHTTPServer):
@@ -325,6 +340,8 @@ class Sim:
         g.add_argument("--log", help="append one JSON line per request to this file")
         g.add_argument("--tls-cert", help="serve HTTPS with this PEM certificate (chain)")
         g.add_argument("--tls-key", help="private key of --tls-cert")
+        g.add_argument("--tls-client-ca", help="require a client certificate signed by this CA (PEM); "
+                       "handlers see its common name as req.peer_cn")
         g.add_argument("--faults", help="JSON file with fault rules applied from the start")
         g.add_argument("--fault", action="append", default=[], help="one fault rule as JSON (repeatable)")
         g.add_argument("--state", help="JSON file merged into the initial state")
@@ -658,6 +675,9 @@ class Sim:
         if args.tls_cert:
             ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             ctx.load_cert_chain(args.tls_cert, args.tls_key)
+            if args.tls_client_ca:
+                ctx.verify_mode = ssl.CERT_REQUIRED
+                ctx.load_verify_locations(args.tls_client_ca)
             # Handshake in the connection's thread, not in accept().
             self.server.socket = ctx.wrap_socket(self.server.socket, server_side=True,
                                                  do_handshake_on_connect=False)

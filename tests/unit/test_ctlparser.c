@@ -57,7 +57,7 @@ static int parse_words(CtlCommand *ret, char **ret_error, ...)
                 free(err_);                                                     \
         } while (0)
 
-#define VALID_VERBS "valid: status, whitelist, blocks, block, unblock, history, run, plan, reload, responder, summary, sna"
+#define VALID_VERBS "valid: status, whitelist, blocks, block, unblock, history, run, plan, reload, responder, summary, sna, scores, umbrella"
 #define VALID_WL    "valid: add, remove, list"
 #define VALID_KINDS "valid: user, host, account, destination"
 
@@ -1619,6 +1619,48 @@ static void test_output_errors(void)
         capture_done(&c);
 }
 
+/* Umbrella's verbs: never abbreviated, so "u" stays unblock (and "s" stays
+ * between status and sna). */
+static void test_umbrella_verbs(void)
+{
+        CtlCommand c;
+        cJSON *req, *args;
+
+        PARSE_OK(&c, "scores");
+        CU_ASSERT_EQUAL(c.action, CTL_ACTION_SCORES);
+        CU_ASSERT_PTR_NULL(c.user);
+        CU_ASSERT_EQUAL(c.top, 0);
+        CU_ASSERT_TRUE(ctl_action_is_list(c.action));
+        PARSE_OK(&c, "scores", "--user", "alice", "--top", "5", "--json");
+        CU_ASSERT_STRING_EQUAL(c.user, "alice");
+        CU_ASSERT_EQUAL(c.top, 5);
+        CU_ASSERT_TRUE(c.json);
+        req = ctl_command_to_request(&c, 1);
+        args = cJSON_GetObjectItemCaseSensitive(req, "args");
+        CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItemCaseSensitive(req, "cmd")->valuestring, "scores");
+        CU_ASSERT_STRING_EQUAL(cJSON_GetObjectItemCaseSensitive(args, "user")->valuestring, "alice");
+        CU_ASSERT_EQUAL(cJSON_GetObjectItemCaseSensitive(args, "top")->valuedouble, 5);
+        cJSON_Delete(req);
+        PARSE_OK(&c, "scores", "-u", "bob");
+        CU_ASSERT_STRING_EQUAL(c.user, "bob");
+        PARSE_FAIL("--top needs a whole number", "scores", "--top", "0");
+        PARSE_FAIL("--top needs a whole number", "scores", "--top", "x");
+        PARSE_FAIL("--top given twice", "scores", "--top", "1", "--top", "2");
+        PARSE_FAIL("--user given twice", "scores", "--user", "a", "--user", "b");
+        PARSE_FAIL("unexpected argument", "scores", "alice");
+        PARSE_OK(&c, "umbrella", "categories");
+        CU_ASSERT_EQUAL(c.action, CTL_ACTION_UMBRELLA_CATEGORIES);
+        CU_ASSERT_STRING_EQUAL(ctl_action_to_cmd(c.action), "umbrella.categories");
+        PARSE_OK(&c, "umbrella", "cat");
+        CU_ASSERT_EQUAL(c.action, CTL_ACTION_UMBRELLA_CATEGORIES);
+        PARSE_FAIL("missing umbrella command", "umbrella");
+        PARSE_FAIL("ambiguous verb 's': could be status, summary or sna", "s");
+        PARSE_OK(&c, "u", "u", "alice");
+        CU_ASSERT_EQUAL(c.action, CTL_ACTION_UNBLOCK);
+        PARSE_FAIL("unknown verb 'sc'", "sc");
+        PARSE_FAIL("unknown verb 'umb'", "umb");
+}
+
 void ctlparser_suite_add(void);
 void ctlparser_suite_add(void)
 {
@@ -1659,7 +1701,8 @@ void ctlparser_suite_add(void)
                    UNIT_TEST(test_output_history),
                    UNIT_TEST(test_output_manual),
                    UNIT_TEST(test_output_run),
-                   UNIT_TEST(test_output_plan));
+                   UNIT_TEST(test_output_plan),
+                   UNIT_TEST(test_umbrella_verbs));
         UNIT_SUITE("ctlerrors",
                    UNIT_TEST(test_output_errors));
 }

@@ -581,7 +581,8 @@ static void test_observable_types(void)
         CU_ASSERT_EQUAL(msgraph_api_from_string("hunting"), MSGRAPH_API_HUNTING);
         CU_ASSERT_EQUAL(msgraph_api_from_string("Hunting"), _MSGRAPH_API_INVALID);
         CU_ASSERT_EQUAL(msgraph_api_from_string(NULL), _MSGRAPH_API_INVALID);
-        CU_ASSERT_STRING_EQUAL(msgraph_api_to_string(MSGRAPH_API_DEFAULT), "hunting");
+        CU_ASSERT_EQUAL(msgraph_api_from_string("advanced_hunting"), MSGRAPH_API_HUNTING);
+        CU_ASSERT_STRING_EQUAL(msgraph_api_to_string(MSGRAPH_API_DEFAULT), "advanced_hunting");
         CU_ASSERT_PTR_NULL(msgraph_api_to_string(_MSGRAPH_API_MAX));
 }
 
@@ -2045,6 +2046,59 @@ static void test_errors_transport(void)
         msgraph_error_done(&e);
 }
 
+/* --- client-credentials token ------------------------------------------------------- */
+
+static void test_token_request(void)
+{
+        char *url = NULL, *body = NULL;
+
+        CU_ASSERT_EQUAL(msgraph_token_request("https://login.microsoftonline.com/", "tenant-1", "app-1",
+                                              "s3cr&t=+/ %", "https://graph.microsoft.com/.default", &url, &body), 0);
+        CU_ASSERT_STRING_EQUAL(url, "https://login.microsoftonline.com/tenant-1/oauth2/v2.0/token");
+        CU_ASSERT_STRING_EQUAL(body, "client_id=app-1&client_secret=s3cr%26t%3D%2B%2F%20%25"
+                                     "&grant_type=client_credentials&scope=https%3A%2F%2Fgraph.microsoft.com%2F.default");
+        free(url);
+        free(body);
+        /* a tenant id cannot leave its path segment */
+        CU_ASSERT_EQUAL(msgraph_token_request("http://127.0.0.1:1", "../x?y#z", "a", "b", "c", &url, &body), 0);
+        CU_ASSERT_STRING_EQUAL(url, "http://127.0.0.1:1/..%2Fx%3Fy%23z/oauth2/v2.0/token");
+        free(url);
+        free(body);
+        CU_ASSERT_EQUAL(msgraph_token_request("https://l", NULL, "a", "b", "c", &url, &body), -EINVAL);
+        CU_ASSERT_EQUAL(msgraph_token_request("https://l", "t", "a", "\xff", "c", &url, &body), -EILSEQ);
+}
+
+static void test_token_parse(void)
+{
+        static const char *const bad[] = {
+                "", "not json", "[]", "{}", "{\"access_token\":5}", "{\"access_token\":\"\"}",
+                "{\"access_token\":\"a\\r\\nX-Evil: 1\"}", "{\"token_type\":\"Bearer\"}",
+        };
+        char *t = NULL;
+        int64_t e = -1;
+
+        CU_ASSERT_EQUAL(msgraph_token_parse("{\"token_type\":\"Bearer\",\"expires_in\":3599,\"access_token\":\"eyJ0\"}",
+                                            63, &t, &e), 0);
+        CU_ASSERT_STRING_EQUAL(t, "eyJ0");
+        CU_ASSERT_EQUAL(e, 3599);
+        free(t);
+        CU_ASSERT_EQUAL(msgraph_token_parse("{\"expires_in\":\"3600\",\"access_token\":\"x\"}", 40, &t, &e), 0);
+        CU_ASSERT_EQUAL(e, 3600);
+        free(t);
+        CU_ASSERT_EQUAL(msgraph_token_parse("{\"access_token\":\"x\"}", 20, &t, &e), 0);
+        CU_ASSERT_EQUAL(e, MSGRAPH_TOKEN_DEFAULT_TTL);
+        free(t);
+        CU_ASSERT_EQUAL(msgraph_token_parse("{\"access_token\":\"x\",\"expires_in\":-5}", 36, &t, &e), 0);
+        CU_ASSERT_EQUAL(e, 0);
+        free(t);
+        CU_ASSERT_EQUAL(msgraph_token_parse("{\"access_token\":\"x\",\"expires_in\":1e300}", 39, &t, &e), 0);
+        CU_ASSERT_EQUAL(e, 86400 * 7);
+        free(t);
+        for (size_t i = 0; i < N_ELEMENTS(bad); i++)
+                CU_ASSERT_EQUAL(msgraph_token_parse(bad[i], strlen(bad[i]), &t, &e), -EBADMSG);
+        CU_ASSERT_EQUAL(msgraph_token_parse(NULL, 0, &t, &e), -EINVAL);
+}
+
 void msgraph_map_suite_add(void)
 {
         UNIT_SUITE("msgraph_map",
@@ -2073,5 +2127,7 @@ void msgraph_map_suite_add(void)
                    UNIT_TEST(test_hunting_hostile),
                    UNIT_TEST(test_errors),
                    UNIT_TEST(test_errors_hostile_bodies),
-                   UNIT_TEST(test_errors_transport));
+                   UNIT_TEST(test_errors_transport),
+                   UNIT_TEST(test_token_request),
+                   UNIT_TEST(test_token_parse));
 }
