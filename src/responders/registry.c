@@ -22,6 +22,9 @@ extern const ResponderOps cisco_fmc_ops;
 extern const ResponderOps cisco_asa_http_ops;
 extern const ResponderOps checkpoint_ops;
 extern const ResponderOps sophos_ops;
+extern const ResponderOps fortinet_ops;
+extern const ResponderOps pan_ops;
+extern const ResponderOps fortimanager_ops;
 
 static const ResponderOps *const modules[] = {
         &external_call_ops,
@@ -39,6 +42,9 @@ static const ResponderOps *const modules[] = {
         &cisco_asa_http_ops,
         &checkpoint_ops,
         &sophos_ops,
+        &fortinet_ops,
+        &pan_ops,
+        &fortimanager_ops,
         NULL,
 };
 

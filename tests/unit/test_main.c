@@ -71,6 +71,9 @@ int main(int argc, char **argv)
         checkpoint_json_suite_add();
         sophos_xml_suite_add();
         rbatchres_suite_add();
+        fortios_map_suite_add();
+        pan_xml_suite_add();
+        fmg_rpc_suite_add();
 
         CU_set_test_complete_handler(on_test_complete);
         if (only) {

@@ -44,6 +44,9 @@ void cisco_asa_cmd_suite_add(void);
 void checkpoint_json_suite_add(void);
 void sophos_xml_suite_add(void);
 void rbatchres_suite_add(void);
+void fortios_map_suite_add(void);
+void pan_xml_suite_add(void);
+void fmg_rpc_suite_add(void);
 
 /* Adds a suite with its tests; aborts on registry errors. */
 #define UNIT_SUITE(name, ...) do {                                        \
