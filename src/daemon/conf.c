@@ -170,6 +170,7 @@ static const Opt vectra_opts[] = {
         { "simulation", OPT_BOOL, VOFF(simulation), .def = "false" },
         { "max_new_blocks_per_cycle", OPT_INT, VOFF(max_new_blocks_per_cycle), 0, 1000000, .def = "0" },
         { "explicit_unblock", OPT_BOOL, VOFF(explicit_unblock), .def = "false" },
+        { "groom", OPT_BOOL, VOFF(groom), .def = "false" },
         { "block_duration", OPT_DURATION, VOFF(block_duration), 0, 3650 * 86400LL, .def = "0" },
         { "block_days", OPT_STRINGS, VOFF(block_days) },
         { "block_start_hour", OPT_INT, VOFF(block_start_hour), 0, 23, .def = "0" },

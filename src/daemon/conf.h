@@ -54,6 +54,7 @@ typedef struct VectraConf {
         bool simulation;
         int64_t max_new_blocks_per_cycle;       /* 0 = no cap */
         bool explicit_unblock;
+        bool groom;                     /* VAR's --groom: ask grooming responders every cycle */
         uint64_t block_duration;        /* 0 = until the condition goes */
         char **block_days;
         int64_t block_start_hour, block_end_hour;

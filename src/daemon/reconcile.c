@@ -944,6 +944,134 @@ int reconciler_resume(Reconciler *r)
         return 0;
 }
 
+typedef struct GroomCall {
+        Reconciler *rec;
+        Row *row;
+        Pending *p;
+} GroomCall;
+
+static bool strv_equal(char *const *a, char *const *b)
+{
+        size_t n = strv_length(a);
+
+        if (n != strv_length(b))
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if (!strv_contains(b, a[i]))
+                        return false;
+        return true;
+}
+
+static void on_groom_done(void *userdata, const ResponderResult *res)
+{
+        GroomCall *g = userdata;
+        Reconciler *r = g->rec;
+        Row *w = g->row;
+        LogFields f = { .source = w->db.source, .responder = w->resp->name, .entity = w->db.value,
+                        .kind = w->db.kind, .action = "groom" };
+
+        w->running = false;
+        r->running--;
+        w->resp->health.running--;
+        note_health(w->resp, res);
+        g->p->o.calls++;
+        if (res->r == 0) {
+                char **v = NULL;
+                for (size_t i = 0; i < res->n_elements; i++)
+                        v = strv_push(v, res->elements[i]);
+                if (!strv_equal(v, w->db.elements)) {
+                        _cleanup_free_ char *detail = xasprintf("moved, %zu element(s) now", strv_length(v));
+                        strv_free(w->db.elements);
+                        w->db.elements = v;
+                        v = NULL;
+                        (void) persist(r, w);
+                        f.result = "moved";
+                        log_event(LOG_NOTICE, NULL, &f, "groomed %s %s on '%s': the block moved with it",
+                                  w->db.kind, w->db.value, w->resp->name);
+                        (void) store_event(r->store, clock_wall(), w->db.source ? w->db.source : "secrespd", "groom",
+                                           w->db.kind, w->db.value, "the block moved with the host", "ok", detail);
+                        g->p->o.succeeded++;
+                } else
+                        g->p->o.unchanged++;
+                strv_free(v);
+        } else {
+                f.result = "failed";
+                log_event(LOG_WARNING, NULL, &f, "cannot groom %s %s on '%s': %s", w->db.kind, w->db.value,
+                          w->resp->name, res->error ? res->error : "failed");
+                g->p->o.failed++;
+        }
+        pending_release(r, g->p);
+        if (!w->queued && !w->running && w->n_waiters == 0)
+                row_free(r, w);
+        free(g);
+        after_calls(r);
+}
+
+int reconciler_groom(Reconciler *r, const char *source, ReconcileDone cb, void *userdata)
+{
+        Pending *p;
+
+        if (r->shutting_down)
+                return -ECANCELED;
+        p = xnew(Pending, 1);
+        p->cb = cb;
+        p->userdata = userdata;
+        for (size_t i = 0; i < r->n_responders; i++) {
+                Responder *resp = r->responders[i];
+                sqlite3_stmt *st = NULL;
+                Collected c = { 0 };
+
+                if (!resp->ops->groom || !(resp->caps & RESPONDER_CAP_GROOM) || resp->simulation)
+                        continue;
+                if (store_prepare(r->store,
+                                  "SELECT b.entity_id, e.kind, e.value FROM blocks b JOIN entities e ON e.id = b.entity_id "
+                                  "WHERE b.responder = ?1 AND b.state = 'blocked' AND EXISTS (SELECT 1 FROM sightings s "
+                                  "WHERE s.entity_id = b.entity_id AND s.source = ?2)", &st) != SQLITE_OK)
+                        continue;
+                sqlite3_bind_text(st, 1, resp->name, -1, SQLITE_STATIC);
+                sqlite3_bind_text(st, 2, source, -1, SQLITE_STATIC);
+                while (sqlite3_step(st) == SQLITE_ROW) {
+                        BlockRecord rec = {
+                                .entity_id = sqlite3_column_int64(st, 0),
+                                .kind = (char *) sqlite3_column_text(st, 1),
+                                .value = (char *) sqlite3_column_text(st, 2),
+                                .responder = resp->name,
+                        };
+                        (void) collect(&rec, &c);
+                }
+                store_release(st);
+                for (size_t j = 0; j < c.n; j++) {
+                        GroomCall *g;
+                        Row *w;
+                        int k;
+
+                        /* a row with a call queued or under way is not touched */
+                        if (!row_find(r, c.v[j].entity_id, resp->name)) {
+                                w = row_get(r, c.v[j].entity_id, c.v[j].kind, c.v[j].value, resp);
+                                load_entity(r, c.v[j].entity_id, c.v[j].kind, c.v[j].value, &w->ent);
+                                g = xnew(GroomCall, 1);
+                                g->rec = r;
+                                g->row = w;
+                                g->p = p;
+                                p->outstanding++;
+                                w->running = true;
+                                r->running++;
+                                resp->health.running++;
+                                k = resp->ops->groom(resp, &w->ent.e, (const char *const *) w->db.elements,
+                                                     strv_length(w->db.elements), on_groom_done, g);
+                                if (k < 0)
+                                        on_groom_done(g, &(ResponderResult) { .r = k, .error = strerror(-k) });
+                        }
+                        block_record_done(&c.v[j]);
+                }
+                free(c.v);
+        }
+        p->submitted = true;
+        p->outstanding++;
+        pending_release(r, p);
+        return 0;
+}
+
 typedef struct CoverCtx {
         WlKind kind;
         const char *value;

@@ -43,6 +43,12 @@ int reconciler_want(Reconciler *r, const ReconcileRequest *req, ReconcileDone cb
 /* After start: re-issues the calls of rows left unsettled by a crash and
  * unblocks blocks whose duration expired. */
 int reconciler_resume(Reconciler *r);
+/* VAR's grooming: asks every responder that can groom whether each of its
+ * confirmed blocks of an entity `source` has seen is still in the right
+ * place, and records the elements it reports (moved blocks get new ones).
+ * Rows with a call under way are left alone.  cb (may be NULL) gets the
+ * counts: succeeded = moved, unchanged, failed. */
+int reconciler_groom(Reconciler *r, const char *source, ReconcileDone cb, void *userdata);
 /* Unblocks, on every responder, what a new whitelist entry covers. */
 int reconciler_unblock_covered(Reconciler *r, const char *wl_kind, const char *wl_value, const char *actor);
 unsigned reconciler_in_flight(const Reconciler *r);

@@ -89,7 +89,8 @@ typedef struct MkJob {
         MerakiClient *clients;
         size_t n_clients, ccur;
         char *orig;                     /* the client's policy before the block */
-        char **elements;                /* unblock */
+        char **elements;                /* unblock; groom: the elements stored */
+        bool groom;                     /* groom: compare, then restore and block */
         MerakiElement el;
         char *skipped;                  /* why clients could not be blocked */
 } MkJob;
@@ -457,9 +458,28 @@ static void next_client(MkJob *x)
         job_end(x);
 }
 
+static void next_element(MkJob *x);
+
 static void clients_found(MkJob *x)
 {
         RJob *j = &x->j;
+
+        /* grooming: nothing moved, the block stays as it is */
+        if (x->groom && meraki_groom_unchanged((const char *const *) x->elements, strv_length(x->elements),
+                                               x->clients, x->n_clients, x->m->wired)) {
+                for (size_t i = 0; x->elements && x->elements[i]; i++)
+                        rjob_ok(j, x->elements[i]);
+                job_end(x);
+                return;
+        }
+        if (x->groom && x->n_clients > 0) {
+                /* it moved: the old places first, then the new ones */
+                log_notice("%s: the Meraki clients of %s moved; restoring where they were and blocking where "
+                           "they are", j->resp->name, x->ip);
+                x->cur = 0;
+                next_element(x);
+                return;
+        }
 
         if (x->n_clients == 0) {
                 rjob_fail(j, -ENXIO, false, "Meraki has no client with %s %s seen in the lookback",
@@ -567,7 +587,8 @@ static void on_restored(RJob *j, const HttpResponse *resp)
         if (rhttp_ok(resp) || resp->status == 404) {
                 if (resp->status == 404)
                         log_info("%s: Meraki no longer knows %s: nothing to undo", j->resp->name, el);
-                rjob_ok(j, el);
+                if (!x->groom)
+                        rjob_ok(j, el);
         } else {
                 _cleanup_free_ char *what = xasprintf("Meraki unblock of %s", el);
                 rjob_fail_http(j, resp, what);
@@ -610,13 +631,18 @@ static void next_element(MkJob *x)
                 (void) rjob_http(j, &(RJobReq) { .method = "PUT", .path = path, .body = body }, on_restored);
                 return;
         }
+        if (x->groom && j->r == 0 && !j->cancelled) {
+                x->ccur = 0;
+                next_client(x);
+                return;
+        }
         job_end(x);
 }
 
 /* ---- entry points ------------------------------------------------------------ */
 
-static int meraki_start(Responder *r, const Entity *e, bool block, const char *const *elements, size_t n,
-                        ResponderDone cb, void *userdata)
+static int meraki_start(Responder *r, const Entity *e, bool block, bool groom, const char *const *elements,
+                        size_t n, ResponderDone cb, void *userdata)
 {
         Meraki *m = r->priv;
         MkJob *x;
@@ -629,14 +655,22 @@ static int meraki_start(Responder *r, const Entity *e, bool block, const char *c
         x->j.cleanup = job_free;
         x->m = m;
         x->block = block;
+        x->groom = groom;
         x->ip = xstrdup(e->value);
         for (size_t i = 0; e->attrs.macs && e->attrs.macs[i]; i++)
                 (void) mac_set_add(&x->macs, e->attrs.macs[i], MAC_LOWER_COLON);
-        for (size_t i = 0; !block && i < n; i++)
+        for (size_t i = 0; (!block || groom) && i < n; i++)
                 if (elements[i] && !strv_contains(x->elements, elements[i]))
                         x->elements = strv_push(x->elements, elements[i]);
 
         if (r->simulation) {
+                if (groom) {
+                        log_info("%s: simulation: would check where the Meraki clients of %s are", r->name, x->ip);
+                        for (size_t i = 0; x->elements && x->elements[i]; i++)
+                                rjob_ok(&x->j, x->elements[i]);
+                        job_end(x);
+                        return 0;
+                }
                 if (block)
                         log_info("%s: simulation: would look up the Meraki clients of %s and block them", r->name,
                                  x->ip);
@@ -662,13 +696,22 @@ static int meraki_start(Responder *r, const Entity *e, bool block, const char *c
 
 static int meraki_block(Responder *r, const Entity *e, ResponderDone cb, void *userdata)
 {
-        return meraki_start(r, e, true, NULL, 0, cb, userdata);
+        return meraki_start(r, e, true, false, NULL, 0, cb, userdata);
 }
 
 static int meraki_unblock(Responder *r, const Entity *e, const char *const *elements, size_t n, ResponderDone cb,
                           void *userdata)
 {
-        return meraki_start(r, e, false, elements, n, cb, userdata);
+        return meraki_start(r, e, false, false, elements, n, cb, userdata);
+}
+
+/* VAR's groom_host: the clients looked up again and compared with the
+ * stored elements (upstream compared strings with dicts and always saw a
+ * move); a move restores the old places and blocks the new ones. */
+static int meraki_groom(Responder *r, const Entity *e, const char *const *elements, size_t n, ResponderDone cb,
+                        void *userdata)
+{
+        return meraki_start(r, e, true, true, elements, n, cb, userdata);
 }
 
 static void on_test_nets(void *userdata, const char *cred, const char *err, bool transient)
@@ -710,7 +753,7 @@ static int meraki_test(Responder *r, ResponderDone cb, void *userdata)
 const ResponderOps meraki_ops = {
         .module = "meraki",
         .client_name = "Meraki Client",
-        .caps = RESPONDER_CAP_HOST,
+        .caps = RESPONDER_CAP_HOST | RESPONDER_CAP_GROOM,
         .priv_size = sizeof(Meraki),
         .configure = meraki_configure,
         .done = meraki_done,
@@ -718,6 +761,7 @@ const ResponderOps meraki_ops = {
         .unblock = meraki_unblock,
         .cancel_all = meraki_cancel_all,
         .test = meraki_test,
+        .groom = meraki_groom,
         .needs_http = true,
         /* the Dashboard API allows 10 calls per second and organisation */
         .default_max_concurrent = 2,

@@ -204,3 +204,45 @@ void meraki_element_done(MerakiElement *e)
         free(e->what);
         *e = (MerakiElement) { 0 };
 }
+
+static bool element_matches(const MerakiElement *e, const MerakiClient *c)
+{
+        if (!c->id || strcmp(e->client_id, c->id))
+                return false;
+        if (e->wlan)
+                return c->kind == MERAKI_WIRELESS && c->net_id && !strcmp(e->where, c->net_id);
+        return c->kind == MERAKI_WIRED && c->serial && c->switchport && !strcmp(e->where, c->serial) &&
+               !strcmp(e->what, c->switchport);
+}
+
+bool meraki_groom_unchanged(const char *const *elements, size_t n, const MerakiClient *clients, size_t n_clients,
+                            bool wired)
+{
+        MerakiElement *els = n ? xnew(MerakiElement, n) : NULL;
+        size_t m = 0;
+        bool same = true;
+
+        for (size_t i = 0; i < n; i++)
+                if (elements[i] && meraki_element_parse(elements[i], &els[m]) == 0)
+                        m++;
+        /* every place blocked is where a client is now ... */
+        for (size_t i = 0; i < m && same; i++) {
+                bool found = false;
+                for (size_t j = 0; j < n_clients && !found; j++)
+                        found = element_matches(&els[i], &clients[j]);
+                same = found;
+        }
+        /* ... and every blockable client now is blocked */
+        for (size_t j = 0; j < n_clients && same; j++) {
+                bool found = false;
+                if (clients[j].kind != MERAKI_WIRELESS && !(clients[j].kind == MERAKI_WIRED && wired))
+                        continue;
+                for (size_t i = 0; i < m && !found; i++)
+                        found = element_matches(&els[i], &clients[j]);
+                same = found;
+        }
+        for (size_t i = 0; i < m; i++)
+                meraki_element_done(&els[i]);
+        free(els);
+        return same;
+}

@@ -59,6 +59,14 @@ typedef struct MerakiElement {
         char *what;                     /* original policy (WLAN) or port id (LAN) */
 } MerakiElement;
 
+/* Grooming (VAR's groom_host; upstream compared strings with dicts and
+ * always answered "moved"): whether the stored elements name exactly the
+ * places where the host's blockable clients are now (the client and its
+ * network for WLAN, the client, switch and port for LAN; wired clients
+ * count only when `wired`). */
+bool meraki_groom_unchanged(const char *const *elements, size_t n, const MerakiClient *clients, size_t n_clients,
+                            bool wired);
+
 /* 0, or -EINVAL when s is no Meraki element. */
 int meraki_element_parse(const char *s, MerakiElement *ret);
 void meraki_element_done(MerakiElement *e);

@@ -83,6 +83,13 @@ typedef struct ResponderOps {
          * (`secrespctl responder test NAME`).  res->error says what failed;
          * on success it may describe what was checked. */
         int (*test)(Responder *r, ResponderDone cb, void *userdata);
+        /* Optional, with RESPONDER_CAP_GROOM (VAR's groom_host): is a
+         * confirmed block still where the entity is?  res->elements are
+         * the elements the block holds afterwards: the same ones when
+         * nothing moved; when it moved, the module has lifted the old
+         * elements and blocked the new place. */
+        int (*groom)(Responder *r, const Entity *e, const char *const *elements, size_t n, ResponderDone cb,
+                     void *userdata);
         bool needs_http;                /* gets the daemon's HTTP client in ->http */
         unsigned default_max_batch;     /* 0: 1 */
         unsigned default_max_concurrent; /* 0: 4 */

@@ -1152,6 +1152,17 @@ static void act_static(Cycle *c, bool enforce)
         static_dst_list_free(list);
 }
 
+static void on_groomed(void *userdata, const ReconcileOutcome *o)
+{
+        Cycle *c = userdata;
+
+        if (o->succeeded || o->failed)
+                log_info("%s: grooming: %u block(s) moved with their host, %u unchanged, %u failed", c->v->src->name,
+                         o->succeeded, o->unchanged, o->failed);
+        c->st.failed += o->failed;
+        cycle_release(c);
+}
+
 static void act(Cycle *c)
 {
         Vectra *v = c->v;
@@ -1240,6 +1251,12 @@ static void act(Cycle *c)
         free(objs);
         act_moved(c, enforce);
         act_static(c, enforce);
+        /* VAR's order: blocks, unblocks, then grooming of what stays blocked */
+        if (enforce && v->conf->groom) {
+                c->pending++;
+                if (reconciler_groom(v->src->env.reconciler, v->src->name, on_groomed, c) < 0)
+                        c->pending--;
+        }
         c->acting = false;
         if (!c->plan && !v->conf->simulation)
                 reconciler_batch_end(v->src->env.reconciler);

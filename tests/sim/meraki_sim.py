@@ -16,6 +16,8 @@ State (--state FILE merges into it):
   group_policies {netId: [groupPolicyId]}
   ports          {serial: {portId: {enabled, isUplink, clientCount}}}
   history        [[method, path, body]] of the accepted changes
+
+Test hook: PUT /_meraki/clients replaces the clients (a host that roamed).
 """
 import json
 import os
@@ -189,6 +191,19 @@ def put_port(req):
             p["enabled"] = d["enabled"]
         st["history"].append(["PUT", req.path, d])
         return {"portId": req.params["port"], "name": None, "enabled": p.get("enabled", True), "type": "access"}
+
+
+# Test hook (no auth, logged like the API calls): the clients the
+# Dashboard sees now, {netId: [client, ...]} replacing them all, as when a
+# host roams to another network or switch port.
+@sim.route("PUT", r"/_meraki/clients")
+def put_clients(req):
+    body = req.json()
+    if not isinstance(body, dict):
+        raise HTTPError(400, "clients: an object {netId: [client]}")
+    with req.lock:
+        req.state["clients"] = body
+    return {"ok": True}
 
 
 if __name__ == "__main__":

@@ -7,6 +7,35 @@
 #include "responders/meraki_parse.h"
 #include "tests/unit/unit.h"
 
+static void test_groom(void)
+{
+        MerakiClient wl = { .id = (char *) "k1", .net_id = (char *) "N_1", .kind = MERAKI_WIRELESS };
+        MerakiClient wl_moved = { .id = (char *) "k9", .net_id = (char *) "N_2", .kind = MERAKI_WIRELESS };
+        MerakiClient lan = { .id = (char *) "k2", .serial = (char *) "Q2-1", .switchport = (char *) "7",
+                             .kind = MERAKI_WIRED };
+        MerakiClient lan_port = { .id = (char *) "k2", .serial = (char *) "Q2-1", .switchport = (char *) "8",
+                                  .kind = MERAKI_WIRED };
+        const char *stored[] = { "WLAN:k1:N_1:Normal", "LAN:k2:Q2-1:7" };
+        MerakiClient both[] = { wl, lan };
+        MerakiClient moved[] = { wl_moved, lan };
+        MerakiClient port[] = { wl, lan_port };
+
+        CU_ASSERT_TRUE(meraki_groom_unchanged(stored, 2, both, 2, true));
+        /* the wireless client is now another one in another network */
+        CU_ASSERT_FALSE(meraki_groom_unchanged(stored, 2, moved, 2, true));
+        /* same client, another switch port */
+        CU_ASSERT_FALSE(meraki_groom_unchanged(stored, 2, port, 2, true));
+        /* a wired client is not counted when wired blocking is off */
+        CU_ASSERT_TRUE(meraki_groom_unchanged(stored, 1, both, 2, false));
+        /* the client went away: nothing to block where it was */
+        CU_ASSERT_FALSE(meraki_groom_unchanged(stored, 1, NULL, 0, true));
+        /* a stored text that is no element is ignored */
+        {
+                const char *odd[] = { "nonsense", "WLAN:k1:N_1:Normal" };
+                CU_ASSERT_TRUE(meraki_groom_unchanged(odd, 2, &wl, 1, true));
+        }
+}
+
 static void test_ids(void)
 {
         char **ids = NULL;
@@ -115,6 +144,6 @@ static void test_elements(void)
 
 void meraki_parse_suite_add(void)
 {
-        UNIT_SUITE("meraki_parse", UNIT_TEST(test_ids), UNIT_TEST(test_clients), UNIT_TEST(test_ports),
+        UNIT_SUITE("meraki_parse", UNIT_TEST(test_groom), UNIT_TEST(test_ids), UNIT_TEST(test_clients), UNIT_TEST(test_ports),
                    UNIT_TEST(test_policy), UNIT_TEST(test_elements));
 }
