@@ -324,7 +324,7 @@ size_t ctim_json_members(const cJSON *o, cJSON ***ret);
 /* Serialisation flags. */
 typedef enum CtimJsonFlags {
         CTIM_JSON_NEWLINE = 1 << 0,     /* append "\n", as jsonify does */
-        CTIM_JSON_UTF8    = 1 << 1,     /* keep non-ASCII as UTF-8 instead of \uXXXX */
+        CTIM_JSON_UTF8    = 1 << 1,     /* keep non-ASCII as UTF-8 instead of \u escapes */
 } CtimJsonFlags;
 
 /* Prints v as Flask's jsonify (json.dumps with sort_keys=True,
@@ -333,8 +333,8 @@ typedef enum CtimJsonFlags {
  *     last one is printed, at its sorted place (Python's dict semantics);
  *   - list order kept;
  *   - strings escaped as Python does: \" \\ \n \r \t \b \f, other characters
- *     below 0x20 and from 0x7f up as \u00XX / \uXXXX (lower-case hex,
- *     surrogate pairs beyond the BMP); '/' is not escaped.  Invalid UTF-8
+ *     below 0x20 and from 0x7f up as \u and four lower-case hex digits
+ *     (surrogate pairs beyond the BMP); '/' is not escaped.  Invalid UTF-8
  *     bytes become \ufffd;
  *   - numbers: integral values with magnitude below 1e16 as integers
  *     ("17551", "-3"), others as Python's float repr ("20.7", "1e+16",
