@@ -49,6 +49,7 @@
 #include "engine/entity.h"
 #include "responders/fmg_rpc.h"
 #include "responders/fortios_map.h"
+#include "responders/rbatchres.h"
 #include "responders/responder.h"
 #include "responders/rhttp.h"
 #include "responders/rsettings.h"
@@ -262,30 +263,13 @@ static void batch_finish(MBatch *b)
         ResponderBatch *rb = b->rb;
         Responder *r = b->r;
         Fmg *f = r->priv;
-
-        for (size_t i = 0; i < rb->n; i++) {
-                ResponderItem *it = &rb->items[i];
-                const MUnit *bad = NULL;
-                bool any = false;
-
-                for (size_t k = 0; k < b->n_units; k++) {
-                        const MUnit *u = &b->units[k];
-                        if (u->item != i)
-                                continue;
-                        any = true;
-                        if (u->failed && (!bad || (bad->transient && !u->transient)))
-                                bad = u;
-                        else if (!u->failed && !strv_contains(b->elements[i], u->value))
-                                b->elements[i] = strv_push(b->elements[i], u->value);
-                }
-                if (bad)
-                        it->res = (ResponderResult) { .r = -EIO, .transient = bad->transient, .error = bad->error };
-                else if (!any && !it->block)
-                        it->res = (ResponderResult) { .r = 0 };
-                else
-                        it->res = (ResponderResult) { .r = 0, .elements = b->elements[i],
-                                                      .n_elements = strv_length(b->elements[i]) };
-        }
+        RBatchUnit *v = xnew(RBatchUnit, b->n_units ? b->n_units : 1);
+        for (size_t k = 0; k < b->n_units; k++)
+                v[k] = (RBatchUnit) { .item = b->units[k].item, .element = b->units[k].value,
+                                      .failed = b->units[k].failed, .transient = b->units[k].transient,
+                                      .error = b->units[k].error };
+        rbatch_results_from_units(rb, v, b->n_units, b->elements);
+        free(v);
         rb->done(rb);
         f->batches--;
         if (!r->simulation)

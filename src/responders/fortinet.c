@@ -53,6 +53,7 @@
 #include "common/xalloc.h"
 #include "engine/entity.h"
 #include "responders/fortios_map.h"
+#include "responders/rbatchres.h"
 #include "responders/responder.h"
 #include "responders/rhttp.h"
 #include "responders/rsettings.h"
@@ -290,33 +291,13 @@ static void batch_free(uv_handle_t *h)
 static void batch_finish(FBatch *b)
 {
         ResponderBatch *rb = b->rb;
-
-        for (size_t i = 0; i < rb->n; i++) {
-                ResponderItem *it = &rb->items[i];
-                const Unit *bad = NULL;
-                bool any = false;
-
-                for (size_t k = 0; k < b->n_units; k++) {
-                        const Unit *u = &b->units[k];
-                        if (u->item != i)
-                                continue;
-                        any = true;
-                        if (u->failed && (!bad || (bad->transient && !u->transient)))
-                                bad = u;
-                        else if (!u->failed)
-                                b->elements[i] = strv_push(b->elements[i], u->a.name);
-                }
-                if (bad)
-                        it->res = (ResponderResult) { .r = -EIO, .transient = bad->transient, .error = bad->error };
-                else if (!any && !it->block)
-                        /* nothing of ours left to remove */
-                        it->res = (ResponderResult) { .r = 0 };
-                else if (!any)
-                        it->res = (ResponderResult) { .r = -EINVAL, .error = "nothing to block" };
-                else
-                        it->res = (ResponderResult) { .r = 0, .elements = b->elements[i],
-                                                      .n_elements = strv_length(b->elements[i]) };
-        }
+        RBatchUnit *v = xnew(RBatchUnit, b->n_units ? b->n_units : 1);
+        for (size_t k = 0; k < b->n_units; k++)
+                v[k] = (RBatchUnit) { .item = b->units[k].item, .element = b->units[k].a.name,
+                                      .failed = b->units[k].failed, .transient = b->units[k].transient,
+                                      .error = b->units[k].error };
+        rbatch_results_from_units(rb, v, b->n_units, b->elements);
+        free(v);
         rb->done(rb);
         uv_close((uv_handle_t *) &b->defer, batch_free);
 }

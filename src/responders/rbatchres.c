@@ -120,3 +120,32 @@ void rbatchres_finish(RBatchRes *rr, void (*cleanup)(void *data), void *data)
         rr->data = data;
         (void) uv_timer_start(&rr->defer, on_defer, 0, 0);
 }
+
+void rbatch_results_from_units(ResponderBatch *b, const RBatchUnit *units, size_t n, char ***elements)
+{
+        for (size_t i = 0; i < b->n; i++) {
+                ResponderItem *it = &b->items[i];
+                const RBatchUnit *bad = NULL;
+                bool any = false;
+
+                for (size_t k = 0; k < n; k++) {
+                        const RBatchUnit *u = &units[k];
+                        if (u->item != i)
+                                continue;
+                        any = true;
+                        if (u->failed && (!bad || (bad->transient && !u->transient)))
+                                bad = u;
+                        else if (!u->failed && u->element && !strv_contains(elements[i], u->element))
+                                elements[i] = strv_push(elements[i], u->element);
+                }
+                if (bad)
+                        it->res = (ResponderResult) { .r = -EIO, .transient = bad->transient, .error = bad->error };
+                else if (!any && !it->block)
+                        it->res = (ResponderResult) { .r = 0 };
+                else if (!any)
+                        it->res = (ResponderResult) { .r = -EINVAL, .error = "nothing to block" };
+                else
+                        it->res = (ResponderResult) { .r = 0, .elements = elements[i],
+                                                      .n_elements = strv_length(elements[i]) };
+        }
+}

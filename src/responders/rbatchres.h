@@ -32,3 +32,19 @@ void rbatchres_fail_rest(RBatchRes *rr, int r, bool transient, const char *fmt, 
 /* Calls b->done from the loop, then cleanup(data) (may be NULL), then
  * frees rr.  Items never resolved keep the reconciler's "no result". */
 void rbatchres_finish(RBatchRes *rr, void (*cleanup)(void *data), void *data);
+
+/* For modules whose batch items fan out into vendor-side units (an
+ * address in each group, an entry of a uid-message): one unit's outcome. */
+typedef struct RBatchUnit {
+        size_t item;                    /* index into the batch */
+        const char *element;            /* what the unit stands for, when it succeeded */
+        bool failed, transient;
+        const char *error;              /* owned by the module until done() returns */
+} RBatchUnit;
+
+/* Sets every item's result from its units: the worst failure (a permanent
+ * one before a transient one) when any failed, else success with the
+ * units' distinct elements, gathered in elements[item] (the module frees
+ * them after done()).  An unblock with no unit has nothing left to undo
+ * (success); a block with no unit did nothing (a failure). */
+void rbatch_results_from_units(ResponderBatch *b, const RBatchUnit *units, size_t n, char ***elements);

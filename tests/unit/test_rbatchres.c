@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <uv.h>
+#include "common/strv.h"
 #include "responders/rbatchres.h"
 #include "tests/unit/unit.h"
 
@@ -34,6 +35,41 @@ static void cleanup(void *data)
 
         s->cleanups++;
         s->cleanup_after_done = s->done_calls == 1;
+}
+
+/* Items fanned out into units: a permanent failure wins over a transient
+ * one, elements are distinct, an empty unblock has nothing to undo and an
+ * empty block did nothing. */
+static void test_from_units(void)
+{
+        ResponderItem items[5] = {
+                { .block = true }, { .block = true }, { .block = true }, { .block = false }, { .block = true },
+        };
+        ResponderBatch b = { .items = items, .n = 5 };
+        RBatchUnit units[] = {
+                { .item = 0, .element = "10.0.0.1" },
+                { .item = 0, .element = "10.0.0.1" },                   /* the same address in a second group */
+                { .item = 1, .failed = true, .transient = true, .error = "group A: HTTP 503" },
+                { .item = 1, .failed = true, .transient = false, .error = "group B: HTTP 400" },
+                { .item = 1, .element = "10.0.0.2" },
+                { .item = 2, .failed = true, .transient = true, .error = "HTTP 429" },
+        };
+        char **elements[5] = { NULL };
+
+        rbatch_results_from_units(&b, units, sizeof(units) / sizeof(units[0]), elements);
+        CU_ASSERT_EQUAL(items[0].res.r, 0);
+        CU_ASSERT_EQUAL(items[0].res.n_elements, 1);
+        CU_ASSERT_STRING_EQUAL(items[0].res.elements[0], "10.0.0.1");
+        CU_ASSERT_EQUAL(items[1].res.r, -EIO);
+        CU_ASSERT_FALSE(items[1].res.transient);
+        CU_ASSERT_STRING_EQUAL(items[1].res.error, "group B: HTTP 400");
+        CU_ASSERT_TRUE(items[2].res.transient);
+        CU_ASSERT_EQUAL(items[3].res.r, 0);
+        CU_ASSERT_EQUAL(items[3].res.n_elements, 0);
+        CU_ASSERT_EQUAL(items[4].res.r, -EINVAL);
+        CU_ASSERT_STRING_EQUAL(items[4].res.error, "nothing to block");
+        for (size_t i = 0; i < 5; i++)
+                strv_free(elements[i]);
 }
 
 static void test_results(void)
@@ -80,5 +116,5 @@ static void test_results(void)
 
 void rbatchres_suite_add(void)
 {
-        UNIT_SUITE("rbatchres", UNIT_TEST(test_results));
+        UNIT_SUITE("rbatchres", UNIT_TEST(test_results), UNIT_TEST(test_from_units));
 }
