@@ -570,6 +570,11 @@ static int attempt_start(HttpRequest *r)
         SETOPT(e, CURLOPT_SSL_VERIFYHOST, r->tls_skip_verify ? 0L : 2L);
         if (ca_file)
                 SETOPT(e, CURLOPT_CAINFO, ca_file);
+        /* CA certificates from the bundle file alone: libcurl then loads them
+         * once per client (its CA cache) instead of reading them for every
+         * new connection, which it does whenever a CA directory is set, as
+         * Debian's build sets /etc/ssl/certs by default */
+        (void) curl_easy_setopt(e, CURLOPT_CAPATH, (char *) NULL);
         if (r->client_cert) {
                 SETOPT(e, CURLOPT_SSLCERT, r->client_cert);
                 SETOPT(e, CURLOPT_SSLKEY, r->client_key ? r->client_key : r->client_cert);
@@ -822,7 +827,11 @@ int http_client_new(uv_loop_t *loop, const HttpClientOptions *opts, HttpClient *
             curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer) != CURLM_OK ||
             curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, c) != CURLM_OK ||
             curl_multi_setopt(c->multi, CURLMOPT_MAX_HOST_CONNECTIONS, max_host) != CURLM_OK ||
-            curl_multi_setopt(c->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, max_total) != CURLM_OK) {
+            curl_multi_setopt(c->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, max_total) != CURLM_OK ||
+            /* libcurl's default keeps 4 idle connections per transfer in
+             * progress, so the cache shrinks after every burst and the next
+             * burst pays new TLS handshakes: keep every connection allowed */
+            curl_multi_setopt(c->multi, CURLMOPT_MAXCONNECTS, max_total) != CURLM_OK) {
                 curl_multi_cleanup(c->multi);
                 client_free(c);
                 return -EINVAL;

@@ -511,8 +511,65 @@ int jwt_prepare(const char *authorization, JwtAlg mode, JwtToken **ret, JwtError
         return 0;
 }
 
-static int verify_rs256(const JwtToken *t, EVP_PKEY *key, JwtError *reterr)
+typedef struct SigEntry {
+        unsigned char digest[SHA256_LEN];
+        EVP_PKEY *key;                  /* a reference, NULL when the slot is free */
+        time_t expires;
+} SigEntry;
+
+struct JwtSigCache {
+        SigEntry *slots;
+        size_t n;
+        unsigned ttl_sec;
+        uint64_t hits, misses;
+};
+
+JwtSigCache *jwt_sig_cache_new(size_t slots, unsigned ttl_sec)
 {
+        JwtSigCache *c = xnew(JwtSigCache, 1);
+
+        c->n = slots ? slots : 1;
+        c->slots = xnew(SigEntry, c->n);
+        c->ttl_sec = ttl_sec;
+        return c;
+}
+
+JwtSigCache *jwt_sig_cache_free(JwtSigCache *c)
+{
+        if (!c)
+                return NULL;
+        for (size_t i = 0; i < c->n; i++)
+                EVP_PKEY_free(c->slots[i].key);
+        free(c->slots);
+        free(c);
+        return NULL;
+}
+
+void jwt_sig_cache_stats(const JwtSigCache *c, uint64_t *ret_hits, uint64_t *ret_misses)
+{
+        *ret_hits = c ? c->hits : 0;
+        *ret_misses = c ? c->misses : 0;
+}
+
+static SigEntry *sig_slot(JwtSigCache *c, const JwtToken *t, unsigned char digest[SHA256_LEN])
+{
+        EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+        uint64_t h;
+
+        if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1 ||
+            EVP_DigestUpdate(ctx, t->signing_input, t->signing_input_len) != 1 ||
+            EVP_DigestUpdate(ctx, t->signature, t->signature_len) != 1 ||
+            EVP_DigestFinal_ex(ctx, digest, NULL) != 1)
+                abort();
+        EVP_MD_CTX_free(ctx);
+        memcpy(&h, digest, sizeof(h));
+        return &c->slots[h % c->n];
+}
+
+static int verify_rs256(const JwtToken *t, EVP_PKEY *key, JwtSigCache *cache, time_t now, JwtError *reterr)
+{
+        unsigned char digest[SHA256_LEN];
+        SigEntry *slot = NULL;
         EVP_MD_CTX *ctx;
         int v;
 
@@ -521,6 +578,15 @@ static int verify_rs256(const JwtToken *t, EVP_PKEY *key, JwtError *reterr)
         /* length is public: the modulus size, nothing else can verify */
         if (t->signature_len == 0 || t->signature_len != (size_t) EVP_PKEY_get_size(key))
                 return fail(reterr, JWT_ERR_BAD_SIGNATURE);
+        if (cache) {
+                slot = sig_slot(cache, t, digest);
+                if (slot->key == key && now < slot->expires &&
+                    CRYPTO_memcmp(slot->digest, digest, SHA256_LEN) == 0) {
+                        cache->hits++;
+                        return 0;
+                }
+                cache->misses++;
+        }
         ctx = EVP_MD_CTX_new();
         if (!ctx)
                 abort();
@@ -532,6 +598,12 @@ static int verify_rs256(const JwtToken *t, EVP_PKEY *key, JwtError *reterr)
         ERR_clear_error();
         if (v != 1)
                 return fail(reterr, JWT_ERR_BAD_SIGNATURE);
+        if (slot && EVP_PKEY_up_ref(key) == 1) {
+                EVP_PKEY_free(slot->key);
+                memcpy(slot->digest, digest, SHA256_LEN);
+                slot->key = key;
+                slot->expires = now + (time_t) cache->ttl_sec;
+        }
         return 0;
 }
 
@@ -615,7 +687,7 @@ int jwt_verify(const JwtToken *t, const JwtVerifyOptions *o, JwtError *reterr)
         if (r < 0)
                 return r;
         if (o->alg == JWT_ALG_RS256)
-                r = verify_rs256(t, o->key, reterr);
+                r = verify_rs256(t, o->key, o->sig_cache, o->now, reterr);
         else
                 r = verify_hs256(t, o->secret, o->secret_len, reterr);
         if (r < 0)

@@ -133,6 +133,20 @@ int jwt_check_alg(const JwtToken *t, JwtAlg alg, JwtError *reterr);
  * success *ret is the parsed token (jwt_token_free()). */
 int jwt_prepare(const char *authorization, JwtAlg mode, JwtToken **ret, JwtError *reterr);
 
+/* Signatures already verified, so that a token XDR sends again and again
+ * costs a SHA-256 instead of an RSA verification.  An entry is the digest
+ * of the signing input and signature together with the key that verified
+ * them (a reference is held, so a pointer match is the same key object),
+ * kept at most ttl seconds; a key the JWKS cache replaced never matches.
+ * Only the signature is remembered: alg, exp, nbf and aud are checked on
+ * every request.  Fixed size, direct-mapped: a colliding token replaces
+ * the older entry. */
+typedef struct JwtSigCache JwtSigCache;
+
+JwtSigCache *jwt_sig_cache_new(size_t slots, unsigned ttl_sec);
+JwtSigCache *jwt_sig_cache_free(JwtSigCache *c);
+void jwt_sig_cache_stats(const JwtSigCache *c, uint64_t *ret_hits, uint64_t *ret_misses);
+
 typedef struct JwtVerifyOptions {
         JwtAlg alg;                     /* pinned: the only algorithm accepted */
         EVP_PKEY *key;                  /* RS256: an RSA public key (borrowed) */
@@ -143,6 +157,7 @@ typedef struct JwtVerifyOptions {
         time_t now;
         unsigned leeway_sec;            /* on exp and nbf; the relays default to JWT_DEFAULT_LEEWAY_SEC */
         bool require_exp;               /* a token without "exp" is JWT_ERR_CLAIM_INVALID */
+        JwtSigCache *sig_cache;         /* RS256: NULL verifies every time */
 } JwtVerifyOptions;
 
 /* Checks, in this order: alg (JWT_ERR_ALG_NOT_ALLOWED), the key or secret

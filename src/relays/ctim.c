@@ -841,8 +841,17 @@ static int key_cmp(const char *a, const char *b)
 {
         const unsigned char *x = (const unsigned char *) (a ? a : "");
         const unsigned char *y = (const unsigned char *) (b ? b : "");
-        size_t lx = strlen((const char *) x), ly = strlen((const char *) y);
+        size_t lx, ly;
 
+        /* ASCII prefix: bytes are code points (the usual case, all keys) */
+        while (*x && *x == *y && *x < 0x80) {
+                x++;
+                y++;
+        }
+        if (*x < 0x80 && *y < 0x80)
+                return *x < *y ? -1 : *x > *y;
+        lx = strlen((const char *) x);
+        ly = strlen((const char *) y);
         while (lx > 0 && ly > 0) {
                 uint32_t cx, cy;
                 size_t nx = utf8_decode(x, lx, &cx), ny = utf8_decode(y, ly, &cy);
@@ -867,18 +876,25 @@ static int member_cmp(const void *a, const void *b)
         return x->index < y->index ? -1 : x->index > y->index;
 }
 
-/* The members of o sorted by key, then by position (a stable sort). */
+/* The members of o sorted by key, then by position (a stable sort).
+ * Objects built by the mappers mostly come sorted already, so a linear
+ * check spares qsort. */
 static size_t members_sorted(const cJSON *o, Member **ret)
 {
         Member *m;
         size_t n = 0, i = 0;
+        bool sorted = true;
 
-        for (cJSON *c = o->child; c; c = c->next)
+        for (cJSON *c = o->child; c; c = c->next) {
+                if (sorted && c != o->child && key_cmp(c->prev->string, c->string) > 0)
+                        sorted = false;
                 n++;
+        }
         m = xnew(Member, n ? n : 1);
         for (cJSON *c = o->child; c; c = c->next, i++)
                 m[i] = (Member) { .item = c, .index = i };
-        qsort(m, n, sizeof(Member), member_cmp);
+        if (!sorted)
+                qsort(m, n, sizeof(Member), member_cmp);
         *ret = m;
         return n;
 }
@@ -1056,11 +1072,22 @@ static void print_string(Buf *b, const char *s, bool utf8)
         const unsigned char *u = (const unsigned char *) (s ? s : "");
         size_t len = strlen((const char *) u);
 
+        buf_reserve(b, len + 2);
         buf_putc(b, '"');
         for (size_t i = 0; i < len;) {
                 uint32_t c;
-                size_t n = utf8_decode(u + i, len - i, &c);
+                size_t n, run = 0;
 
+                /* printable ASCII needs no escape: copy it in one go */
+                while (i + run < len && u[i + run] >= 0x20 && u[i + run] < 0x7f && u[i + run] != '"' &&
+                       u[i + run] != '\\')
+                        run++;
+                if (run > 0) {
+                        buf_put(b, (const char *) u + i, run);
+                        i += run;
+                        continue;
+                }
+                n = utf8_decode(u + i, len - i, &c);
                 i += n;
                 switch (c) {
                 case '"':  buf_puts(b, "\\\""); continue;

@@ -23,12 +23,17 @@
 #include "relays/spycloud.h"
 
 #define DEFAULT_LISTEN "127.0.0.1:9090"
+/* XDR signs a token once and sends it for minutes: remember a verified
+ * signature for at most 10 minutes (exp is checked every time anyway) */
+#define RELAY_SIG_CACHE_SLOTS 1024
+#define RELAY_SIG_CACHE_TTL_SEC 600
 
 struct Relay {
         RelaySet *set;
         const RelayConf *conf;
         const RelayOps *ops;
         JwksCache *jwks;
+        JwtSigCache *sigs;              /* RS256 signatures already verified */
         void *priv;
         size_t *listeners;              /* indexes into the server's listeners */
         size_t n_listeners;
@@ -235,8 +240,11 @@ static void on_metrics(HttpdRequest *req, void *userdata)
         for (size_t i = 0; i < s->n_relays; i++) {
                 const Relay *rl = &s->relays[i];
                 JwksStats js = { 0 };
+                uint64_t sig_hits, sig_misses;
+
                 if (rl->jwks)
                         jwks_cache_get_stats(rl->jwks, &js);
+                jwt_sig_cache_stats(rl->sigs, &sig_hits, &sig_misses);
                 v[i] = (RelayMetricsView) {
                         .name = rl->conf->name,
                         .type = relay_type_to_string(rl->conf->type),
@@ -244,6 +252,8 @@ static void on_metrics(HttpdRequest *req, void *userdata)
                         .jwks_fetches = js.fetches,
                         .jwks_fetch_failures = js.fetch_failures,
                         .jwks_hits = js.hits,
+                        .sig_cache_hits = sig_hits,
+                        .sig_verifications = sig_misses,
                 };
         }
         httpd_stats(s->httpd, &hs);
@@ -393,6 +403,7 @@ static void auth_with_key(RelayCall *c, EVP_PKEY *key)
                         .audiences = auds,
                         .now = time(NULL),
                         .leeway_sec = JWT_DEFAULT_LEEWAY_SEC,
+                        .sig_cache = c->relay->sigs,
                 }, &e) < 0) {
                 auth_fail(c, e);
                 return;
@@ -673,6 +684,7 @@ int relay_set_start(uv_loop_t *loop, HttpClient *http, const Config *cfg, RelayS
                         goto fail;
                 }
                 s->caches_open++;
+                rl->sigs = jwt_sig_cache_new(RELAY_SIG_CACHE_SLOTS, RELAY_SIG_CACHE_TTL_SEC);
                 if (rc->cache_ttl_ms)
                         rl->cache = response_cache_new((size_t) rc->cache_max, rc->cache_ttl_ms);
                 rl->priv = rl->ops->priv_size ? xcalloc(1, rl->ops->priv_size) : NULL;
@@ -733,6 +745,7 @@ static void free_set(RelaySet *s)
                 free(rl->priv);
                 free(rl->listeners);
                 response_cache_free(rl->cache);
+                jwt_sig_cache_free(rl->sigs);
         }
         free(s->relays);
         free(s);

@@ -182,6 +182,12 @@ char *relay_metrics_render(const RelayMetricsView *v, size_t n, const RelayServe
         head(f, "secresp_relay_jwks_cache_hits_total", "counter", "JWT keys found in the JWKS cache.");
         for (size_t i = 0; i < n; i++)
                 counter(f, "secresp_relay_jwks_cache_hits_total", &v[i], NULL, v[i].jwks_hits);
+        head(f, "secresp_relay_jwt_signatures_total", "counter",
+             "RS256 token signatures: verified with RSA, or found already verified.");
+        for (size_t i = 0; i < n; i++) {
+                counter(f, "secresp_relay_jwt_signatures_total", &v[i], "result=\"verified\"", v[i].sig_verifications);
+                counter(f, "secresp_relay_jwt_signatures_total", &v[i], "result=\"remembered\"", v[i].sig_cache_hits);
+        }
         head(f, "secresp_relay_cache_hits_total", "counter", "Lookups answered from the response cache.");
         for (size_t i = 0; i < n; i++)
                 counter(f, "secresp_relay_cache_hits_total", &v[i], NULL, v[i].m->cache_hits);

@@ -59,6 +59,7 @@ typedef struct RelayMetricsView {
         const char *type;
         const RelayMetrics *m;
         uint64_t jwks_fetches, jwks_fetch_failures, jwks_hits;
+        uint64_t sig_cache_hits, sig_verifications;     /* RS256 signatures: remembered, checked */
 } RelayMetricsView;
 
 /* The server's side (httpd_stats()). */

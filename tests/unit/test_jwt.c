@@ -11,6 +11,7 @@
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/pem.h>
 #include <openssl/ec.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
@@ -778,6 +779,82 @@ static void test_rs256_bad_signature(void)
         }
 }
 
+/* The signature cache: a hit spares RSA but not the claims; a bad signature,
+ * another key object or an old entry is verified again. */
+static void test_sig_cache(void)
+{
+        _cleanup_free_ char *tok = rs_token(0, "{\"aud\":\"" AUD "\",\"exp\":1700000100}");
+        _cleanup_free_ char *other = rs_token(1, "{\"aud\":\"" AUD "\",\"exp\":1700000100}");
+        JwtSigCache *c = jwt_sig_cache_new(8, 600);
+        JwtVerifyOptions o = rs_opts(0);
+        uint64_t hits, misses;
+        EVP_PKEY *same = NULL;
+        BIO *bio;
+
+        o.sig_cache = c;
+        CU_ASSERT_EQUAL(decode(tok, &o), JWT_OK);
+        CU_ASSERT_EQUAL(decode(tok, &o), JWT_OK);
+        jwt_sig_cache_stats(c, &hits, &misses);
+        CU_ASSERT_EQUAL(hits, 1);
+        CU_ASSERT_EQUAL(misses, 1);
+
+        /* claims are checked on a hit: expired, wrong audience */
+        o.now = 1700000100 + JWT_DEFAULT_LEEWAY_SEC + 1;
+        CU_ASSERT_EQUAL(decode(tok, &o), JWT_ERR_EXPIRED);
+        o.now = T0;
+        {
+                static const char *const elsewhere[] = { "https://elsewhere.example", NULL };
+                JwtVerifyOptions o2 = o;
+
+                o2.audiences = elsewhere;
+                CU_ASSERT_EQUAL(decode(tok, &o2), JWT_ERR_AUD_MISMATCH);
+        }
+
+        /* signed by another key: verified, refused, never remembered */
+        CU_ASSERT_EQUAL(decode(other, &o), JWT_ERR_BAD_SIGNATURE);
+        CU_ASSERT_EQUAL(decode(other, &o), JWT_ERR_BAD_SIGNATURE);
+        jwt_sig_cache_stats(c, &hits, &misses);
+        CU_ASSERT_EQUAL(misses, 3);
+
+        /* the same key material in another object (a JWKS refetch): verified again */
+        bio = BIO_new(BIO_s_mem());
+        CU_ASSERT_FATAL(PEM_write_bio_PUBKEY(bio, key(0)) == 1);
+        same = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
+        BIO_free(bio);
+        CU_ASSERT_FATAL(same != NULL);
+        {
+                JwtVerifyOptions o2 = o;
+
+                o2.key = same;
+                jwt_sig_cache_stats(c, &hits, &misses);
+                CU_ASSERT_EQUAL(decode(tok, &o2), JWT_OK);
+                jwt_sig_cache_stats(c, &hits, &misses);
+                CU_ASSERT_EQUAL(misses, 4);
+                /* the cache holds its own reference: freeing the caller's is safe */
+                EVP_PKEY_free(same);
+                o2.key = key(0);
+                CU_ASSERT_EQUAL(decode(tok, &o2), JWT_OK);
+        }
+
+        /* an entry older than the TTL is verified again */
+        {
+                _cleanup_free_ char *noexp = rs_token(0, "{\"aud\":\"" AUD "\"}");
+                uint64_t h2, m2;
+
+                CU_ASSERT_EQUAL(decode(noexp, &o), JWT_OK);
+                jwt_sig_cache_stats(c, &hits, &misses);
+                o.now = T0 + 599;
+                CU_ASSERT_EQUAL(decode(noexp, &o), JWT_OK);
+                o.now = T0 + 600;
+                CU_ASSERT_EQUAL(decode(noexp, &o), JWT_OK);
+                jwt_sig_cache_stats(c, &h2, &m2);
+                CU_ASSERT_EQUAL(h2, hits + 1);
+                CU_ASSERT_EQUAL(m2, misses + 1);
+        }
+        c = jwt_sig_cache_free(c);
+        CU_ASSERT_PTR_NULL(c);
+}
+
 static void test_rs256_key_checks(void)
 {
         _cleanup_free_ char *tok = rs_token(0, "{}");
@@ -1531,6 +1608,7 @@ void jwt_suite_add(void)
                    UNIT_TEST(test_hs256_against_rs256),
                    UNIT_TEST(test_rs256_against_hs256),
                    UNIT_TEST(test_rs256_bad_signature),
+                   UNIT_TEST(test_sig_cache),
                    UNIT_TEST(test_rs256_key_checks),
                    UNIT_TEST(test_hs256),
                    UNIT_TEST(test_hs256_constant_time_path),
