@@ -80,7 +80,9 @@ static void buf_puts(Buf *b, const char *s)
 
 static void buf_putc(Buf *b, char c)
 {
-        buf_put(b, &c, 1);
+        buf_reserve(b, 1);
+        b->p[b->len++] = c;
+        b->p[b->len] = '\0';
 }
 
 static void buf_printf(Buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -878,8 +880,9 @@ static int member_cmp(const void *a, const void *b)
 
 /* The members of o sorted by key, then by position (a stable sort).
  * Objects built by the mappers mostly come sorted already, so a linear
- * check spares qsort. */
-static size_t members_sorted(const cJSON *o, Member **ret)
+ * check spares qsort.  small (n_small entries) is used when it is big
+ * enough, sparing the allocation; free *ret only when it is not small. */
+static size_t members_sorted_in(const cJSON *o, Member *small, size_t n_small, Member **ret)
 {
         Member *m;
         size_t n = 0, i = 0;
@@ -890,13 +893,18 @@ static size_t members_sorted(const cJSON *o, Member **ret)
                         sorted = false;
                 n++;
         }
-        m = xnew(Member, n ? n : 1);
+        m = n <= n_small ? small : xnew(Member, n);
         for (cJSON *c = o->child; c; c = c->next, i++)
                 m[i] = (Member) { .item = c, .index = i };
         if (!sorted)
                 qsort(m, n, sizeof(Member), member_cmp);
         *ret = m;
         return n;
+}
+
+static size_t members_sorted(const cJSON *o, Member **ret)
+{
+        return members_sorted_in(o, NULL, 0, ret);
 }
 
 static bool same_key(const Member *a, const Member *b)
@@ -1066,6 +1074,12 @@ static void put_utf8(Buf *b, uint32_t c)
         }
 }
 
+/* Bytes that a JSON string holds as they are: printable ASCII but the
+ * quote and the backslash. */
+static const bool json_plain[256] = {
+        [0x20 ... 0x21] = true, [0x23 ... 0x5b] = true, [0x5d ... 0x7e] = true,  /* all but the quote and the backslash */
+};
+
 /* A JSON string as Python's json.dumps writes it. */
 static void print_string(Buf *b, const char *s, bool utf8)
 {
@@ -1073,18 +1087,17 @@ static void print_string(Buf *b, const char *s, bool utf8)
         size_t len = strlen((const char *) u);
 
         buf_reserve(b, len + 2);
-        buf_putc(b, '"');
+        b->p[b->len++] = '"';
         for (size_t i = 0; i < len;) {
                 uint32_t c;
-                size_t n, run = 0;
+                size_t n, run = i;
 
-                /* printable ASCII needs no escape: copy it in one go */
-                while (i + run < len && u[i + run] >= 0x20 && u[i + run] < 0x7f && u[i + run] != '"' &&
-                       u[i + run] != '\\')
+                /* plain bytes need no escape: copy them in one go */
+                while (run < len && json_plain[u[run]])
                         run++;
-                if (run > 0) {
-                        buf_put(b, (const char *) u + i, run);
-                        i += run;
+                if (run > i) {
+                        buf_put(b, (const char *) u + i, run - i);
+                        i = run;
                         continue;
                 }
                 n = utf8_decode(u + i, len - i, &c);
@@ -1117,17 +1130,27 @@ static int print_value(Buf *b, const cJSON *v, bool utf8, unsigned depth)
 
         if (depth > JSON_DEPTH_MAX)
                 return -ELOOP;
-        if (cJSON_IsNull(v))
+        /* the type tests inline (cJSON_IsNull() and co. are calls into the
+         * library, seven per value on the relays' hot path) */
+        switch (v->type & 0xff) {
+        case cJSON_NULL:
                 buf_puts(b, "null");
-        else if (cJSON_IsTrue(v))
+                return 0;
+        case cJSON_True:
                 buf_puts(b, "true");
-        else if (cJSON_IsFalse(v))
+                return 0;
+        case cJSON_False:
                 buf_puts(b, "false");
-        else if (cJSON_IsNumber(v))
+                return 0;
+        case cJSON_Number:
                 return print_number(b, v->valuedouble);
-        else if (cJSON_IsString(v))
+        case cJSON_String:
                 print_string(b, v->valuestring, utf8);
-        else if (cJSON_IsArray(v)) {
+                return 0;
+        default:
+                break;
+        }
+        if (cJSON_IsArray(v)) {
                 buf_putc(b, '[');
                 for (const cJSON *c = v->child; c; c = c->next) {
                         if (c != v->child)
@@ -1138,8 +1161,8 @@ static int print_value(Buf *b, const cJSON *v, bool utf8, unsigned depth)
                 }
                 buf_putc(b, ']');
         } else if (cJSON_IsObject(v)) {
-                Member *m;
-                size_t n = members_sorted(v, &m);
+                Member small[32], *m;
+                size_t n = members_sorted_in(v, small, 32, &m);
                 bool first = true;
 
                 buf_putc(b, '{');
@@ -1154,11 +1177,13 @@ static int print_value(Buf *b, const cJSON *v, bool utf8, unsigned depth)
                         buf_putc(b, ':');
                         r = print_value(b, m[i].item, utf8, depth + 1);
                         if (r < 0) {
-                                free(m);
+                                if (m != small)
+                                        free(m);
                                 return r;
                         }
                 }
-                free(m);
+                if (m != small)
+                        free(m);
                 buf_putc(b, '}');
         } else
                 return -EINVAL;
@@ -1172,6 +1197,7 @@ int ctim_json_print(const cJSON *v, CtimJsonFlags flags, char **ret, size_t *ret
 
         if (!v)
                 return -EINVAL;
+        buf_reserve(&b, 4096);          /* most answers fit: no regrowth */
         r = print_value(&b, v, flags & CTIM_JSON_UTF8, 0);
         if (r < 0) {
                 free(b.p);
