@@ -1485,10 +1485,10 @@ static void log_request(const char *method, const char *url, const Req *r, int s
         if (r->latency_ms > 0)
                 buf_printf(&b, ",\"latency_ms\":%g", r->latency_ms);
         buf_printf(&b, ",\"sim\":\"vectra\",\"gen\":%u}", r->gen);
+        /* buffered: flushed by every control request and at exit, not per line */
         if (srv.log) {
                 fwrite(b.s, 1, b.n, srv.log);
                 fputc('\n', srv.log);
-                fflush(srv.log);
         }
         /* a request that began before the last reset only goes to the file */
         if (r->gen != srv.gen || srv.log_n >= MAX_LOG) {
@@ -1811,8 +1811,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_arg, r);
         if (r->too_big && !r->control)
                 out_error(&o, 413, "body too large");
-        else if (r->control)
+        else if (r->control) {
+                if (srv.log)
+                        fflush(srv.log);
                 control(method, url, r, &o);
+        }
         else if (strncmp(url, BASE "/", strlen(BASE) + 1) == 0)
                 api(c, method, url, r, &o);
         else {
