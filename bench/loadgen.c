@@ -9,7 +9,8 @@
  *
  *   cc -O2 -o loadgen bench/loadgen.c -lssl -lcrypto -lpthread
  *   loadgen [-s -k CA] -p PORT -m METHOD -u PATH [-b BODYFILE] [-H 'Name: v']...
- *           [-c CONNS] [-n TOTAL] [-t SECONDS] [-w WARMUP] [-e TEXT]
+ *           [-c CONNS] [-n TOTAL] [-t SECONDS] [-w WARMUP] [-e TEXT] [-S STATUS]
+ * (-S: the status of a good answer, default 200)
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -35,7 +36,7 @@
 #define MAX_SECONDS 600
 
 static struct {
-        int port;
+        int port, ok_status;
         const char *method, *path, *expect;
         char *body;
         size_t body_len;
@@ -48,7 +49,7 @@ static struct {
         SSL_CTX *ctx;
         char *request;
         size_t request_len;
-} arg = { .method = "GET", .path = "/", .conns = 1, .total = 1000, .seconds = 10 };
+} arg = { .method = "GET", .path = "/", .conns = 1, .total = 1000, .seconds = 10, .ok_status = 200 };
 
 static atomic_long next_request;
 static double deadline;
@@ -219,7 +220,7 @@ static void *work(void *userdata)
                         conn_close(&c);
                 if (i < arg.warmup)
                         continue;
-                if (status == 200 && match)
+                if (status == arg.ok_status && match)
                         w->ok++;
                 else
                         w->errors++;
@@ -256,7 +257,7 @@ static double pct(const double *v, size_t n, double p)
 static void usage(void)
 {
         fprintf(stderr, "usage: loadgen [-s -k CA] -p PORT [-m METHOD] [-u PATH] [-b BODYFILE] [-H HEADER]... "
-                        "[-c CONNS] [-n TOTAL] [-t SECONDS] [-w WARMUP] [-e TEXT]\n");
+                        "[-c CONNS] [-n TOTAL] [-t SECONDS] [-w WARMUP] [-e TEXT] [-S STATUS]\n");
         exit(2);
 }
 
@@ -270,7 +271,7 @@ int main(int argc, char **argv)
         FILE *f;
         int o;
 
-        while ((o = getopt(argc, argv, "sk:p:m:u:b:H:c:n:t:w:e:")) != -1) {
+        while ((o = getopt(argc, argv, "sk:p:m:u:b:H:c:n:t:w:e:S:")) != -1) {
                 switch (o) {
                 case 's': arg.tls = true; break;
                 case 'k': ca = optarg; break;
@@ -299,6 +300,7 @@ int main(int argc, char **argv)
                 case 't': arg.seconds = atof(optarg); break;
                 case 'w': arg.warmup = atol(optarg); break;
                 case 'e': arg.expect = optarg; break;
+                case 'S': arg.ok_status = atoi(optarg); break;
                 default: usage();
                 }
         }

@@ -20,6 +20,8 @@
 #   CONNS=N       http.max_host_connections (default 8, secrespd's default)
 #   SCENARIOS="HOSTS:TAGGED:LATENCY_MS ..."  (default "50000:5000:0 50000:5000:20 1000:100:20")
 #   SCENARIO_TIMEOUT=S   bound of one scenario (default 1800)
+#   SIM=c|py      the Vectra simulator: bench/vectra/scale_sim.c (default,
+#                 compiled here) or tests/sim/vectra_sim.py
 # Exit status: 0 when every target is met, 1 when one is missed, 2 on error.
 set -euo pipefail
 
@@ -52,8 +54,18 @@ n=0
 for _ in $scenarios; do n=$((n + 1)); done
 [ "$n" -le 8 ] || { echo "SCENARIOS: at most 8"; exit 2; }
 
+sim=${SIM:-c}
+case "$sim" in
+c)
+  # the simulator in C, so that its CPU is not what the cycle measures
+  cc -O2 -o "$out/scale_sim" "$here/scale_sim.c" -lmicrohttpd -lcjson -lpthread
+  simargs=(--sim c --sim-bin "$out/scale_sim") ;;
+py) simargs=(--sim py) ;;
+*) echo "SIM: c or py"; exit 2 ;;
+esac
+
 echo "secrespd: $build/secrespd ($("$build/secrespd" --version 2>/dev/null | head -1), built $(date -r "$build/secrespd" '+%F %T')); tree: $(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo '?')"
-echo "machine: $(nproc) CPUs, $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo), load average $(cut -d' ' -f1-3 /proc/loadavg); nice $NICE"
+echo "machine: $(nproc) CPUs, $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo), load average $(cut -d' ' -f1-3 /proc/loadavg); nice $NICE; simulator $sim"
 files=()
 for s in $scenarios; do
   IFS=: read -r hosts tagged lat <<<"$s"
@@ -61,7 +73,7 @@ for s in $scenarios; do
   echo "running $hosts hosts / $tagged tagged / ${lat} ms latency ..." >&2
   if ! timeout "$limit" python3 "$here/cycle.py" --build "$build" --tmp "$out/$name" --hosts "$hosts" \
       --tagged "$tagged" --latency-ms "$lat" --host-connections "$conns" --nice "$NICE" \
-      --max-seconds "$limit" >"$out/$name.json"; then
+      --max-seconds "$limit" "${simargs[@]}" >"$out/$name.json"; then
     echo "scenario $s failed; logs in $out/$name (kept)" >&2
     keep=1
     exit 2

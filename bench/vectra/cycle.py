@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
 """One scenario of bench/vectra-cycle.sh: the Vectra simulator in scale mode
-(bench/vectra/sim.py), secrespd blocking its tagged hosts through
+(--sim c: bench/vectra/scale_sim.c, the default; --sim py:
+bench/vectra/sim.py, tests/sim/vectra_sim.py), secrespd blocking its tagged hosts through
 external_call (the test recorder), and three cycles measured: block, steady
 (nothing to do), unblock.  Prints one JSON object on stdout.
 
@@ -176,6 +177,9 @@ def main():
     ap.add_argument("--max-seconds", type=float, default=600, help="bound of each wait")
     ap.add_argument("--only-block", action="store_true", help="stop after the block cycle")
     ap.add_argument("--nagle", action="store_true", help="simulator without TCP_NODELAY (as tests/sim is)")
+    ap.add_argument("--sim", choices=("c", "py"), default="c",
+                    help="the simulator: c (bench/vectra/scale_sim.c, default) or py (tests/sim/vectra_sim.py)")
+    ap.add_argument("--sim-bin", default="", help="scale_sim already built (--sim c); default: built into --tmp")
     ap.add_argument("--wrap", default="", help="run secrespd under this command, e.g. 'valgrind --tool=callgrind'")
     ap.add_argument("--attach", default="", help="command started with {pid} once secrespd is up and stopped "
                     "(SIGINT) after the block cycle, e.g. 'perf record -g -o F -p {pid}'")
@@ -187,7 +191,7 @@ def main():
     procs = []
     conc = min(MAX_IN_FLIGHT, a.host_connections)
     out = {"tmp": tmp, "hosts": a.hosts, "tagged": a.tagged, "latency_ms": a.latency_ms, "nice": a.nice,
-           "nagle": a.nagle,
+           "nagle": a.nagle, "sim": a.sim,
            "max_in_flight": MAX_IN_FLIGHT, "max_host_connections": a.host_connections, "concurrency": conc,
            "bound_by": "http.max_host_connections" if a.host_connections < MAX_IN_FLIGHT else
            "Vectra client max_in_flight", "loadavg_start": open("/proc/loadavg").read().split()[:3],
@@ -195,10 +199,15 @@ def main():
     try:
         # -- the simulator
         port_file = os.path.join(tmp, "sim.port")
-        simp = subprocess.Popen(nice + [sys.executable, os.path.join(HERE, "sim.py"), "--api", "2.5",
-                                        "--scale-hosts", str(a.hosts), "--scale-tagged", str(a.tagged),
-                                        "--latency-ms", str(a.latency_ms), "--port-file", port_file,
-                                        "--log", os.path.join(tmp, "sim.jsonl")] + (["--nagle"] if a.nagle else []),
+        if a.sim == "c":
+            sim_cmd = [a.sim_bin or build_scale_sim(tmp)]
+        else:
+            sim_cmd = [sys.executable, os.path.join(HERE, "sim.py")]
+        simp = subprocess.Popen(nice + sim_cmd + ["--api", "2.5",
+                                                  "--scale-hosts", str(a.hosts), "--scale-tagged", str(a.tagged),
+                                                  "--latency-ms", str(a.latency_ms), "--port-file", port_file,
+                                                  "--log", os.path.join(tmp, "sim.jsonl")] +
+                                (["--nagle"] if a.nagle else []),
                                 stdout=subprocess.DEVNULL, stderr=open(os.path.join(tmp, "sim.log"), "w"))
         procs.append(simp)
         deadline = time.monotonic() + 120
@@ -340,8 +349,9 @@ vectra = (
                 n += 1
         sim.call("PUT", "/__sim/state", state, timeout=300)
         del state
-        # The PUT dropped the simulator's encoded objects; its scale mode
-        # encodes them all at start, so do it again by listing every host.
+        # The PUT dropped the Python simulator's encoded objects; its scale
+        # mode encodes them all at start, so do it again by listing every
+        # host (scale_sim renders them in the PUT: the listing costs it little).
         path, pages = "/api/v2.5/hosts?page_size=5000", 0
         while path and pages < 1000:
             lst = sim.call("GET", path, timeout=300, auth="Token tok123")
@@ -356,6 +366,14 @@ vectra = (
         return finish(out, procs)
     finally:
         stop(procs)
+
+
+def build_scale_sim(tmp):
+    """bench/vectra/scale_sim.c compiled into tmp (as bench/vectra-cycle.sh does)."""
+    exe = os.path.join(tmp, "scale_sim")
+    subprocess.run(["cc", "-O2", "-o", exe, os.path.join(HERE, "scale_sim.c"), "-lmicrohttpd", "-lcjson",
+                    "-lpthread"], check=True, timeout=300)
+    return exe
 
 
 def finish(out, procs):

@@ -16,8 +16,10 @@ TARGET_RSS_KB = 50 * 1024
 
 
 def name_of(d):
-    return "%dk/%d @%gms" % (d["hosts"] // 1000, d["tagged"], d["latency_ms"]) if d["hosts"] >= 1000 else \
+    s = "%dk/%d @%gms" % (d["hosts"] // 1000, d["tagged"], d["latency_ms"]) if d["hosts"] >= 1000 else \
         "%d/%d @%gms" % (d["hosts"], d["tagged"], d["latency_ms"])
+    # runs made before --sim existed used the Python simulator
+    return s + " py" if d.get("sim", "py") == "py" else s
 
 
 def main(paths):
@@ -38,7 +40,7 @@ def main(paths):
     print()
     print("columns: wall_s = the cycle's duration (secrespd's own clock); cpu_s = secrespd's utime+stime;")
     print("child_s = CPU of the children it reaped (fork side + recorder); rq_wait = secrespd's time runnable")
-    print("but waiting for a CPU (/proc/PID/schedstat); sim_cpu = the Python simulator's CPU; peakRSS = VmHWM")
+    print("but waiting for a CPU (/proc/PID/schedstat); sim_cpu = the simulator's CPU; peakRSS = VmHWM")
     print("(reset before each cycle); requests/writes from /__sim/counts (writes = not GET); limit_s = requests x")
     print("latency / concurrency; reads/calls/writes_s = the phases as the simulator saw them (last read before")
     print("the first write; responder calls with no request in flight; first write to last answer).")
