@@ -10,10 +10,13 @@
  *   POST /<tenant>/oauth2/v2.0/token    a client-credentials form -> an access token
  *                                       (azuread_sim.py's shape; the token is not checked later)
  *   POST /v1.0/security/runHuntingQuery "Authorization: Bearer <token>" (401 without)
- *                                       and a {"Query": ...} body -> the --hunting FILE
+ *                                       and a {"Query": ...} body -> the ANSWER of the
+ *                                       --hunting-for BODY=ANSWER whose BODY file is the
+ *                                       request's body, byte for byte; else the --hunting FILE
+ *                                       (400 without one)
  *   GET  PATH of a --get PATH=FILE      "X-API-Key: <key>" (401 without, 403 for another
  *                                       key than --api-key) -> FILE; PATH as sent, query included
- *   GET  /__stub/counts                 answers by kind, as JSON
+ *   GET  /__stub/counts                 answers by kind and connections accepted, as JSON
  *
  * An epoll loop per thread over OpenSSL, HTTP/1.1 keep-alive, TCP_NODELAY,
  * each answer prepared whole at start and sent in one SSL_write (one TLS
@@ -25,7 +28,8 @@
  *
  *   cc -O2 -o upstream_stub bench/relay/upstream_stub.c -lssl -lcrypto -lpthread
  *   upstream_stub --cert PEM --key PEM --port-file FILE [--port N] [--threads N]
- *                 [--hunting FILE] [--get PATH=FILE]... [--api-key KEY]
+ *                 [--hunting FILE] [--hunting-for BODY=ANSWER]... [--get PATH=FILE]...
+ *                 [--api-key KEY]
  * Runs until SIGINT or SIGTERM.
  */
 #define _GNU_SOURCE
@@ -56,9 +60,10 @@
 #define MAX_EVENTS 64
 #define MAX_ACCEPTS 64
 
-enum { C_TOKEN, C_HUNTING, C_GET, C_UNAUTHORIZED, C_BAD, C_NOT_FOUND, _C_MAX };
+/* answers by kind, and (last, not an answer) the connections accepted, each a TLS handshake */
+enum { C_TOKEN, C_HUNTING, C_GET, C_UNAUTHORIZED, C_BAD, C_NOT_FOUND, C_CONNECTIONS, _C_MAX };
 static const char *const count_names[_C_MAX] = { "token", "hunting", "get", "unauthorized", "bad_request",
-                                                 "not_found" };
+                                                 "not_found", "connections" };
 static atomic_ulong counts[_C_MAX];
 
 /* A whole answer, status line to body. */
@@ -72,9 +77,17 @@ typedef struct Get {
         Answer answer;
 } Get;
 
+typedef struct Hunt {
+        char *body;
+        size_t body_len;
+        Answer answer;
+} Hunt;
+
 static struct {
         Get gets[MAX_GETS];
         size_t n_gets;
+        Hunt hunts[MAX_GETS];
+        size_t n_hunts;
         Answer hunting, token, unauthorized_graph, unauthorized_key, forbidden_key, bad_query, bad_grant,
                 bad_request, not_found, go_on;
         bool has_hunting;
@@ -261,8 +274,16 @@ static void route(Conn *c, const char *head, size_t head_len, const char *body, 
                                 answer(c, &stub.unauthorized_graph, C_UNAUTHORIZED);
                         else if (!span_has(body, body_len, "\"Query\""))
                                 answer(c, &stub.bad_query, C_BAD);
-                        else
-                                answer(c, &stub.hunting, C_HUNTING);
+                        else {
+                                const Answer *a = stub.hunting.bytes ? &stub.hunting : &stub.bad_query;
+                                for (size_t i = 0; i < stub.n_hunts; i++)
+                                        if (stub.hunts[i].body_len == body_len &&
+                                            !memcmp(stub.hunts[i].body, body, body_len)) {
+                                                a = &stub.hunts[i].answer;
+                                                break;
+                                        }
+                                answer(c, a, a == &stub.bad_query ? C_BAD : C_HUNTING);
+                        }
                         return;
                 }
                 if (is_token_path(sp1 + 1, pl)) {
@@ -434,6 +455,7 @@ static void accept_some(int ep)
 
                 if (fd < 0)
                         return;
+                atomic_fetch_add_explicit(&counts[C_CONNECTIONS], 1, memory_order_relaxed);
                 (void) setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
                 c = calloc(1, sizeof(*c));
                 if (!c)
@@ -478,7 +500,8 @@ static void *worker(void *userdata)
 static void usage(void)
 {
         fprintf(stderr, "usage: upstream_stub --cert PEM --key PEM --port-file FILE [--port N] [--threads N]\n"
-                        "                     [--hunting FILE] [--get PATH=FILE]... [--api-key KEY]\n");
+                        "                     [--hunting FILE] [--hunting-for BODY=ANSWER]... [--get PATH=FILE]...\n"
+                        "                     [--api-key KEY]\n");
         exit(2);
 }
 
@@ -489,6 +512,7 @@ int main(int argc, char **argv)
                 { "port-file", required_argument, NULL, 'f' }, { "port", required_argument, NULL, 'p' },
                 { "threads", required_argument, NULL, 't' }, { "hunting", required_argument, NULL, 'h' },
                 { "get", required_argument, NULL, 'g' },     { "api-key", required_argument, NULL, 'a' },
+                { "hunting-for", required_argument, NULL, 'H' },
                 {},
         };
         const char *cert_file = NULL, *key_file = NULL, *port_file = NULL;
@@ -512,6 +536,20 @@ int main(int argc, char **argv)
                 case 'h': {
                         char *body = must_read(optarg, &len);
                         stub.hunting = make_answer(200, "OK", body, len);
+                        stub.has_hunting = true;
+                        free(body);
+                        break;
+                }
+                case 'H': {
+                        char *eq = strchr(optarg, '='), *body;
+                        Hunt *h = &stub.hunts[stub.n_hunts];
+                        if (!eq || stub.n_hunts == MAX_GETS)
+                                usage();
+                        *eq = '\0';
+                        h->body = must_read(optarg, &h->body_len);
+                        body = must_read(eq + 1, &len);
+                        h->answer = make_answer(200, "OK", body, len);
+                        stub.n_hunts++;
                         stub.has_hunting = true;
                         free(body);
                         break;
