@@ -19,6 +19,9 @@
 # sends.
 # Usage: bench/relay.sh BUILDDIR [OUTDIR]      (never part of make check)
 #   N=3000 (requests per run), SECS=15 (time cap per run), CONNS="1 10 50", SIM=stub|py
+#   PERF=NAME:CONNS (e.g. relay-observe-1:10) records secrespd with perf record -g during
+#   that run, into OUTDIR/perf.data (or ./perf.data); PERF_CG=dwarf for call chains through
+#   libraries built without frame pointers
 set -euo pipefail
 
 build=$(cd "${1:?usage: bench/relay.sh BUILDDIR [OUTDIR]}" && pwd)
@@ -231,7 +234,16 @@ run() { # NAME CONNS UPSTREAM_PID loadgen-args...
         read -r k0 n0 < <(calls)
         s0=$(cpu_ticks "$spid")
         g0=$(cpu_ticks "$up")
+        if [ "${PERF:-}" = "$name:$c" ]; then
+                perf record -q --call-graph "${PERF_CG:-fp}" -o "${out:-.}/perf.data" -p "$spid" 2>"$tmp/perf.err" &
+                ppid=$!
+                sleep 0.5
+        fi
         j=$("$tmp/loadgen" -c "$c" -n "$N" -t "$SECS" -w $((c * 5)) "$@")
+        if [ "${PERF:-}" = "$name:$c" ]; then
+                kill -INT "$ppid"
+                wait "$ppid" || true
+        fi
         s1=$(cpu_ticks "$spid")
         g1=$(cpu_ticks "$up")
         read -r k1 n1 < <(calls)
