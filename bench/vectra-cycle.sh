@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The Vectra response cycle at scale (issue 3, "Benchmark"): the Vectra
 # simulator in scale mode with 50,000 hosts of which 5,000 carry the block
-# tag, secrespd blocking them through external_call (the test recorder),
+# tag, secrespd blocking them through external_call (bench/vectra/recorder.c),
 # then a steady cycle (nothing to do: no write allowed) and an unblock cycle
 # (the tag removed from all 5,000 at once).  Each at 0 ms and at 20 ms of
 # simulated latency per request, plus a 1,000-host / 100-block run at 20 ms
@@ -10,8 +10,7 @@
 # targets.  Loopback only; bounded in time and count.
 #
 # Usage: bench/vectra-cycle.sh BUILDDIR [OUTDIR]   (never part of make check)
-#   BUILDDIR  a build without sanitizers, with secrespd and
-#             tests/functional/recorder (make secrespd tests/functional/recorder)
+#   BUILDDIR  a build without sanitizers, with secrespd (make secrespd)
 #   OUTDIR    keep the logs and JSON there (default: a temporary directory, removed)
 # Environment:
 #   NICE=N        nice value of the simulator and secrespd (default -10 as root,
@@ -20,6 +19,8 @@
 #   CONNS=N       http.max_host_connections (default 8, secrespd's default)
 #   SCENARIOS="HOSTS:TAGGED:LATENCY_MS ..."  (default "50000:5000:0 50000:5000:20 1000:100:20")
 #   SCENARIO_TIMEOUT=S   bound of one scenario (default 1800)
+#   RECORDER=PATH the responder command (default bench/vectra/recorder.c,
+#                 compiled here, static when possible)
 #   SIM=c|py      the Vectra simulator: bench/vectra/scale_sim.c (default,
 #                 compiled here) or tests/sim/vectra_sim.py
 # Exit status: 0 when every target is met, 1 when one is missed, 2 on error.
@@ -30,8 +31,6 @@ build=$(cd "${1:?$usage}" && pwd)
 top=$(cd "$(dirname "$0")/.." && pwd)
 here=$top/bench/vectra
 [ -x "$build/secrespd" ] || { echo "no $build/secrespd"; exit 2; }
-[ -x "$build/tests/functional/recorder" ] || {
-  echo "no $build/tests/functional/recorder (make -C $build tests/functional/recorder)"; exit 2; }
 if grep -q '^SAN_CFLAGS = .*-fsanitize' "$build/Makefile" 2>/dev/null; then
   echo "warning: $build is a sanitizer build; figures will not be representative" >&2
 fi
@@ -64,6 +63,15 @@ py) simargs=(--sim py) ;;
 *) echo "SIM: c or py"; exit 2 ;;
 esac
 
+# the responder command: bench/vectra/recorder.c, static when the toolchain
+# can; RECORDER=PATH runs another (the test suite's, to compare)
+if [ -n "${RECORDER:-}" ]; then
+  recorder=$RECORDER
+else
+  recorder=$out/recorder
+  cc -O2 -static -o "$recorder" "$here/recorder.c" 2>/dev/null || cc -O2 -o "$recorder" "$here/recorder.c"
+fi
+
 echo "secrespd: $build/secrespd ($("$build/secrespd" --version 2>/dev/null | head -1), built $(date -r "$build/secrespd" '+%F %T')); tree: $(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo '?')"
 echo "machine: $(nproc) CPUs, $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo), load average $(cut -d' ' -f1-3 /proc/loadavg); nice $NICE; simulator $sim"
 files=()
@@ -73,7 +81,7 @@ for s in $scenarios; do
   echo "running $hosts hosts / $tagged tagged / ${lat} ms latency ..." >&2
   if ! timeout "$limit" python3 "$here/cycle.py" --build "$build" --tmp "$out/$name" --hosts "$hosts" \
       --tagged "$tagged" --latency-ms "$lat" --host-connections "$conns" --nice "$NICE" \
-      --max-seconds "$limit" "${simargs[@]}" >"$out/$name.json"; then
+      --max-seconds "$limit" --recorder "$recorder" "${simargs[@]}" >"$out/$name.json"; then
     echo "scenario $s failed; logs in $out/$name (kept)" >&2
     keep=1
     exit 2

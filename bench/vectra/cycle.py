@@ -173,6 +173,7 @@ def main():
     ap.add_argument("--latency-ms", type=float, default=0)
     ap.add_argument("--host-connections", type=int, default=8, help="http.max_host_connections")
     ap.add_argument("--page-size", type=int, default=5000)
+    ap.add_argument("--recorder", default="", help="the responder command (default: the test suite's recorder)")
     ap.add_argument("--nice", type=int, default=0, help="nice value of the simulator and secrespd")
     ap.add_argument("--max-seconds", type=float, default=600, help="bound of each wait")
     ap.add_argument("--only-block", action="store_true", help="stop after the block cycle")
@@ -220,7 +221,7 @@ def main():
         sim = Sim(port)
 
         # -- secrespd's configuration
-        recorder = os.path.join(a.build, "tests/functional/recorder")
+        recorder = a.recorder or os.path.join(a.build, "tests/functional/recorder")
         rec_file = os.path.join(tmp, "recorder.jsonl")
         conf = os.path.join(tmp, "secrespd.conf")
         with open(conf, "w") as f:
