@@ -64,20 +64,27 @@ typedef enum UpState {
         UP_SENT,
 } UpState;
 
+/* No call looks the observable up (a value no query can hold). */
+#define NO_SLOT SIZE_MAX
+
 /* One observable of the request. */
 typedef struct Obs {
         MsgraphObservable type;
         const char *value;              /* in the call's observables */
+        size_t slot;                    /* in Mg.items: the lookup that answers it, or NO_SLOT */
         cJSON *sightings;
         size_t skipped;
         MsgraphError error;
         bool failed;
 } Obs;
 
-/* One Graph call. */
+/* One Graph call: a legacy alerts query (one observable), a hunting query
+ * (the observables of slots lo .. lo + n - 1, tagged 0 .. n - 1), or the
+ * health check (n == 0). */
 struct Up {
         Mg *mg;
-        Obs *obs;                       /* NULL: the health check */
+        size_t lo, n;
+        size_t first;                   /* the first observable, in input order, it answers */
         MsgraphCall call;               /* how its answer maps */
         char *url;
         char *body;                     /* POST body, NULL for GET */
@@ -98,6 +105,9 @@ struct Mg {
         MsgraphApi api;
         Obs *obs;
         size_t n_obs;
+        MsgraphHuntingItem *items;      /* the distinct lookups (legacy: one per observable) */
+        size_t n_items;
+        size_t failed_first;            /* the first observable that failed, NO_SLOT: none */
         Up **ups;                       /* not finished */
         size_t n_ups;
         unsigned pending;               /* references: one per Up, one while starting */
@@ -215,6 +225,7 @@ static void mg_free(Mg *mg)
                 msgraph_error_done(&mg->obs[i].error);
         }
         free(mg->obs);
+        free(mg->items);
         msgraph_error_done(&mg->health_error);
         if (mg->token)
                 mg->token->users--;
@@ -325,8 +336,9 @@ static void set_error(MsgraphError *dst, MsgraphError *src)
 }
 
 /* The observables after index k no longer matter (the answer ends at k's
- * error, as upstream's loop would): their calls are dropped before they
- * are sent, or cancelled, so that a 429 is not answered with more calls. */
+ * error, as upstream's loop would): the calls that answer only those are
+ * dropped before they are sent, or cancelled, so that a 429 is not
+ * answered with more calls. */
 static void abort_after(Mg *mg, size_t k)
 {
         Priv *p = priv_of(mg);
@@ -338,7 +350,7 @@ static void abort_after(Mg *mg, size_t k)
         for (size_t i = 0; i < n; i++) {
                 Up *u = ups[i];
 
-                if (!u->obs || (size_t) (u->obs - mg->obs) <= k)
+                if (u->n == 0 || u->first <= k)
                         continue;
                 switch (u->state) {
                 case UP_TOKEN_WAIT:
@@ -360,15 +372,30 @@ static void abort_after(Mg *mg, size_t k)
         free(ups);
 }
 
+/* Whether the call looks o up. */
+static bool up_answers(const Up *up, const Obs *o)
+{
+        return o->slot != NO_SLOT && o->slot >= up->lo && o->slot - up->lo < up->n;
+}
+
 /* The call failed with err (taken). */
 static void up_fail(Up *up, MsgraphError *err)
 {
         Mg *mg = up->mg;
 
-        if (up->obs) {
-                up->obs->failed = true;
-                set_error(&up->obs->error, err);
-                abort_after(mg, (size_t) (up->obs - mg->obs));
+        if (up->n > 0) {
+                /* every observable of the call fails with its error */
+                for (size_t i = 0; i < mg->n_obs; i++) {
+                        Obs *o = &mg->obs[i];
+                        if (!up_answers(up, o))
+                                continue;
+                        o->failed = true;
+                        msgraph_error_done(&o->error);
+                        o->error = (MsgraphError) { .code = err->code, .message = xstrdup(err->message) };
+                }
+                if (up->first < mg->failed_first)
+                        mg->failed_first = up->first;
+                abort_after(mg, up->first);
         } else {
                 mg->health_failed = true;
                 set_error(&mg->health_error, err);
@@ -424,13 +451,14 @@ static char *cache_cred(const Mg *mg)
                          ctim_json_get(claims, "client_secret")->valuestring);
 }
 
-/* An HTTP answer (or a cached one) to the call's observable. */
+/* An HTTP answer (or a cached one) to the call's observables. */
 static void up_take(Up *up, const HttpResponse *resp, bool cached)
 {
         Mg *mg = up->mg;
         const RelayConf *conf = relay_conf(mg->relay);
+        const MsgraphPortal portal = { .url = conf->portal_url, .tenant_id = mg->token->tenant_id };
         MsgraphError err = {};
-        cJSON *tree = NULL, *sightings = NULL;
+        cJSON *tree = NULL;
         int64_t limit;
         int r;
 
@@ -445,7 +473,7 @@ static void up_take(Up *up, const HttpResponse *resp, bool cached)
                 return;
         }
         /* 2xx, or the 404 that means "no alerts" / "ok" for the legacy calls */
-        if (!up->obs || resp->status == 404) {
+        if (up->n == 0 || resp->status == 404) {
                 up_finish(up);
                 return;
         }
@@ -457,23 +485,23 @@ static void up_take(Up *up, const HttpResponse *resp, bool cached)
                 return;
         }
         limit = relay_call_limit(mg->call);
-        if (mg->api == MSGRAPH_API_LEGACY)
-                r = msgraph_legacy_sightings(up->obs->type, up->obs->value, tree, limit, NULL, &sightings,
-                                             &up->obs->skipped);
-        else
-                r = msgraph_hunting_sightings(up->obs->type, up->obs->value, tree, limit,
-                                              &(MsgraphPortal) {
-                                                      .url = conf->portal_url,
-                                                      .tenant_id = mg->token->tenant_id,
-                                              },
-                                              NULL, &sightings, &up->obs->skipped);
-        cJSON_Delete(tree);
-        if (r < 0) {
-                unexpected(&err, xstrdup(UNEXPECTED "the body is not an object"));
-                up_fail(up, &err);
-                return;
+        /* each observable maps its own rows, so a repeated one gets sightings of its own */
+        for (size_t i = 0; i < mg->n_obs; i++) {
+                Obs *o = &mg->obs[i];
+
+                if (!up_answers(up, o))
+                        continue;
+                if (mg->api == MSGRAPH_API_LEGACY)
+                        r = msgraph_legacy_sightings(o->type, o->value, tree, limit, NULL, &o->sightings,
+                                                     &o->skipped);
+                else
+                        r = msgraph_hunting_sightings(o->type, o->value, (int64_t) (o->slot - up->lo), tree, limit,
+                                                      &portal, NULL, &o->sightings, &o->skipped);
+                /* the tree is an object, the limit >= 1 and the tag >= 0: only a broken invariant fails */
+                if (r < 0)
+                        abort();
         }
-        up->obs->sightings = sightings;
+        cJSON_Delete(tree);
         /* only a good 2xx answer is kept, and never twice */
         if (!cached && resp->status >= 200 && resp->status < 300) {
                 _cleanup_free_ char *key = cache_key(up), *cred = cache_cred(mg);
@@ -707,12 +735,16 @@ static void up_token_acquire(Up *up)
                 token_fetch(t, mg->call);
 }
 
-static void up_start(Mg *mg, Obs *obs, MsgraphCall call, const char *path, char *body)
+/* Starts a call for slots lo .. lo + n - 1 (n == 0: the health check),
+ * whose first observable in input order is first. */
+static void up_start(Mg *mg, size_t lo, size_t n, size_t first, MsgraphCall call, const char *path, char *body)
 {
         Up *up = xnew(Up, 1);
 
         up->mg = mg;
-        up->obs = obs;
+        up->lo = lo;
+        up->n = n;
+        up->first = first;
         up->call = call;
         /* the paths of msgraph_map.h begin with '/', the base URL ends with one */
         up->url = xasprintf("%s%s", relay_conf(mg->relay)->url, path[0] == '/' ? path + 1 : path);
@@ -721,7 +753,7 @@ static void up_start(Mg *mg, Obs *obs, MsgraphCall call, const char *path, char 
         mg->ups = xreallocarray(mg->ups, mg->n_ups + 1, sizeof(Up *));
         mg->ups[mg->n_ups++] = up;
         /* a cached answer needs neither a token nor a connection slot */
-        if (obs) {
+        if (n > 0) {
                 _cleanup_free_ char *key = cache_key(up), *cred = cache_cred(mg);
                 const char *cached;
                 size_t len;
@@ -760,42 +792,97 @@ static size_t supported(const cJSON *observables)
         return n;
 }
 
+/* The slot of the lookup (type, value): an earlier equal one's in hunting
+ * mode (one query leg serves every copy), a new one otherwise. */
+static size_t slot_of(Mg *mg, MsgraphObservable t, const char *v)
+{
+        if (mg->api != MSGRAPH_API_LEGACY)
+                for (size_t i = 0; i < mg->n_items; i++)
+                        if (mg->items[i].type == t && strcmp(mg->items[i].value, v) == 0)
+                                return i;
+        mg->items[mg->n_items] = (MsgraphHuntingItem) { .type = t, .value = v };
+        return mg->n_items++;
+}
+
+/* Whether the legacy filter can hold the value. */
+static int legacy_check(MsgraphObservable t, const char *v)
+{
+        char *f = NULL;
+        int r = msgraph_legacy_filter(t, v, &f);
+
+        free(f);
+        return r;
+}
+
+/* The first observable, in input order, that slot answers. */
+static size_t first_of_slot(const Mg *mg, size_t slot)
+{
+        for (size_t i = 0; i < mg->n_obs; i++)
+                if (mg->obs[i].slot == slot)
+                        return i;
+        return NO_SLOT;
+}
+
 static void start_observe(Mg *mg)
 {
         const RelayConf *c = relay_conf(mg->relay);
         int64_t limit = relay_call_limit(mg->call);
+        size_t n = supported(relay_call_observables(mg->call)), calls = 0;
         const cJSON *o;
 
-        mg->obs = xnew(Obs, supported(relay_call_observables(mg->call)) + 1);
-        /* §7.1: exact type names, no deduplication, input order */
+        mg->obs = xnew(Obs, n + 1);
+        mg->items = xnew(MsgraphHuntingItem, n + 1);
+        mg->failed_first = NO_SLOT;
+        /* §7.1: exact type names, input order; a repeated observable gets sightings of its own */
         cJSON_ArrayForEach(o, relay_call_observables(mg->call)) {
                 MsgraphObservable t = msgraph_observable_from_string(ctim_json_get(o, "type")->valuestring);
                 const char *v = ctim_json_get(o, "value")->valuestring;
+                int r;
 
                 if (t < 0)
                         continue;
-                mg->obs[mg->n_obs++] = (Obs) { .type = t, .value = v };
-        }
-        for (size_t i = 0; i < mg->n_obs; i++) {
-                Obs *ob = &mg->obs[i];
-                char *path = NULL, *body = NULL;
-                int r;
-
-                if (mg->api == MSGRAPH_API_LEGACY) {
-                        r = msgraph_legacy_alerts_path(ob->type, ob->value, limit, &path);
-                        if (r >= 0)
-                                up_start(mg, ob, MSGRAPH_CALL_ALERTS, path, NULL);
-                } else {
-                        r = msgraph_hunting_body(ob->type, ob->value, limit, c->timespan, &body);
-                        if (r >= 0)
-                                up_start(mg, ob, MSGRAPH_CALL_HUNTING, MSGRAPH_HUNTING_PATH, body);
-                }
+                r = mg->api == MSGRAPH_API_LEGACY ? legacy_check(t, v) : msgraph_hunting_check(t, v);
+                mg->obs[mg->n_obs++] = (Obs) { .type = t, .value = v, .slot = r < 0 ? NO_SLOT : slot_of(mg, t, v) };
                 /* a value no query can hold (control characters, not UTF-8) matches nothing */
                 if (r < 0)
                         log_debug("relay %s: %s observable skipped: %s", relay_name(mg->relay),
-                                  msgraph_observable_to_string(ob->type), strerror(-r));
-                free(path);
+                                  msgraph_observable_to_string(t), strerror(-r));
         }
+
+        if (mg->api == MSGRAPH_API_LEGACY) {
+                /* one GET per observable, as the original */
+                for (size_t s = 0; s < mg->n_items && mg->failed_first == NO_SLOT; s++) {
+                        char *path = NULL;
+
+                        if (msgraph_legacy_alerts_path(mg->items[s].type, mg->items[s].value, limit, &path) < 0)
+                                continue;       /* checked above */
+                        up_start(mg, s, 1, first_of_slot(mg, s), MSGRAPH_CALL_ALERTS, path, NULL);
+                        free(path);
+                        calls++;
+                }
+        } else {
+                /* as many observables per query as msgraph_hunting_batch() allows: one query for a
+                 * usual request */
+                for (size_t lo = 0, k; lo < mg->n_items; lo += k) {
+                        size_t first = first_of_slot(mg, lo);
+                        char *body = NULL;
+
+                        k = msgraph_hunting_batch(mg->items + lo, mg->n_items - lo, limit);
+                        /* a call that failed at once ended the answer before these */
+                        if (mg->failed_first != NO_SLOT && first > mg->failed_first)
+                                break;
+                        if (msgraph_hunting_body(mg->items + lo, k, limit, c->timespan, &body) < 0) {
+                                /* the values are checked and the timespan by the configuration */
+                                log_debug("relay %s: cannot build a hunting query, %zu observable(s) skipped",
+                                          relay_name(mg->relay), k);
+                                continue;
+                        }
+                        up_start(mg, lo, k, first, MSGRAPH_CALL_HUNTING, MSGRAPH_HUNTING_PATH, body);
+                        calls++;
+                }
+        }
+        log_debug("relay %s: %zu observable(s), %zu lookup(s), %zu Graph call(s)", relay_name(mg->relay), mg->n_obs,
+                  mg->n_items, calls);
 }
 
 static void start(RelayCall *c, RelayRoute route)
@@ -819,9 +906,9 @@ static void start(RelayCall *c, RelayRoute route)
         mg->pending++;
         if (route == RELAY_ROUTE_HEALTH) {
                 if (mg->api == MSGRAPH_API_LEGACY)
-                        up_start(mg, NULL, MSGRAPH_CALL_HEALTH, MSGRAPH_LEGACY_HEALTH_PATH, NULL);
+                        up_start(mg, 0, 0, NO_SLOT, MSGRAPH_CALL_HEALTH, MSGRAPH_LEGACY_HEALTH_PATH, NULL);
                 else
-                        up_start(mg, NULL, MSGRAPH_CALL_HUNTING, MSGRAPH_HUNTING_PATH,
+                        up_start(mg, 0, 0, NO_SLOT, MSGRAPH_CALL_HUNTING, MSGRAPH_HUNTING_PATH,
                                  xstrdup(MSGRAPH_HUNTING_HEALTH_BODY));
         } else
                 start_observe(mg);

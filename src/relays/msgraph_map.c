@@ -615,8 +615,32 @@ int msgraph_legacy_sighting(MsgraphObservable t, const char *value, const cJSON 
 typedef int (*MapOne)(MsgraphObservable t, const char *value, const cJSON *item, const MsgraphPortal *portal,
                       const CtimRandom *rnd, cJSON **ret);
 
-static int map_list(MsgraphObservable t, const char *value, const cJSON *response, const char *key, int64_t limit,
-                    const MsgraphPortal *portal, const CtimRandom *rnd, MapOne map, cJSON **ret,
+/* The rows of one observable of a hunting query: those whose Obs column
+ * (a number, or digits as text) is the tag; tag < 0 takes every row. */
+static bool row_is_of(const cJSON *row, int64_t tag)
+{
+        const cJSON *o;
+
+        if (tag < 0)
+                return true;
+        o = json_get(row, "Obs");
+        if (cJSON_IsNumber(o))
+                return isfinite(o->valuedouble) && o->valuedouble == (double) tag;
+        if (cJSON_IsString(o)) {
+                char *end = NULL;
+                long long v;
+
+                if (!o->valuestring[0] || strspn(o->valuestring, "0123456789") != strlen(o->valuestring))
+                        return false;
+                errno = 0;
+                v = strtoll(o->valuestring, &end, 10);
+                return errno == 0 && *end == '\0' && v == tag;
+        }
+        return false;
+}
+
+static int map_list(MsgraphObservable t, const char *value, int64_t tag, const cJSON *response, const char *key,
+                    int64_t limit, const MsgraphPortal *portal, const CtimRandom *rnd, MapOne map, cJSON **ret,
                     size_t *ret_skipped)
 {
         const cJSON *list, *item;
@@ -634,6 +658,8 @@ static int map_list(MsgraphObservable t, const char *value, const cJSON *respons
 
                         if (n >= limit)
                                 break;
+                        if (!row_is_of(item, tag))
+                                continue;
                         if (map(t, value, item, portal, rnd, &s) < 0) {
                                 skipped++;
                                 continue;
@@ -656,7 +682,7 @@ static int legacy_map_one(MsgraphObservable t, const char *value, const cJSON *i
 int msgraph_legacy_sightings(MsgraphObservable t, const char *value, const cJSON *response, int64_t limit,
                              const CtimRandom *rnd, cJSON **ret, size_t *ret_skipped)
 {
-        return map_list(t, value, response, "value", limit, NULL, rnd, legacy_map_one, ret, ret_skipped);
+        return map_list(t, value, -1, response, "value", limit, NULL, rnd, legacy_map_one, ret, ret_skipped);
 }
 
 /* --- advanced hunting: query ------------------------------------------------- */
@@ -712,29 +738,40 @@ static const char *const hunting_predicates[_MSGRAPH_OBSERVABLE_MAX] = {
         [MSGRAPH_HOSTNAME] = "DeviceName =~ {v} or DeviceName startswith {v.}",
 };
 
-/* {P} is the predicate, {N} the number of alerts.  The dynamic columns
- * are bounded by make_set_if()'s third argument. */
+/* {U} is the hits: one leg per observable, the AlertIds its predicate
+ * matches tagged with its index in Obs (a union of the legs when there are
+ * several).  {N} is the number of alerts per observable.  The alerts are
+ * summarised once for all the hits and joined back to them; kind=inner
+ * because the default join (innerunique) would keep one hit per AlertId
+ * when two observables match the same alert.  row_number() restarting on
+ * each new Obs (over rows ordered by Obs, then newest first) cuts every
+ * observable to its own take.  The dynamic columns are bounded by
+ * make_set_if()'s third argument. */
 static const char hunting_template[] =
-        "let hits = AlertEvidence\n"
-        "| where {P}\n"
-        "| distinct AlertId;\n"
-        "AlertInfo\n"
-        "| where AlertId in (hits)\n"
-        "| summarize arg_max(Timestamp, *) by AlertId\n"
-        "| join kind=leftouter (AlertEvidence\n"
-        "    | where AlertId in (hits)\n"
-        "    | summarize FirstSeen = min(Timestamp), LastSeen = max(Timestamp),\n"
-        "        Devices = make_set_if(bag_pack(\"DeviceName\", DeviceName, \"LocalIP\", LocalIP),"
+        "let hits = materialize({U});\n"
+        "let ids = hits | distinct AlertId;\n"
+        "hits\n"
+        "| join kind=inner (AlertInfo\n"
+        "    | where AlertId in (ids)\n"
+        "    | summarize arg_max(Timestamp, *) by AlertId\n"
+        "    | join kind=leftouter (AlertEvidence\n"
+        "        | where AlertId in (ids)\n"
+        "        | summarize FirstSeen = min(Timestamp), LastSeen = max(Timestamp),\n"
+        "            Devices = make_set_if(bag_pack(\"DeviceName\", DeviceName, \"LocalIP\", LocalIP),"
         " isnotempty(DeviceName), 64),\n"
-        "        Files = make_set_if(bag_pack(\"FileName\", FileName, \"FolderPath\", FolderPath,"
+        "            Files = make_set_if(bag_pack(\"FileName\", FileName, \"FolderPath\", FolderPath,"
         " \"SHA1\", SHA1, \"SHA256\", SHA256), isnotempty(SHA1) or isnotempty(SHA256), 64),\n"
-        "        Connections = make_set_if(bag_pack(\"LocalIP\", LocalIP, \"RemoteIP\", RemoteIP,"
+        "            Connections = make_set_if(bag_pack(\"LocalIP\", LocalIP, \"RemoteIP\", RemoteIP,"
         " \"RemoteUrl\", RemoteUrl), isnotempty(RemoteIP) or isnotempty(RemoteUrl), 64)\n"
-        "        by AlertId) on AlertId\n"
-        "| project AlertId, Timestamp, FirstSeen, LastSeen, Title, Category, Severity, ServiceSource,"
+        "            by AlertId) on AlertId\n"
+        "    | project AlertId, Timestamp, FirstSeen, LastSeen, Title, Category, Severity, ServiceSource,"
+        " DetectionSource, AttackTechniques, Devices, Files, Connections) on AlertId\n"
+        "| project Obs, AlertId, Timestamp, FirstSeen, LastSeen, Title, Category, Severity, ServiceSource,"
         " DetectionSource, AttackTechniques, Devices, Files, Connections\n"
-        "| order by Timestamp desc\n"
-        "| take {N}";
+        "| order by Obs asc, Timestamp desc\n"
+        "| extend Rank = row_number(1, prev(Obs) != Obs)\n"
+        "| where Rank <= {N}\n"
+        "| project-away Rank";
 
 static int put_kql_literal(Buf *b, const char *value, const char *suffix)
 {
@@ -776,31 +813,119 @@ static int put_predicate(Buf *b, MsgraphObservable t, const char *value)
         return 0;
 }
 
-int msgraph_hunting_query(MsgraphObservable t, const char *value, int64_t limit, char **ret)
+int msgraph_hunting_check(MsgraphObservable t, const char *value)
 {
         Buf b = { 0 };
         int r;
 
-        if (!observable_valid(t) || !value || !value[0] || limit < 1)
+        if (!observable_valid(t) || !value || !value[0])
                 return -EINVAL;
+        r = put_predicate(&b, t, value);
+        buf_done(&b);
+        return r;
+}
+
+/* One leg of the hits: the observable's matches tagged with index i. */
+static int put_leg(Buf *b, const MsgraphHuntingItem *item, size_t i)
+{
+        char n[32];
+        int r;
+
+        buf_puts(b, "AlertEvidence | where ");
+        r = put_predicate(b, item->type, item->value);
+        if (r < 0)
+                return r;
+        snprintf(n, sizeof(n), "%zu", i);
+        buf_puts(b, " | distinct AlertId | extend Obs = ");
+        buf_puts(b, n);
+        return 0;
+}
+
+static int check_items(const MsgraphHuntingItem *items, size_t n, int64_t limit)
+{
+        int r;
+
+        if (!items || n == 0 || limit < 1)
+                return -EINVAL;
+        for (size_t i = 0; i < n; i++) {
+                r = msgraph_hunting_check(items[i].type, items[i].value);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int msgraph_hunting_query(const MsgraphHuntingItem *items, size_t n, int64_t limit, char **ret)
+{
+        Buf b = { 0 };
+        int r;
+
+        r = check_items(items, n, limit);
+        if (r < 0)
+                return r;
         for (const char *p = hunting_template; *p;) {
-                if (strncmp(p, "{P}", 3) == 0) {
-                        r = put_predicate(&b, t, value);
-                        if (r < 0) {
-                                buf_done(&b);
-                                return r;
+                if (strncmp(p, "{U}", 3) == 0) {
+                        /* one leg alone needs no union */
+                        if (n > 1)
+                                buf_puts(&b, "union\n    ");
+                        for (size_t i = 0; i < n; i++) {
+                                if (n > 1)
+                                        buf_puts(&b, i ? ",\n    (" : "(");
+                                r = put_leg(&b, &items[i], i);
+                                if (r < 0) {
+                                        buf_done(&b);
+                                        return r;
+                                }
+                                if (n > 1)
+                                        buf_putc(&b, ')');
                         }
                         p += 3;
                 } else if (strncmp(p, "{N}", 3) == 0) {
-                        char n[32];
-                        limit_text(limit, MSGRAPH_HUNTING_TAKE_MAX, n);
-                        buf_puts(&b, n);
+                        char num[32];
+                        limit_text(limit, MSGRAPH_HUNTING_TAKE_MAX, num);
+                        buf_puts(&b, num);
                         p += 3;
                 } else
                         buf_putc(&b, *p++);
         }
         *ret = buf_steal(&b);
         return 0;
+}
+
+size_t msgraph_hunting_batch(const MsgraphHuntingItem *items, size_t n, int64_t limit)
+{
+        uint64_t take = limit < 1 ? 1 : (uint64_t) limit < MSGRAPH_HUNTING_TAKE_MAX ? (uint64_t) limit
+                                                                                     : MSGRAPH_HUNTING_TAKE_MAX;
+        size_t max = MSGRAPH_HUNTING_BATCH_MAX, base, legs = 0, k;
+        char num[32];
+
+        if (!items || n == 0)
+                return 0;
+        /* every observable may fill its take: the rows must fit what one query returns */
+        if (MSGRAPH_HUNTING_ROWS_MAX / take < max)
+                max = (size_t) (MSGRAPH_HUNTING_ROWS_MAX / take);
+        if (max < 1)
+                max = 1;
+        /* the query's length as msgraph_hunting_query() writes it: the template
+         * without {U} and {N}, the take, and the legs (past one: "union\n    ",
+         * each in parentheses, ",\n    " between them) */
+        limit_text(limit < 1 ? 1 : limit, MSGRAPH_HUNTING_TAKE_MAX, num);
+        base = strlen(hunting_template) - 6 + strlen(num);
+        for (k = 0; k < n && k < max; k++) {
+                Buf b = { 0 };
+                size_t len;
+
+                if (put_leg(&b, &items[k], k) < 0) {
+                        buf_done(&b);
+                        break;
+                }
+                legs += b.n;
+                buf_done(&b);
+                len = k == 0 ? base + legs : base + 10 + legs + 2 * (k + 1) + 6 * k;
+                if (k > 0 && len > MSGRAPH_HUNTING_QUERY_MAX)
+                        break;
+        }
+        return k ? k : 1;
 }
 
 static bool timespan_valid(const char *s)
@@ -814,7 +939,8 @@ static bool timespan_valid(const char *s)
         return true;
 }
 
-int msgraph_hunting_body(MsgraphObservable t, const char *value, int64_t limit, const char *timespan, char **ret)
+int msgraph_hunting_body(const MsgraphHuntingItem *items, size_t n, int64_t limit, const char *timespan,
+                         char **ret)
 {
         _cleanup_free_ char *query = NULL;
         cJSON *body;
@@ -823,7 +949,7 @@ int msgraph_hunting_body(MsgraphObservable t, const char *value, int64_t limit, 
 
         if (timespan && !timespan_valid(timespan))
                 return -EINVAL;
-        r = msgraph_hunting_query(t, value, limit, &query);
+        r = msgraph_hunting_query(items, n, limit, &query);
         if (r < 0)
                 return r;
         body = json_object();
@@ -1194,11 +1320,13 @@ static int hunting_map_one(MsgraphObservable t, const char *value, const cJSON *
         return msgraph_hunting_sighting(t, value, item, portal, rnd, ret);
 }
 
-int msgraph_hunting_sightings(MsgraphObservable t, const char *value, const cJSON *response, int64_t limit,
-                              const MsgraphPortal *portal, const CtimRandom *rnd, cJSON **ret,
+int msgraph_hunting_sightings(MsgraphObservable t, const char *value, int64_t obs, const cJSON *response,
+                              int64_t limit, const MsgraphPortal *portal, const CtimRandom *rnd, cJSON **ret,
                               size_t *ret_skipped)
 {
-        return map_list(t, value, response, "results", limit, portal, rnd, hunting_map_one, ret, ret_skipped);
+        if (obs < 0)
+                return -EINVAL;
+        return map_list(t, value, obs, response, "results", limit, portal, rnd, hunting_map_one, ret, ret_skipped);
 }
 
 /* --- errors -------------------------------------------------------------------- */

@@ -133,8 +133,17 @@ int msgraph_legacy_sightings(MsgraphObservable t, const char *value, const cJSON
 /* The health check body for the current API: proves the token, the
  * ThreatHunting.Read.All permission and the tables, returns no row. */
 #define MSGRAPH_HUNTING_HEALTH_BODY "{\"Query\":\"AlertEvidence | take 0 | union (AlertInfo | take 0)\"}"
-/* Alerts asked for in one query, at most. */
+/* Alerts asked for per observable, at most. */
 #define MSGRAPH_HUNTING_TAKE_MAX 10000
+/* Observables in one query, at most: bounds the text and the work of one
+ * query; more make several queries. */
+#define MSGRAPH_HUNTING_BATCH_MAX 50
+/* Rows advanced hunting returns for one query, at most (D8 of
+ * docs/MSGRAPH-ALERTS-V2.md): a query holds no more observables than
+ * this over the take, so that every one may fill its take. */
+#define MSGRAPH_HUNTING_ROWS_MAX 100000
+/* Query text, in bytes, past which no further observable is added. */
+#define MSGRAPH_HUNTING_QUERY_MAX (100 * 1024)
 /* Where external_references point when the relay has no setting. */
 #define MSGRAPH_PORTAL_DEFAULT "https://security.microsoft.com"
 
@@ -144,20 +153,38 @@ int msgraph_legacy_sightings(MsgraphObservable t, const char *value, const cJSON
  * Kusto documents no escape for them).  -EINVAL: value NULL. */
 int msgraph_kql_string_literal(const char *value, char **ret);
 
-/* The KQL query of the observable: the ids of the alerts with a matching
- * AlertEvidence row, joined to AlertInfo and summarised per alert, newest
- * first, at most limit rows (capped to MSGRAPH_HUNTING_TAKE_MAX).  The
- * value only ever appears inside string literals made by
- * msgraph_kql_string_literal().  Errors as that function, and -EINVAL for
- * t out of range, an empty value or limit < 1. */
-int msgraph_hunting_query(MsgraphObservable t, const char *value, int64_t limit, char **ret);
+/* One observable of a hunting query. */
+typedef struct MsgraphHuntingItem {
+        MsgraphObservable type;
+        const char *value;
+} MsgraphHuntingItem;
+
+/* Whether a hunting query can hold the observable: 0; -EINVAL for t out
+ * of range or an empty value; -EILSEQ as msgraph_kql_string_literal(). */
+int msgraph_hunting_check(MsgraphObservable t, const char *value);
+
+/* The KQL query of items[0..n): for each, the ids of the alerts with a
+ * matching AlertEvidence row, tagged with its index (column Obs); the
+ * alerts joined to AlertInfo and summarised once; per index, newest first,
+ * at most limit rows (capped to MSGRAPH_HUNTING_TAKE_MAX).  Rows come
+ * ordered by Obs.  The values only ever appear inside string literals made
+ * by msgraph_kql_string_literal().  Errors as msgraph_hunting_check() for
+ * any item, and -EINVAL for n == 0 or limit < 1. */
+int msgraph_hunting_query(const MsgraphHuntingItem *items, size_t n, int64_t limit, char **ret);
+
+/* How many of items[0..n), from the first, go into one query: at most
+ * MSGRAPH_HUNTING_BATCH_MAX and MSGRAPH_HUNTING_ROWS_MAX over the take,
+ * and no more once the text passes MSGRAPH_HUNTING_QUERY_MAX; at least 1
+ * when n >= 1 (a value too long for the cap alone still gets its query). */
+size_t msgraph_hunting_batch(const MsgraphHuntingItem *items, size_t n, int64_t limit);
 
 /* The JSON body of POST /security/runHuntingQuery: {"Query": <query>},
  * plus "Timespan" when timespan is not NULL (an ISO 8601 duration or
  * interval such as "P30D"; Microsoft's default is 30 days).  Errors as
  * msgraph_hunting_query(), and -EINVAL for a timespan that is empty or has
  * characters other than A-Z a-z 0-9 : . / + -. */
-int msgraph_hunting_body(MsgraphObservable t, const char *value, int64_t limit, const char *timespan, char **ret);
+int msgraph_hunting_body(const MsgraphHuntingItem *items, size_t n, int64_t limit, const char *timespan,
+                         char **ret);
 
 /* How external references to the Defender portal are made: url NULL for
  * none; tenant_id, when not NULL, is added as "?tid=". */
@@ -174,12 +201,14 @@ typedef struct MsgraphPortal {
 int msgraph_hunting_sighting(MsgraphObservable t, const char *value, const cJSON *row,
                              const MsgraphPortal *portal, const CtimRandom *rnd, cJSON **ret);
 
-/* The sightings of a runHuntingQuery response (its "results" array;
- * missing or not an array counts as empty), at most limit, skipped rows
- * counted in *ret_skipped (may be NULL).  Errors as
- * msgraph_legacy_sightings(). */
-int msgraph_hunting_sightings(MsgraphObservable t, const char *value, const cJSON *response, int64_t limit,
-                              const MsgraphPortal *portal, const CtimRandom *rnd, cJSON **ret,
+/* The sightings of observable number obs of a runHuntingQuery response:
+ * the rows of its "results" array (missing or not an array counts as
+ * empty) whose Obs is obs (a number, or digits as a string; rows with
+ * another or none belong to no one), in Microsoft's order, at most limit,
+ * skipped rows counted in *ret_skipped (may be NULL).  Errors as
+ * msgraph_legacy_sightings(), and -EINVAL for obs < 0. */
+int msgraph_hunting_sightings(MsgraphObservable t, const char *value, int64_t obs, const cJSON *response,
+                              int64_t limit, const MsgraphPortal *portal, const CtimRandom *rnd, cJSON **ret,
                               size_t *ret_skipped);
 
 /* --- Errors (§7.5, §9 rows 21-23) ---------------------------------------- */

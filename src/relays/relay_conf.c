@@ -241,7 +241,7 @@ static void parse_msgraph(Ctx *x, const config_setting_t *g, const char *where, 
                 strip_slashes(c->portal_url);
         if (get_string(x, g, "timespan", where, &c->timespan)) {
                 _cleanup_free_ char *probe = NULL;
-                if (msgraph_hunting_body(MSGRAPH_IP, "x", 1, c->timespan, &probe) < 0)
+                if (msgraph_hunting_body(&(MsgraphHuntingItem) { MSGRAPH_IP, "x" }, 1, 1, c->timespan, &probe) < 0)
                         err(x, member(g, "timespan"), where,
                             "timespan: expected an ISO 8601 duration or interval such as \"P30D\"");
                 else if (c->api == MSGRAPH_API_LEGACY)

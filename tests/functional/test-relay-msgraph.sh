@@ -10,7 +10,7 @@
 # simulators logged, and that no secret reaches the daemon's log.
 . "$(dirname "$0")/lib.sh"
 
-plan 105
+plan 118
 
 command -v curl >/dev/null || skip_all "curl not found"
 command -v openssl >/dev/null || skip_all "openssl not found"
@@ -125,6 +125,14 @@ O_IP='{"type":"ip","value":"172.16.33.115"}'
 O_SHA='{"type":"sha256","value":"091835b16192e526ee1b8a04d0fcef534544cad306672066f2ad6973a4b18b19"}'
 O_URL='{"type":"url","value":"http://willaimsclarke.com/lee/fre.php"}'
 ALL7="[$O_DOMAIN,$O_FNAME,$O_FPATH,$O_HOST,$O_IP,$O_SHA,$O_URL]"
+# N observables "ip 10.77.<i>.1" that match nothing, i from FROM (default 1)
+fillers() { # N [FROM]
+        local i out=
+        for ((i = ${2:-1}; i < ${2:-1} + $1; i++)); do out+=",{\"type\":\"ip\",\"value\":\"10.77.$i.1\"}"; done
+        printf '%s' "${out#,}"
+}
+# the legs of each hunting query the simulator got: [[Obs tags of query 1], ...]
+legs() { graph_reqs | pyj 'repr([[int(m) for m in __import__("re").findall(r"\| extend Obs = ([0-9]+)", __import__("json").loads(r["body"])["Query"])] for r in d if r["path"].endswith("runHuntingQuery")])'; }
 
 # ---- /version, /watchdog, 404, 405 ---------------------------------------------------------
 req POST "$R/msgraph/version"
@@ -182,20 +190,47 @@ is "$(bodyj 'repr(d["data"]["sightings"]["docs"][3]["targets"][0]["observables"]
         "[{'type': 'hostname', 'value': 'lap-pattif'}, {'type': 'domain', 'value': 'lap-pattif.M365x594651.onmicrosoft.com'}]" \
         "hunting sighting: targets from the device evidence"
 graph_reqs >"$T/g.json"
-is "$(pyj 'len([r for r in d if r["path"] == "/v1.0/security/runHuntingQuery"])' <"$T/g.json")" 7 \
-        "one runHuntingQuery per observable"
+is "$(pyj 'len([r for r in d if r["path"] == "/v1.0/security/runHuntingQuery"])' <"$T/g.json")" 1 \
+        "seven observables: one runHuntingQuery"
+is "$(legs)" "[[0, 1, 2, 3, 4, 5, 6]]" "... a union of seven legs, tagged in input order"
 is "$(pyj 'repr(sorted(set(__import__("json").loads(r["body"]).get("Timespan") for r in d)))' <"$T/g.json")" \
         "['P30D']" "the configured Timespan is sent"
-like "$(pyj '[__import__("json").loads(r["body"])["Query"] for r in d if "172.16" in r["body"]][0].split("\n")[1]' <"$T/g.json")" \
-        '^\| where RemoteIP =~ "172\.16\.33\.115" or LocalIP =~ "172\.16\.33\.115"$' "the ip predicate over AlertEvidence"
+like "$(pyj '[l for l in __import__("json").loads(d[0]["body"])["Query"].split("\n") if "172.16" in l][0]' <"$T/g.json")" \
+        '^    \(AlertEvidence \| where RemoteIP =~ "172\.16\.33\.115" or LocalIP =~ "172\.16\.33\.115" \| distinct AlertId \| extend Obs = 4\),$' \
+        "the ip predicate over AlertEvidence, tagged with the observable's place"
 is "$(n_token_calls)" 0 "the cached token serves the next request: no token call"
 
 reset_all
 observe /msgraph '[{"type":"ip","value":"10.8.168.41"},{"type":"IP","value":"172.16.33.115"},{"type":"email","value":"a@b.c"}]'
 is "$BODY" '{"data":{}}' "no match, a type in the wrong case and an unsupported type: {\"data\":{}}"
 is "$(graph_reqs | pyj 'len(d)')" 1 "... only the supported observable is looked up"
+sim -X DELETE "$GRAPH/__sim/requests" >/dev/null
 observe /msgraph "[$O_IP,$O_IP]"
-is "$(bodyj 'd["data"]["sightings"]["count"]')" 6 "a repeated observable is looked up again (no deduplication)"
+is "$(bodyj 'repr([d["data"]["sightings"]["count"], len(set(s["id"] for s in d["data"]["sightings"]["docs"]))])')" "[6, 6]" \
+        "a repeated observable gets its sightings again, with ids of their own (no deduplication)"
+is "$(legs)" "[[0]]" "... from one leg of one query"
+
+# ten observables, one call; each observable its own take
+reset_all
+observe /msgraph "[$O_DOMAIN,$O_FNAME,$O_FPATH,$O_HOST,$O_IP,$O_SHA,$O_URL,$(fillers 3)]"
+is "$(ids)" "['8A15', 'FFA5', '5C01', '94D1', '0003', '1DFD', '0002', '79BB', '0071']" \
+        "ten observables: the same sightings"
+is "$(legs)" "[[0, 1, 2, 3, 4, 5, 6, 7, 8, 9]]" "... from ONE hunting call of ten legs"
+L1=$(token "$(claims "$T1" app-1 "$S1" '"CTR_ENTITIES_LIMIT":1')")
+observe /msgraph "[$O_IP,$O_DOMAIN,$O_SHA]" "$L1"
+is "$(ids)" "['0003', '8A15', '79BB']" "CTR_ENTITIES_LIMIT 1 holds per observable: the newest alert of each"
+L2=$(token "$(claims "$T1" app-1 "$S1" '"CTR_ENTITIES_LIMIT":2')")
+observe /msgraph "[$O_SHA,$O_IP,$O_HOST]" "$L2"
+is "$(ids)" "['79BB', '0003', '1DFD', '94D1']" "... and 2: two of the ip's three, in input order"
+is "$(graph_reqs | pyj 'repr([r["status"] for r in d][-2:])')" "[200, 200]" "... each a single query"
+
+# past the rows one answer may hold: ten observables a query at the 10,000 cap
+reset_all
+LMAX=$(token "$(claims "$T1" app-1 "$S1" '"CTR_ENTITIES_LIMIT":10000')")
+observe /msgraph "[$O_DOMAIN,$(fillers 10),$O_HOST,$O_DOMAIN]" "$LMAX"
+is "$(ids)" "['8A15', '94D1', '8A15']" "CTR_ENTITIES_LIMIT 10000, thirteen observables: all answered"
+is "$(legs)" "[[0, 1, 2, 3, 4, 5, 6, 7, 8, 9], [0, 1]]" \
+        "... in two queries (10 x 10,000 rows is what one answer holds); the repeated domain rides on its first leg"
 observe /msgraph '[{"type":"domain","value":"a\u0001b"},{"type":"hostname","value":"x\" or DeviceName startswith \""}]'
 is "$BODY" '{"data":{}}' "a value with a control character, and one trying to leave its literal: nothing"
 is "$(graph_reqs | pyj 'repr([r["status"] for r in d][-1:])')" "[200]" "... the simulator parsed the hostile query (no 400)"
@@ -243,8 +278,8 @@ limit_case() { # MOUNT CLAIM-JSON EXPECTED DESC
 }
 reset_all
 limit_case /msgraph 1 "['0003']" "the newest alert only"
-is "$(graph_reqs | pyj '__import__("json").loads(d[-1]["body"])["Query"].rsplit("\n", 1)[1]')" "| take 1" \
-        "... asked of Microsoft as take 1"
+is "$(graph_reqs | pyj '__import__("json").loads(d[-1]["body"])["Query"].split("\n")[-2]')" "| where Rank <= 1" \
+        "... asked of Microsoft as one per observable"
 limit_case /msgraph '" 2 "' "['0003', '1DFD']" "a string with blanks, as int()"
 limit_case /msgraph null "['0003', '1DFD', '0002']" "null: the default"
 limit_case /msgraph 0 "['0003', '1DFD', '0002']" "0: the default"
@@ -287,11 +322,11 @@ reset_all
 observe /msgraph "[$O_DOMAIN]"
 sim -X POST "$GRAPH/_graph/tokens/revoke" >/dev/null
 sim -X DELETE "$GRAPH/__sim/requests" >/dev/null
-observe /msgraph "[$O_DOMAIN,$O_FNAME,$O_HOST]"
+observe /msgraph "[$O_DOMAIN,$O_FNAME,$(fillers 20),$O_HOST]" "$LMAX"
 is "$(ids)" "['8A15', 'FFA5', '94D1']" "Graph refuses the cached token: answered after one refetch"
-is "$(n_token_calls)" 1 "... the three 401s shared one new token"
+is "$(n_token_calls)" 1 "... the three queries' 401s shared one new token"
 is "$(graph_reqs | pyj 'repr(sorted(r["status"] for r in d))')" "[200, 200, 200, 401, 401, 401]" \
-        "... each call retried once"
+        "... each query retried once"
 
 reset_all
 sim -X PUT "$GRAPH/_graph/fail" --data-binary '[{"match":"www.febrikam.com","status":401,"body":{"error":{"code":"InvalidAuthenticationToken","message":"Access token has expired or is not yet valid."}}}]' >/dev/null
@@ -370,31 +405,38 @@ like "$(tr_err)" "^not found\|Unexpected response from Microsoft Graph Security:
 reset_all
 sim -X PUT "$GRAPH/_graph/fail" --data-binary '[{"match":"file.bin","status":503,"body":""}]' >/dev/null
 observe /msgraph "[$O_DOMAIN,$O_HOST,$O_FNAME,$O_IP]"
+is "$(bodyj 'repr(["data" in d, d["errors"][0]["code"]])')" "[False, 'service unavailable']" \
+        "one query for four observables fails: it fails all four, no data"
+reset_all
+sim -X PUT "$GRAPH/_graph/fail" --data-binary '[{"match":"file.bin","status":503,"body":""}]' >/dev/null
+observe /msgraph "[$O_DOMAIN,$O_HOST,$(fillers 8),$O_FNAME,$O_IP]" "$LMAX"
 is "$HTTP_STATUS" 200 "partial data: HTTP 200"
 is "$(bodyj 'repr([[s["external_ids"][0][-4:] for s in d["data"]["sightings"]["docs"]], d["errors"]])')" \
         "[['8A15', '94D1'], [{'code': 'service unavailable', 'message': 'Service temporarily unavailable. Please try again later.', 'type': 'fatal'}]]" \
-        "the sightings before the failed observable are kept next to its error"
+        "two queries, the second fails: the first one's sightings are kept next to its error"
+is "$(legs)|$(graph_reqs | pyj 'repr([r["status"] for r in d])')" "[[0, 1, 2, 3, 4, 5, 6, 7, 8, 9], [0, 1]]|[200, 503]" \
+        "... the second query covered the failed observable and the one after it"
 reset_all
 sim -X PUT "$GRAPH/_graph/fail" --data-binary '[{"match":"www.febrikam.com","status":429,"body":{}}]' >/dev/null
 observe /legacy "[$O_DOMAIN,$O_HOST]"
 is "$(bodyj 'repr(["data" in d, d["errors"][0]["code"]])')" "[False, 'too many requests']" \
         "the first observable failing: no data, only the error"
 
-# the first observable answered 429 while the others are slow: the calls of
-# the later observables are dropped (queued) or cancelled (in flight)
+# the first query answered 429 while the others are slow: the later queries
+# are dropped (queued) or cancelled (in flight); six queries of ten
 reset_all
 sim -X PUT "$GRAPH/_graph/fail" --data-binary '[{"match":"www.febrikam.com","status":429,"body":{}},{"match":"*","delay_ms":1500}]' >/dev/null
 t0=$(now_ms)
-observe /msgraph "[$O_DOMAIN,$O_FNAME,$O_FPATH,$O_HOST,$O_SHA,$O_URL,$O_IP,$O_FNAME]"
+observe /msgraph "[$O_DOMAIN,$(fillers 59)]" "$LMAX"
 t1=$(now_ms)
 is "$(tr_err)" "too many requests|Too many requests to Microsoft Graph Security have been made. Please try again later.|fatal" \
-        "429 on the first of eight observables: its error"
+        "429 on the first of six queries: its error"
 cmp_num $((t1 - t0)) -lt 1200 "... the three in flight are not waited for"
 req POST "$R/msgraph/version"
 is "$BODY" '{"version":"2.0.3"}' "... and the relay goes on serving"
 wait_until 5 eval '[ "$(sim "$GRAPH/__sim/stats" | pyj "d[\"in_flight\"]")" = 0 ]'
-is "$(graph_reqs | pyj 'repr([len(d) <= 4, [r for r in d if "091835b1" in r["body"] or "willaimsclarke" in r["body"] or "172.16.33" in r["body"]]])')" \
-        "[True, []]" "... the queued calls (observables 5 to 8, max_connections = 4) are never sent"
+is "$(graph_reqs | pyj 'repr([len(d) <= 4, [r["path"] for r in d if any(("10.77.%d.1\\\"" % i) in r["body"] for i in range(40, 60))]])')" \
+        "[True, []]" "... the queued queries (observables 41 to 60, max_connections = 4) are never sent"
 
 # ---- concurrency and the connection cap ------------------------------------------------------------------
 reset_all
@@ -404,9 +446,17 @@ sim -X POST "$GRAPH/__sim/faults" --data-binary '[{"kind":"latency","delay_ms":4
 t0=$(now_ms)
 observe /msgraph "[$O_DOMAIN,$O_FNAME,$O_FPATH,$O_HOST,$O_SHA,$O_URL,$O_IP,$O_DOMAIN]"
 t1=$(now_ms)
-is "$(bodyj 'd["data"]["sightings"]["count"]')" 10 "eight observables looked up at once: all answered"
-is "$(graph_reqs | pyj 'max(r["concurrent"] for r in d)')" 4 "the simulator saw the lookups overlap, up to max_connections = 4"
-cmp_num $((t1 - t0)) -lt 1600 "eight 400 ms lookups in about two rounds, not eight"
+is "$(bodyj 'd["data"]["sightings"]["count"]')|$(graph_reqs | pyj 'len(d)')" "10|1" \
+        "eight observables: all answered by one 400 ms query"
+cmp_num $((t1 - t0)) -lt 1000 "... in one round"
+sim -X DELETE "$GRAPH/__sim/requests" >/dev/null
+t0=$(now_ms)
+observe /msgraph "[$O_DOMAIN,$O_FNAME,$O_FPATH,$O_HOST,$O_SHA,$O_URL,$O_IP,$(fillers 53)]" "$LMAX"
+t1=$(now_ms)
+is "$(bodyj 'd["data"]["sightings"]["count"]')|$(graph_reqs | pyj 'len(d)')" "9|6" \
+        "sixty observables at the 10,000 take: six queries, all answered"
+is "$(graph_reqs | pyj 'max(r["concurrent"] for r in d)')" 4 "the simulator saw the queries overlap, up to max_connections = 4"
+cmp_num $((t1 - t0)) -lt 1600 "six 400 ms queries in about two rounds, not six"
 
 # ---- JWT (the full matrix is in test-relay-spycloud.sh) ------------------------------------------------
 PFX='authorization error|Authorization failed: '

@@ -14,26 +14,32 @@
  * (src/relays/msgraph_map.c) on hostile input.
  *
  * Layout: byte 0 picks the mode (modulo 4), byte 1 the observable type
- * (modulo 7), byte 2 the limit (0 included, 254 stands for -1 and 255 for
- * INT64_MAX); the rest is the payload.  In mode 3 the two low bits of byte
- * 1 pick the call and its other bits with byte 2 the status.  In the mapper modes the payload is "<value>\0<json>" (no NUL:
- * the value is "v" and all of it is JSON).
+ * (modulo 7, and divided by 7 the position below), byte 2 the limit (0
+ * included, 254 stands for -1 and 255 for INT64_MAX); the rest is the
+ * payload.  In mode 3 the two low bits of byte 1 pick the call and its
+ * other bits with byte 2 the status.  In the mapper modes the payload is
+ * "<value>\0<json>" (no NUL: the value is "v" and all of it is JSON).
  *
  *   0  legacy: the JSON as an alerts response ({"value": [...]}; a bare
  *      array is wrapped), and as one alert;
- *   1  hunting: the same with {"results": [...]} and one row;
+ *   1  hunting: the same with {"results": [...]} (the rows of observable
+ *      number byte 2 modulo 4, tagged with Obs) and one row;
  *   2  builders: the payload (up to its first NUL) as the observable value
- *      for the OData filter and path, the KQL literal, query and body; and
- *      as JSON to ctim_entities_limit(), whose limit the builders take;
- *      and as tenant, application and secret of a token request;
+ *      for the OData filter and path, the KQL literal, the query and body
+ *      of that observable alone and of three (the value at position 0, 1
+ *      or 2, harmless values of other types around it), and the batch
+ *      size; and as JSON to ctim_entities_limit(), whose limit the
+ *      builders take; and as tenant, application and secret of a token
+ *      request;
  *   3  errors: the payload as a response body (also as a token answer),
  *      and as the TLS reason and the URL of the transport errors.
  *
  * Invariants: every sighting has a "transient:sighting-" id, the requested
  * observable, a time, and prints as JSON; never more sightings than the
  * limit; the path is fully percent-encoded and decodes to the filter; the
- * KQL literal decodes back to the value and the query keeps the structure
- * it has for a harmless value; error messages are valid UTF-8 within
+ * KQL literal decodes back to the value and every query keeps the
+ * structure it has for harmless values, the value only in its own leg's
+ * literals; a batch takes 1 to 3 of the three; error messages are valid UTF-8 within
  * MSGRAPH_ERROR_MESSAGE_MAX bytes, with a code. */
 
 /* Deterministic ids, so that a finding replays the same. */
@@ -116,7 +122,8 @@ static void check_list(int r, cJSON *list, MsgraphObservable t, const char *valu
         cJSON_Delete(list);
 }
 
-static void fuzz_mappers(bool legacy, MsgraphObservable t, int64_t limit, const char *payload, size_t size)
+static void fuzz_mappers(bool legacy, MsgraphObservable t, int64_t limit, int64_t tag, const char *payload,
+                         size_t size)
 {
         const char *nul = memchr(payload, '\0', size);
         const char *value = nul ? payload : "v", *json = nul ? nul + 1 : payload;
@@ -138,8 +145,10 @@ static void fuzz_mappers(bool legacy, MsgraphObservable t, int64_t limit, const 
                 check_list(r, list, t, value, limit);
                 r = msgraph_legacy_sighting(t, value, j, &rnd, &one);
         } else {
-                r = msgraph_hunting_sightings(t, value, resp ? resp : j, limit, &portal, &rnd, &list, &skipped);
+                r = msgraph_hunting_sightings(t, value, tag, resp ? resp : j, limit, &portal, &rnd, &list, &skipped);
                 check_list(r, list, t, value, limit);
+                FUZZ_CHECK(msgraph_hunting_sightings(t, value, -1, resp ? resp : j, limit, &portal, &rnd, &list,
+                                                     &skipped) == -EINVAL);
                 r = msgraph_hunting_sighting(t, value, j, limit % 2 ? &portal : NULL, &rnd, &one);
         }
         FUZZ_CHECK(r == 0 || r == -EINVAL || r == -EBADMSG);
@@ -212,9 +221,35 @@ static char *kql_skeleton(const char *q, char **lits, size_t max, size_t *n)
         return sk;
 }
 
-static void fuzz_builders(MsgraphObservable t, int64_t limit, const char *value)
+/* q (with the value in place of benign's name) has benign's structure:
+ * the same text outside literals, the literals that held name (+ a
+ * suffix) hold the value (+ the suffix), every other one is unchanged. */
+static void check_same_structure(const char *q, const char *benign, const char *name, const char *value)
+{
+        char *la[64], *lb[64];
+        size_t na, nb, nl = strlen(name), vl = strlen(value), holding = 0;
+        char *ska = kql_skeleton(q, la, 64, &na), *skb = kql_skeleton(benign, lb, 64, &nb);
+
+        FUZZ_CHECK(ska && skb && strcmp(ska, skb) == 0 && na == nb && na < 64);
+        for (size_t i = 0; i < na; i++) {
+                if (strncmp(lb[i], name, nl) == 0 && strlen(lb[i]) <= nl + 1) {
+                        FUZZ_CHECK(strncmp(la[i], value, vl) == 0 && strcmp(la[i] + vl, lb[i] + nl) == 0);
+                        holding++;
+                } else
+                        FUZZ_CHECK(strcmp(la[i], lb[i]) == 0);
+                free(la[i]);
+                free(lb[i]);
+        }
+        FUZZ_CHECK(holding >= 1);
+        free(ska);
+        free(skb);
+}
+
+static void fuzz_builders(MsgraphObservable t, size_t pos, int64_t limit, const char *value)
 {
         char *f = NULL, *path = NULL, *lit = NULL, *q = NULL, *qx = NULL, *body = NULL;
+        MsgraphHuntingItem three[3], benign[3];
+        static const char *const names[3] = { "x0", "x1", "x2" };
         int r, rp, rl, rq;
 
         r = msgraph_legacy_filter(t, value, &f);
@@ -254,45 +289,51 @@ static void fuzz_builders(MsgraphObservable t, int64_t limit, const char *value)
                 free(lits[0]);
                 free(sk);
         }
+        FUZZ_CHECK(msgraph_hunting_check(t, value) == (!value[0] ? -EINVAL : rl));
 
-        rq = msgraph_hunting_query(t, value, limit, &q);
+        /* the observable alone */
+        rq = msgraph_hunting_query(&(MsgraphHuntingItem) { t, value }, 1, limit, &q);
         if (limit < 1 || !value[0])
                 FUZZ_CHECK(rq == -EINVAL);
         else
                 FUZZ_CHECK(rq == rl);
         if (rq == 0) {
-                char *la[16], *lb[16];
-                size_t na, nb;
-                char *ska, *skb;
+                cJSON *j;
 
-                FUZZ_CHECK(msgraph_hunting_query(t, "x", limit, &qx) == 0);
-                ska = kql_skeleton(q, la, 16, &na);
-                skb = kql_skeleton(qx, lb, 16, &nb);
-                FUZZ_CHECK(ska && skb && strcmp(ska, skb) == 0 && na == nb);
-                for (size_t i = 0; i < na; i++) {
-                        /* a literal holding "x" (+ suffix) holds the value (+ suffix) */
-                        if (lb[i][0] == 'x' && strlen(lb[i]) <= 2) {
-                                size_t vl = strlen(value);
-                                FUZZ_CHECK(strncmp(la[i], value, vl) == 0 && strcmp(la[i] + vl, lb[i] + 1) == 0);
-                        } else
-                                FUZZ_CHECK(strcmp(la[i], lb[i]) == 0);
-                        free(la[i]);
-                        free(lb[i]);
-                }
-                free(ska);
-                free(skb);
-
-                FUZZ_CHECK(msgraph_hunting_body(t, value, limit, limit % 2 ? "P30D" : NULL, &body) == 0);
-                cJSON *j = cJSON_Parse(body);
+                FUZZ_CHECK(msgraph_hunting_query(&(MsgraphHuntingItem) { t, "x" }, 1, limit, &qx) == 0);
+                check_same_structure(q, qx, "x", value);
+                FUZZ_CHECK(msgraph_hunting_body(&(MsgraphHuntingItem) { t, value }, 1, limit,
+                                                limit % 2 ? "P30D" : NULL, &body) == 0);
+                j = cJSON_Parse(body);
                 FUZZ_CHECK(j && fuzz_streq(str_at(j, "Query"), q));
                 cJSON_Delete(j);
+        }
+        free(q);
+        free(qx);
+        free(body);
+        q = qx = body = NULL;
+
+        /* among three, at position pos: the other legs and the template stay as they are */
+        for (size_t i = 0; i < 3; i++) {
+                MsgraphObservable ti = (MsgraphObservable) ((t + 3 * i) % _MSGRAPH_OBSERVABLE_MAX);
+                benign[i] = (MsgraphHuntingItem) { ti, names[i] };
+                three[i] = (MsgraphHuntingItem) { ti, i == pos ? value : names[i] };
+        }
+        rq = msgraph_hunting_query(three, 3, limit, &q);
+        FUZZ_CHECK(limit < 1 || !value[0] ? rq == -EINVAL : rq == rl);
+        if (rq == 0) {
+                size_t k = msgraph_hunting_batch(three, 3, limit);
+
+                FUZZ_CHECK(msgraph_hunting_query(benign, 3, limit, &qx) == 0);
+                check_same_structure(q, qx, names[pos], value);
+                FUZZ_CHECK(k >= 1 && k <= 3);
+                FUZZ_CHECK(k == 3 || strlen(q) > MSGRAPH_HUNTING_QUERY_MAX);
         }
         free(f);
         free(path);
         free(lit);
         free(q);
         free(qx);
-        free(body);
 }
 
 /* Any claim gives a limit the builders take. */
@@ -304,7 +345,7 @@ static void fuzz_limit(MsgraphObservable t, const uint8_t *data, size_t size)
 
         FUZZ_CHECK(limit >= 1);
         FUZZ_CHECK(msgraph_legacy_alerts_path(t, "v", limit, &path) == 0);
-        FUZZ_CHECK(msgraph_hunting_query(t, "v", limit, &q) == 0);
+        FUZZ_CHECK(msgraph_hunting_query(&(MsgraphHuntingItem) { t, "v" }, 1, limit, &q) == 0);
         free(path);
         free(q);
         cJSON_Delete(j);
@@ -395,12 +436,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 _cleanup_free_ char *payload = xmalloc(size - 3 + 1);
                 memcpy(payload, data + 3, size - 3);
                 payload[size - 3] = '\0';
-                fuzz_mappers(data[0] % 4 == 0, t, limit, payload, size - 3);
+                fuzz_mappers(data[0] % 4 == 0, t, limit, data[2] % 4, payload, size - 3);
                 break;
         }
         case 2: {
                 _cleanup_free_ char *value = fuzz_strndup(data + 3, size - 3);
-                fuzz_builders(t, limit, value);
+                fuzz_builders(t, (size_t) (data[1] / _MSGRAPH_OBSERVABLE_MAX) % 3, limit, value);
                 fuzz_limit(t, data + 3, size - 3);
                 fuzz_token_request(value);
                 break;

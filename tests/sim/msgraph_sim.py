@@ -20,9 +20,13 @@ https://127.0.0.1:PORT/v1.0/).
        advanced hunting: {"schema": [{"name", "type"}], "results": [rows]}.
        Two query shapes are understood: the relay's health query, and its
        alert query (the template of src/relays/msgraph_map.c, kept here
-       verbatim) with its AlertEvidence predicate evaluated: "or" of
-       COL =~ "lit", COL startswith "lit", tostring(parse_url(COL).Host) =~ "lit",
-       strcat(ARG, ...) =~ "lit"; KQL string literals with \\ \" \t \n.
+       verbatim) over one or more observables: the hits are one leg
+       "AlertEvidence | where PRED | distinct AlertId | extend Obs = 0",
+       or "union" of such legs in parentheses, tagged 0, 1, ... in order.
+       Each PRED is evaluated: "or" of COL =~ "lit", COL startswith "lit",
+       tostring(parse_url(COL).Host) =~ "lit", strcat(ARG, ...) =~ "lit";
+       KQL string literals with \\ \" \t \n.  Every leg gets its own
+       take (newest first), the rows come ordered by Obs, each with its Obs.
        Anything else: 400 BadRequest (as a query the service cannot run).
        Timespan is checked for its syntax but not applied (the seed alerts
        are from 2019).
@@ -78,31 +82,35 @@ with open(os.path.join(HERE, "msgraph", "alerts.json")) as fp:
     sim.state.update({"alerts": json.load(fp)["alerts"], "not_before": 0, "bearers": {}, "fail": []})
 
 HEALTH_QUERY = "AlertEvidence | take 0 | union (AlertInfo | take 0)"
-# The relay's query (msgraph_map.c, hunting_template); {P} the predicate, {N} the limit.
+# The relay's query (msgraph_map.c, hunting_template); {U} the hits, {N} the take per observable.
 TEMPLATE = (
-    "let hits = AlertEvidence\n"
-    "| where {P}\n"
-    "| distinct AlertId;\n"
-    "AlertInfo\n"
-    "| where AlertId in (hits)\n"
-    "| summarize arg_max(Timestamp, *) by AlertId\n"
-    "| join kind=leftouter (AlertEvidence\n"
-    "    | where AlertId in (hits)\n"
-    "    | summarize FirstSeen = min(Timestamp), LastSeen = max(Timestamp),\n"
-    "        Devices = make_set_if(bag_pack(\"DeviceName\", DeviceName, \"LocalIP\", LocalIP),"
+    "let hits = materialize({U});\n"
+    "let ids = hits | distinct AlertId;\n"
+    "hits\n"
+    "| join kind=inner (AlertInfo\n"
+    "    | where AlertId in (ids)\n"
+    "    | summarize arg_max(Timestamp, *) by AlertId\n"
+    "    | join kind=leftouter (AlertEvidence\n"
+    "        | where AlertId in (ids)\n"
+    "        | summarize FirstSeen = min(Timestamp), LastSeen = max(Timestamp),\n"
+    "            Devices = make_set_if(bag_pack(\"DeviceName\", DeviceName, \"LocalIP\", LocalIP),"
     " isnotempty(DeviceName), 64),\n"
-    "        Files = make_set_if(bag_pack(\"FileName\", FileName, \"FolderPath\", FolderPath,"
+    "            Files = make_set_if(bag_pack(\"FileName\", FileName, \"FolderPath\", FolderPath,"
     " \"SHA1\", SHA1, \"SHA256\", SHA256), isnotempty(SHA1) or isnotempty(SHA256), 64),\n"
-    "        Connections = make_set_if(bag_pack(\"LocalIP\", LocalIP, \"RemoteIP\", RemoteIP,"
+    "            Connections = make_set_if(bag_pack(\"LocalIP\", LocalIP, \"RemoteIP\", RemoteIP,"
     " \"RemoteUrl\", RemoteUrl), isnotempty(RemoteIP) or isnotempty(RemoteUrl), 64)\n"
-    "        by AlertId) on AlertId\n"
-    "| project AlertId, Timestamp, FirstSeen, LastSeen, Title, Category, Severity, ServiceSource,"
+    "            by AlertId) on AlertId\n"
+    "    | project AlertId, Timestamp, FirstSeen, LastSeen, Title, Category, Severity, ServiceSource,"
+    " DetectionSource, AttackTechniques, Devices, Files, Connections) on AlertId\n"
+    "| project Obs, AlertId, Timestamp, FirstSeen, LastSeen, Title, Category, Severity, ServiceSource,"
     " DetectionSource, AttackTechniques, Devices, Files, Connections\n"
-    "| order by Timestamp desc\n"
-    "| take {N}")
-QUERY_RE = re.compile(re.escape(TEMPLATE).replace(re.escape("{P}"), "(?P<pred>.+?)")
+    "| order by Obs asc, Timestamp desc\n"
+    "| extend Rank = row_number(1, prev(Obs) != Obs)\n"
+    "| where Rank <= {N}\n"
+    "| project-away Rank")
+QUERY_RE = re.compile(re.escape(TEMPLATE).replace(re.escape("{U}"), "(?P<hits>.+?)")
                       .replace(re.escape("{N}"), "(?P<n>[0-9]+)"), re.S)
-COLUMNS = [("AlertId", "String"), ("Timestamp", "DateTime"), ("FirstSeen", "DateTime"), ("LastSeen", "DateTime"),
+COLUMNS = [("Obs", "Int32"), ("AlertId", "String"), ("Timestamp", "DateTime"), ("FirstSeen", "DateTime"), ("LastSeen", "DateTime"),
            ("Title", "String"), ("Category", "String"), ("Severity", "String"), ("ServiceSource", "String"),
            ("DetectionSource", "String"), ("AttackTechniques", "String"), ("Devices", "Object"),
            ("Files", "Object"), ("Connections", "Object")]
@@ -326,9 +334,13 @@ def kql_tokens(text):
         elif text.startswith("=~", i):
             out.append(("op", "=~"))
             i += 2
-        elif c in "(),.":
+        elif c in "(),.|=":
             out.append(("p", c))
             i += 1
+        elif c.isdigit():
+            m = re.compile(r"[0-9]+").match(text, i)
+            out.append(("num", int(m.group())))
+            i = m.end()
         else:
             m = re.compile(r"[A-Za-z_][A-Za-z0-9_]*").match(text, i)
             if not m:
@@ -338,8 +350,8 @@ def kql_tokens(text):
     return out
 
 
-def kql_predicate(text):
-    """The predicate as a function of an evidence row."""
+def kql_hits(text):
+    """The legs of the hits, in Obs order: a predicate (a function of an evidence row) each."""
     toks, pos = kql_tokens(text), [0]
 
     def peek():
@@ -348,7 +360,7 @@ def kql_predicate(text):
     def take(kind, val=None):
         t = peek()
         if t[0] != kind or (val is not None and t[1] != val):
-            raise KqlError("expected %s %s at token %d" % (kind, val or "", pos[0]))
+            raise KqlError("expected %s %s at token %d" % (kind, val if val is not None else "", pos[0]))
         pos[0] += 1
         return t[1]
 
@@ -411,13 +423,39 @@ def kql_predicate(text):
             return lambda row: v(row).casefold().startswith(lit)
         raise KqlError("expected =~ or startswith")
 
-    terms = [term()]
-    while peek() == ("id", "or"):
+    def predicate():
+        terms = [term()]
+        while peek() == ("id", "or"):
+            take("id")
+            terms.append(term())
+        return lambda row: any(t(row) for t in terms)
+
+    def leg(index):
+        take("id", "AlertEvidence")
+        take("p", "|")
+        take("id", "where")
+        pred = predicate()
+        for word in ("|", "distinct", "AlertId", "|", "extend", "Obs", "="):
+            take("p" if word in "|=" else "id", word)
+        if take("num") != index:
+            raise KqlError("leg %d tagged otherwise" % index)
+        return pred
+
+    legs = []
+    if peek() == ("id", "union"):
         take("id")
-        terms.append(term())
+        while True:
+            take("p", "(")
+            legs.append(leg(len(legs)))
+            take("p", ")")
+            if peek() != ("p", ","):
+                break
+            take("p", ",")
+    else:
+        legs.append(leg(0))
     if pos[0] != len(toks):
         raise KqlError("trailing tokens")
-    return lambda row: any(t(row) for t in terms)
+    return legs
 
 
 def distinct(items, limit=64):
@@ -430,7 +468,17 @@ def distinct(items, limit=64):
     return out
 
 
-def hunting_rows(pred, take):
+def hunting_rows(legs, take):
+    """Every leg's alerts, newest first, at most take each, in Obs order."""
+    out = []
+    for obs, pred in enumerate(legs):
+        for r in leg_rows(pred)[:take]:
+            r["Obs"] = obs
+            out.append({name: r.get(name) for name, _ in COLUMNS})
+    return out
+
+
+def leg_rows(pred):
     with sim.lock:
         alerts_ = list(sim.state["alerts"])
     rows = []
@@ -453,7 +501,7 @@ def hunting_rows(pred, take):
                 row[k] = json.dumps(row[k], separators=(",", ":"))
         rows.append(row)
     rows.sort(key=lambda r: r["Timestamp"] or "", reverse=True)
-    return [{name: r.get(name) for name, _ in COLUMNS} for r in rows[:take]]
+    return rows
 
 
 @sim.route("POST", r"/v1\.0/security/runHuntingQuery")
@@ -479,10 +527,10 @@ def run_hunting_query(req):
     if not m:
         graph_error(400, "BadRequest", "Query could not be parsed: not a query shape this simulator knows.")
     try:
-        pred = kql_predicate(m.group("pred"))
+        legs = kql_hits(m.group("hits"))
     except KqlError as e:
         graph_error(400, "BadRequest", "Query could not be parsed: %s" % e)
-    return {"schema": schema, "results": hunting_rows(pred, int(m.group("n")))}
+    return {"schema": schema, "results": hunting_rows(legs, int(m.group("n")))}
 
 
 # ---- control ------------------------------------------------------------------------

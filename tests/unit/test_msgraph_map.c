@@ -22,6 +22,8 @@
 void msgraph_map_suite_add(void);
 
 #define N_ELEMENTS(a) (sizeof(a) / sizeof((a)[0]))
+/* A one-observable list for the hunting builders. */
+#define ITEM(t, v) (&(MsgraphHuntingItem) { (t), (v) })
 
 /* The seven unit-data fixtures of relays.md §10.1
  * (../shared/fixtures/relays/microsoft-graph-security/unit-data/<type>.json,
@@ -979,14 +981,15 @@ static void limit_is(const char *claim_json, int64_t want)
         int64_t limit = ctim_entities_limit(c);
         _cleanup_free_ char *path = NULL, *q = NULL;
         _cleanup_free_ char *top = xasprintf("&$top=%" PRId64, want < MSGRAPH_LEGACY_TOP_MAX ? want : MSGRAPH_LEGACY_TOP_MAX);
-        _cleanup_free_ char *take = xasprintf("\n| take %" PRId64, want < MSGRAPH_HUNTING_TAKE_MAX ? want : MSGRAPH_HUNTING_TAKE_MAX);
+        _cleanup_free_ char *take = xasprintf("\n| where Rank <= %" PRId64 "\n| project-away Rank",
+                                              want < MSGRAPH_HUNTING_TAKE_MAX ? want : MSGRAPH_HUNTING_TAKE_MAX);
 
         if (limit != want)
                 printf("# limit %s: got %" PRId64 ", want %" PRId64 "\n", claim_json ? claim_json : "(absent)", limit, want);
         CU_ASSERT_EQUAL(limit, want);
         CU_ASSERT_EQUAL_FATAL(msgraph_legacy_alerts_path(MSGRAPH_IP, "1.2.3.4", limit, &path), 0);
         CU_ASSERT_TRUE(strlen(path) > strlen(top) && strcmp(path + strlen(path) - strlen(top), top) == 0);
-        CU_ASSERT_EQUAL_FATAL(msgraph_hunting_query(MSGRAPH_IP, "1.2.3.4", limit, &q), 0);
+        CU_ASSERT_EQUAL_FATAL(msgraph_hunting_query(ITEM(MSGRAPH_IP, "1.2.3.4"), 1, limit, &q), 0);
         CU_ASSERT_TRUE(strlen(q) > strlen(take) && strcmp(q + strlen(q) - strlen(take), take) == 0);
         cJSON_Delete(c);
 }
@@ -1031,8 +1034,8 @@ static void test_limit_use(void)
         CU_ASSERT_EQUAL(msgraph_legacy_alerts_path(MSGRAPH_IP, "1.2.3.4", 0, &p), -EINVAL);
         CU_ASSERT_EQUAL(msgraph_legacy_alerts_path(MSGRAPH_IP, "1.2.3.4", -1, &p), -EINVAL);
         CU_ASSERT_EQUAL(msgraph_legacy_alerts_path(MSGRAPH_IP, "1.2.3.4", INT64_MIN, &p), -EINVAL);
-        CU_ASSERT_EQUAL(msgraph_hunting_query(MSGRAPH_IP, "1.2.3.4", 0, &p), -EINVAL);
-        CU_ASSERT_EQUAL(msgraph_hunting_query(MSGRAPH_IP, "1.2.3.4", -7, &p), -EINVAL);
+        CU_ASSERT_EQUAL(msgraph_hunting_query(ITEM(MSGRAPH_IP, "1.2.3.4"), 1, 0, &p), -EINVAL);
+        CU_ASSERT_EQUAL(msgraph_hunting_query(ITEM(MSGRAPH_IP, "1.2.3.4"), 1, -7, &p), -EINVAL);
         CU_ASSERT_PTR_NULL(p);
 
         /* more alerts than the limit (Microsoft applies $top per provider): cut */
@@ -1304,7 +1307,7 @@ static void test_kql_literal(void)
  * unknown escapes, an unterminated literal). */
 typedef struct KqlScan {
         Buf skeleton;
-        char *lits[16];
+        char *lits[64];
         size_t n;
         bool ok;
 } KqlScan;
@@ -1398,51 +1401,107 @@ static const char *const hostile_kql[] = {
         "http://willaimsclarke.com/lee/fre.php?a='1'&b=\"2\"",
 };
 
-/* The value stays inside its literals: the query has the same structure as
- * with a harmless value, and the literals that held "x" now hold the value. */
+/* One observable of each type, in this order, valued "x0" ... "x6", except
+ * position p (when < 7), valued v. */
+static void kql_items(MsgraphHuntingItem items[_MSGRAPH_OBSERVABLE_MAX], char names[][8], size_t p, const char *v)
+{
+        static const MsgraphObservable order[_MSGRAPH_OBSERVABLE_MAX] = {
+                MSGRAPH_FILE_PATH, MSGRAPH_DOMAIN, MSGRAPH_IP, MSGRAPH_HOSTNAME,
+                MSGRAPH_SHA256, MSGRAPH_URL, MSGRAPH_FILE_NAME,
+        };
+
+        for (size_t i = 0; i < _MSGRAPH_OBSERVABLE_MAX; i++) {
+                snprintf(names[i], 8, "x%zu", i);
+                items[i] = (MsgraphHuntingItem) { order[i], i == p ? v : names[i] };
+        }
+}
+
+/* The values stay inside their literals: for every hostile value in every
+ * position of a query over one observable of each type, the query has the
+ * same structure as with harmless values, the literals that held that
+ * position's value now hold the hostile one, and every other literal is
+ * unchanged.  The same holds for each type alone. */
 static void test_kql_injection(void)
 {
         static const char *const suffixes[] = { "", ".", "/", ":" };
+        MsgraphHuntingItem items[_MSGRAPH_OBSERVABLE_MAX];
+        char names[_MSGRAPH_OBSERVABLE_MAX][8];
+        _cleanup_free_ char *benign_q = NULL;
+        size_t checked = 0;
+        KqlScan benign;
 
-        for (MsgraphObservable t = 0; t < _MSGRAPH_OBSERVABLE_MAX; t++) {
-                _cleanup_free_ char *benign_q = NULL;
-                KqlScan benign;
+        kql_items(items, names, SIZE_MAX, NULL);
+        CU_ASSERT_EQUAL_FATAL(msgraph_hunting_query(items, N_ELEMENTS(items), 100, &benign_q), 0);
+        kql_scan(benign_q, &benign);
+        CU_ASSERT_TRUE_FATAL(benign.ok);
+        for (size_t n = 1; n <= N_ELEMENTS(items); n += N_ELEMENTS(items) - 1)
+                for (size_t pos = 0; pos < N_ELEMENTS(items); pos++) {
+                        _cleanup_free_ char *bq = NULL;
+                        KqlScan b;
 
-                CU_ASSERT_EQUAL_FATAL(msgraph_hunting_query(t, "x", 100, &benign_q), 0);
-                kql_scan(benign_q, &benign);
-                CU_ASSERT_TRUE_FATAL(benign.ok);
-                for (size_t i = 0; i < N_ELEMENTS(hostile_kql); i++) {
-                        const char *v = hostile_kql[i];
-                        _cleanup_free_ char *q = NULL;
-                        size_t holding = 0;
-                        KqlScan k;
+                        /* n == 1: the type at pos alone; else all seven */
+                        CU_ASSERT_EQUAL_FATAL(msgraph_hunting_query(n == 1 ? &items[pos] : items, n, 100, &bq), 0);
+                        kql_scan(bq, &b);
+                        CU_ASSERT_TRUE_FATAL(b.ok);
+                        for (size_t i = 0; i < N_ELEMENTS(hostile_kql); i++) {
+                                const char *v = hostile_kql[i];
+                                MsgraphHuntingItem hi[_MSGRAPH_OBSERVABLE_MAX];
+                                char hn[_MSGRAPH_OBSERVABLE_MAX][8];
+                                _cleanup_free_ char *q = NULL;
+                                size_t holding = 0;
+                                KqlScan k;
 
-                        CU_ASSERT_EQUAL_FATAL(msgraph_hunting_query(t, v, 100, &q), 0);
-                        kql_scan(q, &k);
-                        CU_ASSERT_TRUE(k.ok);
-                        CU_ASSERT_STRING_EQUAL(k.skeleton.p, benign.skeleton.p);
-                        CU_ASSERT_EQUAL_FATAL(k.n, benign.n);
-                        for (size_t l = 0; l < k.n; l++) {
-                                bool was_value = false;
-                                for (size_t s = 0; s < N_ELEMENTS(suffixes); s++) {
-                                        _cleanup_free_ char *bx = xasprintf("x%s", suffixes[s]);
-                                        _cleanup_free_ char *vx = xasprintf("%s%s", v, suffixes[s]);
-                                        if (strcmp(benign.lits[l], bx) == 0) {
-                                                CU_ASSERT_STRING_EQUAL(k.lits[l], vx);
-                                                was_value = true;
-                                                holding++;
+                                kql_items(hi, hn, pos, v);
+                                CU_ASSERT_EQUAL_FATAL(msgraph_hunting_query(n == 1 ? &hi[pos] : hi, n, 100, &q), 0);
+                                kql_scan(q, &k);
+                                CU_ASSERT_TRUE(k.ok);
+                                CU_ASSERT_STRING_EQUAL(k.skeleton.p, b.skeleton.p);
+                                CU_ASSERT_EQUAL_FATAL(k.n, b.n);
+                                for (size_t l = 0; l < k.n; l++) {
+                                        bool was_value = false;
+                                        for (size_t sfx = 0; sfx < N_ELEMENTS(suffixes); sfx++) {
+                                                _cleanup_free_ char *bx = xasprintf("%s%s", names[pos], suffixes[sfx]);
+                                                _cleanup_free_ char *vx = xasprintf("%s%s", v, suffixes[sfx]);
+                                                if (strcmp(b.lits[l], bx) == 0) {
+                                                        CU_ASSERT_STRING_EQUAL(k.lits[l], vx);
+                                                        was_value = true;
+                                                        holding++;
+                                                }
+                                        }
+                                        if (!was_value) {
+                                                CU_ASSERT_STRING_EQUAL(k.lits[l], b.lits[l]);
                                         }
                                 }
-                                if (!was_value) {
-                                        CU_ASSERT_STRING_EQUAL(k.lits[l], benign.lits[l]);
-                                }
+                                CU_ASSERT_TRUE(holding >= 1);
+                                kql_scan_done(&k);
+                                checked++;
                         }
-                        CU_ASSERT_TRUE(holding >= 1);
-                        kql_scan_done(&k);
+                        kql_scan_done(&b);
                 }
-                kql_scan_done(&benign);
+        CU_ASSERT_EQUAL(checked, 2 * N_ELEMENTS(items) * N_ELEMENTS(hostile_kql));
+        /* the seven legs: each tagged with its position, the skeleton of the whole query fixed */
+        for (size_t i = 0; i < N_ELEMENTS(items); i++) {
+                _cleanup_free_ char *tag = xasprintf(" | distinct AlertId | extend Obs = %zu%s", i,
+                                                     i + 1 < N_ELEMENTS(items) ? ")," : "));");
+                CU_ASSERT_PTR_NOT_NULL(strstr(benign.skeleton.p, tag));
         }
+        kql_scan_done(&benign);
 }
+
+/* The template around the hits, the same for one observable or many. */
+static const char *const kql_must[] = {
+        "let ids = hits | distinct AlertId;\nhits\n| join kind=inner (AlertInfo\n    | where AlertId in (ids)\n",
+        "    | summarize arg_max(Timestamp, *) by AlertId\n",
+        "    | join kind=leftouter (AlertEvidence\n        | where AlertId in (ids)\n",
+        "    | project AlertId, Timestamp, FirstSeen, LastSeen, Title, Category, Severity, ServiceSource,"
+        " DetectionSource, AttackTechniques, Devices, Files, Connections) on AlertId\n",
+        "| project Obs, AlertId, Timestamp, FirstSeen, LastSeen, Title, Category, Severity, ServiceSource,"
+        " DetectionSource, AttackTechniques, Devices, Files, Connections\n"
+        "| order by Obs asc, Timestamp desc\n"
+        "| extend Rank = row_number(1, prev(Obs) != Obs)\n"
+        "| where Rank <= 100\n"
+        "| project-away Rank",
+};
 
 static void test_kql_query_shape(void)
 {
@@ -1450,66 +1509,149 @@ static void test_kql_query_shape(void)
                 MsgraphObservable t;
                 const char *predicate;
         } cases[] = {
-                { MSGRAPH_DOMAIN, "| where RemoteUrl =~ \"evil.example\" or RemoteUrl startswith \"evil.example/\""
+                { MSGRAPH_DOMAIN, "RemoteUrl =~ \"evil.example\" or RemoteUrl startswith \"evil.example/\""
                                   " or RemoteUrl startswith \"evil.example:\""
-                                  " or tostring(parse_url(RemoteUrl).Host) =~ \"evil.example\"\n" },
-                { MSGRAPH_IP, "| where RemoteIP =~ \"evil.example\" or LocalIP =~ \"evil.example\"\n" },
-                { MSGRAPH_URL, "| where RemoteUrl =~ \"evil.example\"\n" },
-                { MSGRAPH_HOSTNAME, "| where DeviceName =~ \"evil.example\" or DeviceName startswith \"evil.example.\"\n" },
-                { MSGRAPH_FILE_NAME, "| where FileName =~ \"evil.example\"\n" },
-                { MSGRAPH_FILE_PATH, "| where FolderPath =~ \"evil.example\""
+                                  " or tostring(parse_url(RemoteUrl).Host) =~ \"evil.example\"" },
+                { MSGRAPH_IP, "RemoteIP =~ \"evil.example\" or LocalIP =~ \"evil.example\"" },
+                { MSGRAPH_URL, "RemoteUrl =~ \"evil.example\"" },
+                { MSGRAPH_HOSTNAME, "DeviceName =~ \"evil.example\" or DeviceName startswith \"evil.example.\"" },
+                { MSGRAPH_FILE_NAME, "FileName =~ \"evil.example\"" },
+                { MSGRAPH_FILE_PATH, "FolderPath =~ \"evil.example\""
                                      " or strcat(FolderPath, \"\\\\\", FileName) =~ \"evil.example\""
-                                     " or strcat(FolderPath, \"/\", FileName) =~ \"evil.example\"\n" },
-                { MSGRAPH_SHA256, "| where SHA256 =~ \"evil.example\"\n" },
+                                     " or strcat(FolderPath, \"/\", FileName) =~ \"evil.example\"" },
+                { MSGRAPH_SHA256, "SHA256 =~ \"evil.example\"" },
         };
-        static const char *const must[] = {
-                "let hits = AlertEvidence\n",
-                "| distinct AlertId;\nAlertInfo\n| where AlertId in (hits)\n",
-                "| summarize arg_max(Timestamp, *) by AlertId\n",
-                "| join kind=leftouter (AlertEvidence\n",
-                "| project AlertId, Timestamp, FirstSeen, LastSeen, Title, Category, Severity, ServiceSource,"
-                " DetectionSource, AttackTechniques, Devices, Files, Connections\n",
-                "| order by Timestamp desc\n| take 100",
-        };
+        MsgraphHuntingItem all[N_ELEMENTS(cases)];
+        _cleanup_free_ char *multi = NULL;
         char *q = NULL;
+        Buf want = { 0 };
 
         CU_ASSERT_EQUAL(N_ELEMENTS(cases), _MSGRAPH_OBSERVABLE_MAX);
         for (size_t i = 0; i < N_ELEMENTS(cases); i++) {
-                CU_ASSERT_EQUAL_FATAL(msgraph_hunting_query(cases[i].t, "evil.example", 100, &q), 0);
-                if (!strstr(q, cases[i].predicate))
+                /* one observable: its leg alone, no union */
+                _cleanup_free_ char *head = xasprintf("let hits = materialize(AlertEvidence | where %s"
+                                                      " | distinct AlertId | extend Obs = 0);\n",
+                                                      cases[i].predicate);
+
+                CU_ASSERT_EQUAL_FATAL(msgraph_hunting_query(ITEM(cases[i].t, "evil.example"), 1, 100, &q), 0);
+                if (strncmp(q, head, strlen(head)) != 0)
                         printf("# query of %s:\n%s\n", msgraph_observable_to_string(cases[i].t), q);
-                CU_ASSERT_PTR_NOT_NULL(strstr(q, cases[i].predicate));
-                for (size_t m = 0; m < N_ELEMENTS(must); m++)
-                        CU_ASSERT_PTR_NOT_NULL(strstr(q, must[m]));
+                CU_ASSERT_EQUAL(strncmp(q, head, strlen(head)), 0);
+                for (size_t m = 0; m < N_ELEMENTS(kql_must); m++)
+                        CU_ASSERT_PTR_NOT_NULL(strstr(q, kql_must[m]));
                 /* the value appears nowhere but in the predicate */
-                CU_ASSERT_PTR_NULL(strstr(strstr(q, "| distinct AlertId"), "evil"));
+                CU_ASSERT_PTR_NULL(strstr(strstr(q, "let ids"), "evil"));
                 free(q);
                 q = NULL;
+                all[i] = (MsgraphHuntingItem) { cases[i].t, "evil.example" };
         }
-        CU_ASSERT_EQUAL(msgraph_hunting_query(_MSGRAPH_OBSERVABLE_MAX, "v", 10, &q), -EINVAL);
-        CU_ASSERT_EQUAL(msgraph_hunting_query(MSGRAPH_IP, NULL, 10, &q), -EINVAL);
-        CU_ASSERT_EQUAL(msgraph_hunting_query(MSGRAPH_IP, "", 10, &q), -EINVAL);
-        CU_ASSERT_EQUAL(msgraph_hunting_query(MSGRAPH_IP, "a\rb", 10, &q), -EILSEQ);
-        CU_ASSERT_EQUAL(msgraph_hunting_query(MSGRAPH_IP, "a\x01", 10, &q), -EILSEQ);
-        CU_ASSERT_EQUAL(msgraph_hunting_query(MSGRAPH_IP, "\xc3\x28", 10, &q), -EILSEQ);
+
+        /* several: a union of the legs, each tagged with its index, then the same template */
+        buf_puts(&want, "let hits = materialize(union\n");
+        for (size_t i = 0; i < N_ELEMENTS(cases); i++) {
+                _cleanup_free_ char *leg = xasprintf("    (AlertEvidence | where %s | distinct AlertId | extend Obs = %zu)%s",
+                                                     cases[i].predicate, i, i + 1 < N_ELEMENTS(cases) ? ",\n" : ");\n");
+                buf_puts(&want, leg);
+        }
+        CU_ASSERT_EQUAL_FATAL(msgraph_hunting_query(all, N_ELEMENTS(all), 100, &multi), 0);
+        CU_ASSERT_EQUAL(strncmp(multi, want.p, want.n), 0);
+        for (size_t m = 0; m < N_ELEMENTS(kql_must); m++)
+                CU_ASSERT_PTR_NOT_NULL(strstr(multi, kql_must[m]));
+        CU_ASSERT_PTR_NULL(strstr(strstr(multi, "let ids"), "evil"));
+        buf_done(&want);
+
+        CU_ASSERT_EQUAL(msgraph_hunting_query(ITEM(_MSGRAPH_OBSERVABLE_MAX, "v"), 1, 10, &q), -EINVAL);
+        CU_ASSERT_EQUAL(msgraph_hunting_query(ITEM(MSGRAPH_IP, NULL), 1, 10, &q), -EINVAL);
+        CU_ASSERT_EQUAL(msgraph_hunting_query(ITEM(MSGRAPH_IP, ""), 1, 10, &q), -EINVAL);
+        CU_ASSERT_EQUAL(msgraph_hunting_query(ITEM(MSGRAPH_IP, "a\rb"), 1, 10, &q), -EILSEQ);
+        CU_ASSERT_EQUAL(msgraph_hunting_query(ITEM(MSGRAPH_IP, "a\x01"), 1, 10, &q), -EILSEQ);
+        CU_ASSERT_EQUAL(msgraph_hunting_query(ITEM(MSGRAPH_IP, "\xc3\x28"), 1, 10, &q), -EILSEQ);
+        CU_ASSERT_EQUAL(msgraph_hunting_query(ITEM(MSGRAPH_IP, "v"), 0, 10, &q), -EINVAL);
+        CU_ASSERT_EQUAL(msgraph_hunting_query(NULL, 1, 10, &q), -EINVAL);
+        /* one bad value among good ones fails the whole query */
+        all[3].value = "a\x7f";
+        CU_ASSERT_EQUAL(msgraph_hunting_query(all, N_ELEMENTS(all), 10, &q), -EILSEQ);
         CU_ASSERT_PTR_NULL(q);
+        CU_ASSERT_EQUAL(msgraph_hunting_check(MSGRAPH_URL, "http://x/"), 0);
+        CU_ASSERT_EQUAL(msgraph_hunting_check(MSGRAPH_URL, "a\x7f"), -EILSEQ);
+        CU_ASSERT_EQUAL(msgraph_hunting_check(MSGRAPH_URL, ""), -EINVAL);
+        CU_ASSERT_EQUAL(msgraph_hunting_check(MSGRAPH_URL, NULL), -EINVAL);
+        CU_ASSERT_EQUAL(msgraph_hunting_check(_MSGRAPH_OBSERVABLE_MAX, "v"), -EINVAL);
+}
+
+/* How many observables one query takes: the count cap, the rows cap over
+ * the take, the text cap; never none. */
+static void test_hunting_batch(void)
+{
+        MsgraphHuntingItem items[120];
+        char *big = xmalloc(60 * 1024 + 1), *huge = xmalloc(200 * 1024 + 1);
+        char *q = NULL;
+
+        for (size_t i = 0; i < N_ELEMENTS(items); i++)
+                items[i] = (MsgraphHuntingItem) { (MsgraphObservable) (i % _MSGRAPH_OBSERVABLE_MAX), "10.0.0.1" };
+        CU_ASSERT_EQUAL(msgraph_hunting_batch(items, 0, 100), 0);
+        CU_ASSERT_EQUAL(msgraph_hunting_batch(NULL, 5, 100), 0);
+        CU_ASSERT_EQUAL(msgraph_hunting_batch(items, 1, 100), 1);
+        CU_ASSERT_EQUAL(msgraph_hunting_batch(items, 10, 100), 10);
+        CU_ASSERT_EQUAL(msgraph_hunting_batch(items, 120, 100), MSGRAPH_HUNTING_BATCH_MAX);
+        CU_ASSERT_EQUAL(msgraph_hunting_batch(items, 120, 1), MSGRAPH_HUNTING_BATCH_MAX);
+        /* every observable may fill its take within the 100,000 rows of one answer */
+        CU_ASSERT_EQUAL(msgraph_hunting_batch(items, 120, 5000), 20);
+        CU_ASSERT_EQUAL(msgraph_hunting_batch(items, 120, 10000), 10);
+        CU_ASSERT_EQUAL(msgraph_hunting_batch(items, 120, INT64_MAX), 10);
+        CU_ASSERT_EQUAL(msgraph_hunting_batch(items, 3, 10000), 3);
+        CU_ASSERT_EQUAL(MSGRAPH_HUNTING_ROWS_MAX / MSGRAPH_HUNTING_TAKE_MAX, 10);
+
+        /* the text: 60 kB values, one a query; a value over the cap alone still gets its own */
+        memset(big, 'a', 60 * 1024);
+        big[60 * 1024] = '\0';
+        memset(huge, 'b', 200 * 1024);
+        huge[200 * 1024] = '\0';
+        for (size_t i = 0; i < 4; i++)
+                items[i] = (MsgraphHuntingItem) { MSGRAPH_SHA256, big };
+        CU_ASSERT_EQUAL(msgraph_hunting_batch(items, 4, 100), 1);
+        items[0].value = "short";
+        CU_ASSERT_EQUAL(msgraph_hunting_batch(items, 4, 100), 2);
+        CU_ASSERT_EQUAL_FATAL(msgraph_hunting_query(items, 2, 100, &q), 0);
+        CU_ASSERT_TRUE(strlen(q) <= MSGRAPH_HUNTING_QUERY_MAX);
+        free(q);
+        items[0].value = huge;
+        CU_ASSERT_EQUAL(msgraph_hunting_batch(items, 4, 100), 1);
+        /* 40 domains of 2 kB: the four literals of each put the cap near 12; exactly at the text cap */
+        memset(big, 'd', 2048);
+        big[2048] = '\0';
+        for (size_t i = 0; i < 40; i++)
+                items[i] = (MsgraphHuntingItem) { MSGRAPH_DOMAIN, big };
+        {
+                size_t k = msgraph_hunting_batch(items, 40, 100);
+                CU_ASSERT_TRUE(k > 1 && k < 40);
+                CU_ASSERT_EQUAL_FATAL(msgraph_hunting_query(items, k, 100, &q), 0);
+                CU_ASSERT_TRUE(strlen(q) <= MSGRAPH_HUNTING_QUERY_MAX);
+                free(q);
+                CU_ASSERT_EQUAL_FATAL(msgraph_hunting_query(items, k + 1, 100, &q), 0);
+                CU_ASSERT_TRUE(strlen(q) > MSGRAPH_HUNTING_QUERY_MAX);
+                free(q);
+        }
+        free(big);
+        free(huge);
 }
 
 static void test_kql_body(void)
 {
         _cleanup_free_ char *q = NULL;
+        MsgraphHuntingItem two[] = { { MSGRAPH_FILE_PATH, "C:\\a \"b\"\n" }, { MSGRAPH_IP, "1.2.3.4" } };
         char *b = NULL;
         cJSON *j;
 
-        CU_ASSERT_EQUAL_FATAL(msgraph_hunting_query(MSGRAPH_FILE_PATH, "C:\\a \"b\"\n", 50, &q), 0);
-        CU_ASSERT_EQUAL_FATAL(msgraph_hunting_body(MSGRAPH_FILE_PATH, "C:\\a \"b\"\n", 50, NULL, &b), 0);
+        CU_ASSERT_EQUAL_FATAL(msgraph_hunting_query(two, 2, 50, &q), 0);
+        CU_ASSERT_EQUAL_FATAL(msgraph_hunting_body(two, 2, 50, NULL, &b), 0);
         j = parse(b);
         CU_ASSERT_EQUAL(cJSON_GetArraySize(j), 1);
         CU_ASSERT_STRING_EQUAL(str_at(j, "Query"), q);
         cJSON_Delete(j);
         free(b);
 
-        CU_ASSERT_EQUAL_FATAL(msgraph_hunting_body(MSGRAPH_FILE_PATH, "C:\\a \"b\"\n", 50, "P30D", &b), 0);
+        CU_ASSERT_EQUAL_FATAL(msgraph_hunting_body(two, 2, 50, "P30D", &b), 0);
         j = parse(b);
         CU_ASSERT_EQUAL(cJSON_GetArraySize(j), 2);
         CU_ASSERT_STRING_EQUAL(str_at(j, "Query"), q);
@@ -1518,15 +1660,17 @@ static void test_kql_body(void)
         free(b);
         b = NULL;
 
-        CU_ASSERT_EQUAL(msgraph_hunting_body(MSGRAPH_IP, "1.2.3.4", 5, "2024-02-01T08:00:00Z/2024-02-15T08:00:00Z", &b), 0);
+        CU_ASSERT_EQUAL(msgraph_hunting_body(ITEM(MSGRAPH_IP, "1.2.3.4"), 1, 5,
+                                             "2024-02-01T08:00:00Z/2024-02-15T08:00:00Z", &b), 0);
         free(b);
         b = NULL;
-        CU_ASSERT_EQUAL(msgraph_hunting_body(MSGRAPH_IP, "1.2.3.4", 5, "", &b), -EINVAL);
-        CU_ASSERT_EQUAL(msgraph_hunting_body(MSGRAPH_IP, "1.2.3.4", 5, "P30D\"", &b), -EINVAL);
-        CU_ASSERT_EQUAL(msgraph_hunting_body(MSGRAPH_IP, "1.2.3.4", 5, "P 30D", &b), -EINVAL);
-        CU_ASSERT_EQUAL(msgraph_hunting_body(MSGRAPH_IP, "1.2.3.4", 5, "P30D\n", &b), -EINVAL);
-        CU_ASSERT_EQUAL(msgraph_hunting_body(MSGRAPH_IP, "\x01", 5, NULL, &b), -EILSEQ);
-        CU_ASSERT_EQUAL(msgraph_hunting_body(MSGRAPH_IP, "1.2.3.4", 0, NULL, &b), -EINVAL);
+        CU_ASSERT_EQUAL(msgraph_hunting_body(ITEM(MSGRAPH_IP, "1.2.3.4"), 1, 5, "", &b), -EINVAL);
+        CU_ASSERT_EQUAL(msgraph_hunting_body(ITEM(MSGRAPH_IP, "1.2.3.4"), 1, 5, "P30D\"", &b), -EINVAL);
+        CU_ASSERT_EQUAL(msgraph_hunting_body(ITEM(MSGRAPH_IP, "1.2.3.4"), 1, 5, "P 30D", &b), -EINVAL);
+        CU_ASSERT_EQUAL(msgraph_hunting_body(ITEM(MSGRAPH_IP, "1.2.3.4"), 1, 5, "P30D\n", &b), -EINVAL);
+        CU_ASSERT_EQUAL(msgraph_hunting_body(ITEM(MSGRAPH_IP, "\x01"), 1, 5, NULL, &b), -EILSEQ);
+        CU_ASSERT_EQUAL(msgraph_hunting_body(ITEM(MSGRAPH_IP, "1.2.3.4"), 1, 0, NULL, &b), -EINVAL);
+        CU_ASSERT_EQUAL(msgraph_hunting_body(two, 0, 5, NULL, &b), -EINVAL);
         CU_ASSERT_PTR_NULL(b);
         CU_ASSERT_STRING_EQUAL(MSGRAPH_HUNTING_PATH, "/security/runHuntingQuery");
         j = parse(MSGRAPH_HUNTING_HEALTH_BODY);
@@ -1848,27 +1992,85 @@ static void test_hunting_hostile(void)
         cJSON_Delete(row);
         row = parse("[{\"Timestamp\":\"T\"}]");
         CU_ASSERT_EQUAL(msgraph_hunting_sighting(MSGRAPH_IP, "v", row, NULL, NULL, &s), -EINVAL);
-        CU_ASSERT_EQUAL(msgraph_hunting_sightings(MSGRAPH_IP, "v", row, 10, NULL, NULL, &out, NULL), -EINVAL);
+        CU_ASSERT_EQUAL(msgraph_hunting_sightings(MSGRAPH_IP, "v", 0, row, 10, NULL, NULL, &out, NULL), -EINVAL);
         cJSON_Delete(row);
         CU_ASSERT_PTR_NULL(s);
         CU_ASSERT_PTR_NULL(out);
 
-        resp = parse("{\"schema\":[],\"results\":[{\"Timestamp\":\"A\"},5,{\"Title\":\"x\"},null,"
-                     "{\"Timestamp\":\"B\"},{\"Timestamp\":\"C\"}]}");
-        CU_ASSERT_EQUAL(msgraph_hunting_sightings(MSGRAPH_IP, "v", resp, 10, NULL, NULL, &out, &skipped), 0);
+        resp = parse("{\"schema\":[],\"results\":[{\"Obs\":0,\"Timestamp\":\"A\"},5,{\"Obs\":0,\"Title\":\"x\"},null,"
+                     "{\"Obs\":0,\"Timestamp\":\"B\"},{\"Obs\":0,\"Timestamp\":\"C\"}]}");
+        CU_ASSERT_EQUAL(msgraph_hunting_sightings(MSGRAPH_IP, "v", 0, resp, 10, NULL, NULL, &out, &skipped), 0);
         CU_ASSERT_EQUAL(cJSON_GetArraySize(out), 3);
-        CU_ASSERT_EQUAL(skipped, 3);
+        CU_ASSERT_EQUAL(skipped, 1);
         cJSON_Delete(out);
-        CU_ASSERT_EQUAL(msgraph_hunting_sightings(MSGRAPH_IP, "v", resp, 2, NULL, NULL, &out, &skipped), 0);
+        CU_ASSERT_EQUAL(msgraph_hunting_sightings(MSGRAPH_IP, "v", 0, resp, 2, NULL, NULL, &out, &skipped), 0);
         CU_ASSERT_EQUAL(cJSON_GetArraySize(out), 2);
         CU_ASSERT_STRING_EQUAL(str_at(cJSON_GetArrayItem(out, 1), "timestamp"), "B");
         cJSON_Delete(out);
-        CU_ASSERT_EQUAL(msgraph_hunting_sightings(MSGRAPH_IP, "v", resp, 0, NULL, NULL, &out, &skipped), -EINVAL);
+        CU_ASSERT_EQUAL(msgraph_hunting_sightings(MSGRAPH_IP, "v", 0, resp, 0, NULL, NULL, &out, &skipped), -EINVAL);
+        CU_ASSERT_EQUAL(msgraph_hunting_sightings(MSGRAPH_IP, "v", -1, resp, 10, NULL, NULL, &out, &skipped), -EINVAL);
         cJSON_Delete(resp);
         resp = parse("{\"results\":\"none\"}");
-        CU_ASSERT_EQUAL(msgraph_hunting_sightings(MSGRAPH_IP, "v", resp, 10, NULL, NULL, &out, NULL), 0);
+        CU_ASSERT_EQUAL(msgraph_hunting_sightings(MSGRAPH_IP, "v", 0, resp, 10, NULL, NULL, &out, NULL), 0);
         CU_ASSERT_EQUAL(cJSON_GetArraySize(out), 0);
         cJSON_Delete(out);
+        cJSON_Delete(resp);
+}
+
+/* One answer, several observables: each takes the rows of its Obs, in
+ * Microsoft's order, cut to the limit on its own; rows tagged otherwise
+ * (or not at all) belong to no one. */
+static void test_hunting_split(void)
+{
+        cJSON *resp = parse("{\"results\":["
+                            "{\"Obs\":0,\"AlertId\":\"a1\",\"Timestamp\":\"T1\"},"
+                            "{\"Obs\":0,\"AlertId\":\"a2\",\"Timestamp\":\"T2\"},"
+                            "{\"Obs\":0,\"AlertId\":\"a3\",\"Timestamp\":\"T3\"},"
+                            "{\"Obs\":1,\"AlertId\":\"a2\",\"Timestamp\":\"T2\"},"
+                            "{\"Obs\":\"2\",\"AlertId\":\"b1\",\"Timestamp\":\"T4\"},"
+                            "{\"Obs\":2,\"AlertId\":\"b2\"},"
+                            "{\"Obs\":2.5,\"AlertId\":\"x1\",\"Timestamp\":\"T\"},"
+                            "{\"Obs\":-1,\"AlertId\":\"x2\",\"Timestamp\":\"T\"},"
+                            "{\"Obs\":\" 1\",\"AlertId\":\"x3\",\"Timestamp\":\"T\"},"
+                            "{\"Obs\":\"\",\"AlertId\":\"x4\",\"Timestamp\":\"T\"},"
+                            "{\"Obs\":null,\"AlertId\":\"x5\",\"Timestamp\":\"T\"},"
+                            "{\"Obs\":[1],\"AlertId\":\"x6\",\"Timestamp\":\"T\"},"
+                            "{\"AlertId\":\"x7\",\"Timestamp\":\"T\"},"
+                            "{\"Obs\":1,\"AlertId\":\"a4\",\"Timestamp\":\"T0\"}]}");
+        static const struct {
+                int64_t obs, limit;
+                const char *ids;
+                size_t skipped;
+        } cases[] = {
+                { 0, 100, "a1 a2 a3", 0 },
+                { 0, 2, "a1 a2", 0 },
+                { 1, 100, "a2 a4", 0 },
+                { 1, 1, "a2", 0 },
+                { 2, 100, "b1", 1 },
+                { 3, 100, "", 0 },
+                { INT64_MAX, 100, "", 0 },
+        };
+
+        for (size_t i = 0; i < N_ELEMENTS(cases); i++) {
+                cJSON *out = NULL;
+                const cJSON *s;
+                size_t skipped = 99;
+                Buf ids = { 0 };
+
+                CU_ASSERT_EQUAL_FATAL(msgraph_hunting_sightings(MSGRAPH_DOMAIN, "d", cases[i].obs, resp, cases[i].limit,
+                                                                &test_portal, NULL, &out, &skipped), 0);
+                cJSON_ArrayForEach(s, out) {
+                        if (ids.n)
+                                buf_putc(&ids, ' ');
+                        buf_puts(&ids, cJSON_GetArrayItem(cJSON_GetObjectItem(s, "external_ids"), 0)->valuestring);
+                        CU_ASSERT_STRING_EQUAL(str_at(cJSON_GetArrayItem(cJSON_GetObjectItem(s, "observables"), 0),
+                                                      "value"), "d");
+                }
+                CU_ASSERT_STRING_EQUAL(ids.p ? ids.p : "", cases[i].ids);
+                CU_ASSERT_EQUAL(skipped, cases[i].skipped);
+                buf_done(&ids);
+                cJSON_Delete(out);
+        }
         cJSON_Delete(resp);
 }
 
@@ -2121,10 +2323,12 @@ void msgraph_map_suite_add(void)
                    UNIT_TEST(test_kql_literal),
                    UNIT_TEST(test_kql_injection),
                    UNIT_TEST(test_kql_query_shape),
+                   UNIT_TEST(test_hunting_batch),
                    UNIT_TEST(test_kql_body),
                    UNIT_TEST(test_hunting_golden),
                    UNIT_TEST(test_hunting_details),
                    UNIT_TEST(test_hunting_hostile),
+                   UNIT_TEST(test_hunting_split),
                    UNIT_TEST(test_errors),
                    UNIT_TEST(test_errors_hostile_bodies),
                    UNIT_TEST(test_errors_transport),
