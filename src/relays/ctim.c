@@ -214,16 +214,32 @@ int ctim_uuid_parse(const char *s, CtimUuid *ret)
 
 /* ---- randomness ----------------------------------------------------------------- */
 
+/* Random ids are drawn 16 bytes at a time, one per sighting or
+ * indicator: asking RAND_bytes() for each costs more than the id's JSON.
+ * The pool is per thread and refilled whole from the same generator. */
+#define RANDOM_POOL_SIZE 512
+
 static void random_system_fill(void *userdata, void *buf, size_t n)
 {
+        static _Thread_local uint8_t pool[RANDOM_POOL_SIZE];
+        static _Thread_local size_t left;
+
         (void) userdata;
         while (n > 0) {
-                int chunk = n > INT32_MAX ? INT32_MAX : (int) n;
+                size_t k;
 
-                if (RAND_bytes(buf, chunk) != 1)
-                        abort();
-                buf = (uint8_t *) buf + chunk;
-                n -= (size_t) chunk;
+                if (left == 0) {
+                        if (RAND_bytes(pool, sizeof(pool)) != 1)
+                                abort();
+                        left = sizeof(pool);
+                }
+                k = n < left ? n : left;
+                memcpy(buf, pool + sizeof(pool) - left, k);
+                /* bytes handed out are not kept */
+                OPENSSL_cleanse(pool + sizeof(pool) - left, k);
+                left -= k;
+                buf = (uint8_t *) buf + k;
+                n -= k;
         }
 }
 
@@ -243,10 +259,16 @@ void ctim_uuid4(const CtimRandom *rnd, CtimUuid *ret)
 
 static char *transient_id(const char *type, const CtimUuid *u)
 {
-        char s[CTIM_UUID_STRING_SIZE];
+        static const char prefix[] = "transient:";
+        size_t lt = strlen(type), lp = sizeof(prefix) - 1;
+        char *id = xmalloc(lp + lt + 1 + CTIM_UUID_STRING_SIZE);
 
-        ctim_uuid_format(u, s);
-        return xasprintf("transient:%s-%s", type, s);
+        /* "transient:<type>-<uuid>", without printf on the relays' hot path */
+        memcpy(id, prefix, lp);
+        memcpy(id + lp, type, lt);
+        id[lp + lt] = '-';
+        ctim_uuid_format(u, id + lp + lt + 1);
+        return id;
 }
 
 char *ctim_transient_id(const char *type, const CtimRandom *rnd)

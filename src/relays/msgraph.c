@@ -503,7 +503,7 @@ static void up_take(Up *up, const HttpResponse *resp, bool cached)
         }
         cJSON_Delete(tree);
         /* only a good 2xx answer is kept, and never twice */
-        if (!cached && resp->status >= 200 && resp->status < 300) {
+        if (!cached && resp->status >= 200 && resp->status < 300 && relay_cache_enabled(mg->relay)) {
                 _cleanup_free_ char *key = cache_key(up), *cred = cache_cred(mg);
                 relay_cache_put(mg->relay, cred, key, resp->body, resp->body_len);
                 explicit_bzero(cred, strlen(cred));
@@ -753,7 +753,7 @@ static void up_start(Mg *mg, size_t lo, size_t n, size_t first, MsgraphCall call
         mg->ups = xreallocarray(mg->ups, mg->n_ups + 1, sizeof(Up *));
         mg->ups[mg->n_ups++] = up;
         /* a cached answer needs neither a token nor a connection slot */
-        if (n > 0) {
+        if (n > 0 && relay_cache_enabled(mg->relay)) {
                 _cleanup_free_ char *key = cache_key(up), *cred = cache_cred(mg);
                 const char *cached;
                 size_t len;

@@ -807,8 +807,14 @@ static int put_predicate(Buf *b, MsgraphObservable t, const char *value)
                                 break;
                         }
                 }
-                if (!matched)
-                        buf_putc(b, *p++);
+                if (!matched) {
+                        /* the text up to the next token, at once */
+                        const char *brace = strchr(p + 1, '{');
+                        size_t run = brace ? (size_t) (brace - p) : strlen(p);
+
+                        buf_putn(b, p, run);
+                        p += run;
+                }
         }
         return 0;
 }
@@ -885,8 +891,14 @@ int msgraph_hunting_query(const MsgraphHuntingItem *items, size_t n, int64_t lim
                         limit_text(limit, MSGRAPH_HUNTING_TAKE_MAX, num);
                         buf_puts(&b, num);
                         p += 3;
-                } else
-                        buf_putc(&b, *p++);
+                } else {
+                        /* the template's text up to the next placeholder, at once */
+                        const char *brace = strchr(p + 1, '{');
+                        size_t run = brace ? (size_t) (brace - p) : strlen(p);
+
+                        buf_putn(&b, p, run);
+                        p += run;
+                }
         }
         *ret = buf_steal(&b);
         return 0;

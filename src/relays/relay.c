@@ -208,6 +208,11 @@ void relay_note_upstream(Relay *r, bool failed)
         relay_metrics_upstream(&r->metrics, failed);
 }
 
+bool relay_cache_enabled(const Relay *r)
+{
+        return r->cache != NULL;
+}
+
 bool relay_cache_get(Relay *r, const char *cred, const char *key, const char **ret_body, size_t *ret_len)
 {
         bool hit;

@@ -95,6 +95,9 @@ void relay_note_upstream(Relay *r, bool failed);
 /* The relay's response cache (cache_ttl; off by default): an upstream
  * answer by credential and request key (the URL, plus the body for a
  * POST).  get counts a hit or a miss; false when the cache is off. */
+/* Whether the relay has a response cache (cache_ttl set): the keys need
+ * not be computed otherwise. */
+bool relay_cache_enabled(const Relay *r);
 bool relay_cache_get(Relay *r, const char *cred, const char *key, const char **ret_body, size_t *ret_len);
 void relay_cache_put(Relay *r, const char *cred, const char *key, const char *body, size_t len);
 
