@@ -968,11 +968,11 @@ int msgraph_hunting_body(const MsgraphHuntingItem *items, size_t n, int64_t limi
         json_add_string(body, "Query", query);
         if (timespan)
                 json_add_string(body, "Timespan", timespan);
-        text = cJSON_PrintUnformatted(body);
+        /* our printer: about half of cJSON's cost on the 2 kB query */
+        r = ctim_json_print(body, CTIM_JSON_UTF8, &text, NULL);
         cJSON_Delete(body);
-        if (!text)
+        if (r < 0)
                 abort();
-        /* cJSON allocates with malloc() (no hooks are installed), so free() applies */
         *ret = text;
         return 0;
 }
