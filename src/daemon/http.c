@@ -17,6 +17,7 @@
 /* Bounds on what one response may make us hold. */
 #define HTTP_MAX_HEADERS 256
 #define HTTP_MAX_REDIRECTS 5L
+#define HTTP_URL_CACHE_SIZE 8
 
 typedef enum RequestState {
         REQ_RUNNING,    /* easy handle attached to the multi */
@@ -97,6 +98,16 @@ struct HttpClient {
         long timeout_ms;
         size_t max_body_size;
 
+        /* URLs already checked, with their loggable form: a relay sends
+         * thousands of requests a second to the same few URLs, and
+         * parsing one with curl's URL API costs about as much as the
+         * rest of setting the request up */
+        struct {
+                char *url, *log_url;
+                bool mail;
+        } urls[HTTP_URL_CACHE_SIZE];
+        unsigned urls_next;
+
         HttpRequest *requests;
         SockCtx *socks;
         unsigned n_pending;     /* started, callback not yet called */
@@ -139,6 +150,10 @@ static void client_free(HttpClient *c)
 {
         if (!c)
                 return;
+        for (size_t i = 0; i < HTTP_URL_CACHE_SIZE; i++) {
+                free_secret(c->urls[i].url);            /* a query may hold a key */
+                free(c->urls[i].log_url);
+        }
         free(c->ca_file);
         free(c->user_agent);
         free(c->proxy);
@@ -777,6 +792,28 @@ finish:
         return r;
 }
 
+static int url_check_cached(HttpClient *c, const char *url, bool mail, char **ret_log_url)
+{
+        unsigned k;
+        int r;
+
+        for (size_t i = 0; i < HTTP_URL_CACHE_SIZE; i++)
+                if (c->urls[i].url && c->urls[i].mail == mail && strcmp(c->urls[i].url, url) == 0) {
+                        *ret_log_url = xstrdup(c->urls[i].log_url);
+                        return 0;
+                }
+        r = url_check(url, mail, ret_log_url);
+        if (r < 0)
+                return r;       /* refused URLs are not remembered */
+        k = c->urls_next++ % HTTP_URL_CACHE_SIZE;
+        free_secret(c->urls[k].url);
+        free(c->urls[k].log_url);
+        c->urls[k].url = xstrdup(url);
+        c->urls[k].log_url = xstrdup(*ret_log_url);
+        c->urls[k].mail = mail;
+        return 0;
+}
+
 int http_client_new(uv_loop_t *loop, const HttpClientOptions *opts, HttpClient **ret)
 {
         static const HttpClientOptions defaults = {};
@@ -870,7 +907,7 @@ int http_request_start(HttpClient *c, const HttpRequestOptions *opts, HttpReques
 
         r = xnew(HttpRequest, 1);
         r->client = c;
-        k = url_check(opts->url, opts->mail != NULL, &r->log_url);
+        k = url_check_cached(c, opts->url, opts->mail != NULL, &r->log_url);
         if (k < 0) {
                 request_free(r);
                 return k;

@@ -199,19 +199,22 @@ int jwt_authorization_token(const char *header, const char **ret_token, size_t *
 
 /* ---- base64url ---------------------------------------------------------- */
 
+/* Each base64url character's value plus one, 0 elsewhere (a table: the
+ * token's thousand characters are decoded on every relay request). */
+static const uint8_t b64url_values[256] = {
+        ['A'] = 1, ['B'] = 2, ['C'] = 3, ['D'] = 4, ['E'] = 5, ['F'] = 6, ['G'] = 7, ['H'] = 8,
+        ['I'] = 9, ['J'] = 10, ['K'] = 11, ['L'] = 12, ['M'] = 13, ['N'] = 14, ['O'] = 15, ['P'] = 16,
+        ['Q'] = 17, ['R'] = 18, ['S'] = 19, ['T'] = 20, ['U'] = 21, ['V'] = 22, ['W'] = 23, ['X'] = 24,
+        ['Y'] = 25, ['Z'] = 26, ['a'] = 27, ['b'] = 28, ['c'] = 29, ['d'] = 30, ['e'] = 31, ['f'] = 32,
+        ['g'] = 33, ['h'] = 34, ['i'] = 35, ['j'] = 36, ['k'] = 37, ['l'] = 38, ['m'] = 39, ['n'] = 40,
+        ['o'] = 41, ['p'] = 42, ['q'] = 43, ['r'] = 44, ['s'] = 45, ['t'] = 46, ['u'] = 47, ['v'] = 48,
+        ['w'] = 49, ['x'] = 50, ['y'] = 51, ['z'] = 52, ['0'] = 53, ['1'] = 54, ['2'] = 55, ['3'] = 56,
+        ['4'] = 57, ['5'] = 58, ['6'] = 59, ['7'] = 60, ['8'] = 61, ['9'] = 62, ['-'] = 63, ['_'] = 64,
+};
+
 static int b64url_value(unsigned char c)
 {
-        if (c >= 'A' && c <= 'Z')
-                return c - 'A';
-        if (c >= 'a' && c <= 'z')
-                return c - 'a' + 26;
-        if (c >= '0' && c <= '9')
-                return c - '0' + 52;
-        if (c == '-')
-                return 62;
-        if (c == '_')
-                return 63;
-        return -1;
+        return (int) b64url_values[c] - 1;
 }
 
 int jwt_base64url_decode(const char *s, size_t len, uint8_t **ret, size_t *ret_len)
@@ -520,6 +523,8 @@ typedef struct SigEntry {
 struct JwtSigCache {
         SigEntry *slots;
         size_t n;
+        EVP_MD *sha256;                 /* fetched once: OpenSSL 3 looks it up on every init otherwise */
+        EVP_MD_CTX *md;
         unsigned ttl_sec;
         uint64_t hits, misses;
 };
@@ -530,6 +535,10 @@ JwtSigCache *jwt_sig_cache_new(size_t slots, unsigned ttl_sec)
 
         c->n = slots ? slots : 1;
         c->slots = xnew(SigEntry, c->n);
+        c->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+        c->md = EVP_MD_CTX_new();
+        if (!c->sha256 || !c->md)
+                abort();
         c->ttl_sec = ttl_sec;
         return c;
 }
@@ -541,6 +550,8 @@ JwtSigCache *jwt_sig_cache_free(JwtSigCache *c)
         for (size_t i = 0; i < c->n; i++)
                 EVP_PKEY_free(c->slots[i].key);
         free(c->slots);
+        EVP_MD_CTX_free(c->md);
+        EVP_MD_free(c->sha256);
         free(c);
         return NULL;
 }
@@ -553,15 +564,13 @@ void jwt_sig_cache_stats(const JwtSigCache *c, uint64_t *ret_hits, uint64_t *ret
 
 static SigEntry *sig_slot(JwtSigCache *c, const JwtToken *t, unsigned char digest[SHA256_LEN])
 {
-        EVP_MD_CTX *ctx = EVP_MD_CTX_new();
         uint64_t h;
 
-        if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1 ||
-            EVP_DigestUpdate(ctx, t->signing_input, t->signing_input_len) != 1 ||
-            EVP_DigestUpdate(ctx, t->signature, t->signature_len) != 1 ||
-            EVP_DigestFinal_ex(ctx, digest, NULL) != 1)
+        if (EVP_DigestInit_ex2(c->md, c->sha256, NULL) != 1 ||
+            EVP_DigestUpdate(c->md, t->signing_input, t->signing_input_len) != 1 ||
+            EVP_DigestUpdate(c->md, t->signature, t->signature_len) != 1 ||
+            EVP_DigestFinal_ex(c->md, digest, NULL) != 1)
                 abort();
-        EVP_MD_CTX_free(ctx);
         memcpy(&h, digest, sizeof(h));
         return &c->slots[h % c->n];
 }
