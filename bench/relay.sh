@@ -19,6 +19,7 @@
 # sends.
 # Usage: bench/relay.sh BUILDDIR [OUTDIR]      (never part of make check)
 #   N=3000 (requests per run), SECS=15 (time cap per run), CONNS="1 10 50", SIM=stub|py
+#   RUNS="relay-observe-1 relay-health" (only these runs; default all)
 #   PERF=NAME:CONNS (e.g. relay-observe-1:10) records secrespd with perf record -g during
 #   that run, into OUTDIR/perf.data (or ./perf.data); PERF_CG=dwarf for call chains through
 #   libraries built without frame pointers
@@ -227,6 +228,10 @@ hz=$(getconf CLK_TCK)
 run() { # NAME CONNS UPSTREAM_PID loadgen-args...
         local name=$1 c=$2 up=$3 j s0 g0 s1 g1 k0 k1 n0 n1 rss
         shift 3
+        case " ${RUNS:-all} " in
+        *" all "* | *" $name "*) ;;
+        *) return 0 ;;
+        esac
         if [ "$SIM" = py ]; then # the simulator's request log, not its state
                 sim -X DELETE "https://127.0.0.1:$GP/__sim/requests" >/dev/null
                 sim -X DELETE "https://127.0.0.1:$SP/__sim/requests" >/dev/null
