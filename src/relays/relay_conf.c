@@ -20,6 +20,7 @@
 #define MSGRAPH_DEFAULT_LOGIN_URL "https://login.microsoftonline.com"
 #define MSGRAPH_DEFAULT_SCOPE "https://graph.microsoft.com/.default"
 #define MSGRAPH_DEFAULT_MAX_CONNECTIONS 8
+#define SPYCLOUD_DEFAULT_MAX_CONNECTIONS 16
 
 static const char *const relay_types[_RELAY_TYPE_MAX] = {
         [RELAY_SPYCLOUD] = "spycloud",
@@ -72,7 +73,7 @@ static const char *const known[] = {
 /* Settings of one relay type only. */
 static const char *const spycloud_only[] = { "rate_limit", "rate_burst", NULL };
 static const char *const msgraph_only[] = {
-        "api", "login_url", "scope", "portal_url", "timespan", "max_connections", NULL,
+        "api", "login_url", "scope", "portal_url", "timespan", NULL,
 };
 
 static const config_setting_t *member(const config_setting_t *g, const char *name)
@@ -210,11 +211,9 @@ static void strip_slashes(char *u)
 static void parse_msgraph(Ctx *x, const config_setting_t *g, const char *where, RelayConf *c)
 {
         _cleanup_free_ char *api = NULL;
-        double d;
 
         c->api = MSGRAPH_API_DEFAULT;
         c->rate_limit = 0;
-        c->max_connections = MSGRAPH_DEFAULT_MAX_CONNECTIONS;
         if (get_string(x, g, "api", where, &api)) {
                 c->api = msgraph_api_from_string(api);
                 if (c->api < 0)
@@ -247,8 +246,6 @@ static void parse_msgraph(Ctx *x, const config_setting_t *g, const char *where, 
                 else if (c->api == MSGRAPH_API_LEGACY)
                         err(x, member(g, "timespan"), where, "timespan: only with api = \"advanced_hunting\"");
         }
-        if (get_number(x, g, "max_connections", where, 1, 256, &d))
-                c->max_connections = (int64_t) d;
 }
 
 static void parse_one(Ctx *x, const config_setting_t *g, const char *where, RelayConf *all, size_t n_all,
@@ -378,6 +375,13 @@ static void parse_one(Ctx *x, const config_setting_t *g, const char *where, Rela
         get_duration_ms(x, g, "cache_ttl", where, 1, 3600, &c->cache_ttl_ms);
         if (get_number(x, g, "cache_max", where, 1, 1000000, &d))
                 c->cache_max = (int64_t) d;
+        /* both relays cap their upstream calls in flight: past the cap
+         * they wait in order here rather than in libcurl's pending list,
+         * which it scans whenever a connection frees */
+        c->max_connections = c->type == RELAY_MSGRAPH ? MSGRAPH_DEFAULT_MAX_CONNECTIONS
+                                                       : SPYCLOUD_DEFAULT_MAX_CONNECTIONS;
+        if (get_number(x, g, "max_connections", where, 1, 256, &d))
+                c->max_connections = (int64_t) d;
         if (c->type == RELAY_MSGRAPH)
                 parse_msgraph(x, g, where, c);
 }

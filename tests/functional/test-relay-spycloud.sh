@@ -9,7 +9,7 @@
 # answers and on what the simulators logged.
 . "$(dirname "$0")/lib.sh"
 
-plan 112
+plan 115
 
 command -v curl >/dev/null || skip_all "curl not found"
 command -v openssl >/dev/null || skip_all "openssl not found"
@@ -55,7 +55,7 @@ make_conf "$T/secrespd.conf" \
     auth = \"hs256\"; hs256_secret = \"env:RELAY_SECRET\"; url = \"$SIM/enterprise-v2/\"; },
   { name = \"cached\"; type = \"spycloud\"; mount = \"/cached\"; public_url = \"http://relay.test/\";
     jwks_url_template = \"https://127.0.0.1:$JP/{host}/.well-known/jwks\";
-    url = \"$SIM/enterprise-v2/\"; cache_ttl = \"1m\"; cache_max = 100; }
+    url = \"$SIM/enterprise-v2/\"; cache_ttl = \"1m\"; cache_max = 100; max_connections = 2; }
 );"
 DAEMON_ENV=(RELAY_SECRET=$SECRET)
 
@@ -301,6 +301,17 @@ t1=$(now_ms)
 is "$BODY" '{"data":{}}' "five e-mails without records"
 cmp_num "$(sim_requests | pyj 'max(r["concurrent"] for r in d)')" -ge 3 "the simulator saw the e-mails' calls overlap"
 cmp_num $((t1 - t0)) -lt 1600 "five 400 ms lookups take well under 5 x 400 ms"
+
+# the cap on calls in flight (the cached relay: max_connections = 2)
+sim_reset
+sim_fault '[{"kind":"latency","delay_ms":400,"path":"/breach/"}]'
+t0=$(now_ms)
+observe "$R/cached" '[{"type":"email","value":"c1@example.org"},{"type":"email","value":"c2@example.org"},{"type":"email","value":"c3@example.org"},{"type":"email","value":"c4@example.org"},{"type":"email","value":"c5@example.org"}]'
+t1=$(now_ms)
+is "$BODY" '{"data":{}}' "max_connections = 2: five e-mails answered"
+is "$(sim_requests | pyj 'len(d)') $(sim_requests | pyj 'max(r["concurrent"] for r in d)')" "5 2" \
+        "max_connections = 2: five calls, never more than two at once"
+cmp_num $((t1 - t0)) -ge 1150 "max_connections = 2: five 400 ms calls take three rounds"
 
 # two clients at once
 sim_reset
