@@ -21,6 +21,7 @@ static void load(void)
         static const DlSym syms[] = {
 #define S(f) { "curl_" #f, offsetof(CurlApi, f) }
                 S(global_init), S(easy_init), S(easy_setopt), S(easy_getinfo), S(easy_cleanup),
+                S(easy_reset),
                 S(easy_strerror), S(easy_escape), S(easy_unescape), S(multi_init), S(multi_setopt), S(multi_add_handle),
                 S(multi_remove_handle), S(multi_socket_action), S(multi_assign), S(multi_info_read),
                 S(multi_cleanup), S(multi_strerror), S(slist_append), S(slist_free_all), S(url),

@@ -16,6 +16,7 @@ typedef struct CurlApi {
         CURLcode (*easy_setopt)(CURL *curl, CURLoption option, ...);
         CURLcode (*easy_getinfo)(CURL *curl, CURLINFO info, ...);
         void (*easy_cleanup)(CURL *curl);
+        void (*easy_reset)(CURL *curl);
         const char *(*easy_strerror)(CURLcode code);
         char *(*easy_escape)(CURL *curl, const char *string, int length);
         char *(*easy_unescape)(CURL *curl, const char *string, int length, int *outlength);
@@ -56,6 +57,7 @@ const CurlApi *curl_dl(void);
 #define curl_easy_setopt (curl_dl()->easy_setopt)
 #define curl_easy_getinfo (curl_dl()->easy_getinfo)
 #define curl_easy_cleanup (curl_dl()->easy_cleanup)
+#define curl_easy_reset (curl_dl()->easy_reset)
 #define curl_easy_strerror (curl_dl()->easy_strerror)
 #define curl_easy_escape (curl_dl()->easy_escape)
 #define curl_easy_unescape (curl_dl()->easy_unescape)

@@ -18,6 +18,7 @@
 #define HTTP_MAX_HEADERS 256
 #define HTTP_MAX_REDIRECTS 5L
 #define HTTP_URL_CACHE_SIZE 8
+#define HTTP_EASY_POOL 64
 
 typedef enum RequestState {
         REQ_RUNNING,    /* easy handle attached to the multi */
@@ -107,6 +108,12 @@ struct HttpClient {
                 bool mail;
         } urls[HTTP_URL_CACHE_SIZE];
         unsigned urls_next;
+
+        /* Easy handles of finished requests, reset, for the next ones:
+         * a new handle allocates curl's state and its transfer buffers
+         * (tens of kB, which also make glibc consolidate its free lists) */
+        CURL *idle_easy[HTTP_EASY_POOL];
+        unsigned n_idle_easy;
 
         HttpRequest *requests;
         SockCtx *socks;
@@ -474,13 +481,37 @@ static void request_unlink(HttpRequest *r)
         r->prev = r->next = NULL;
 }
 
+static CURL *easy_get(HttpClient *c)
+{
+        if (c->n_idle_easy > 0)
+                return c->idle_easy[--c->n_idle_easy];
+        return curl_easy_init();
+}
+
+/* Keeps e for a later request (reset: no option, no private pointer of
+ * this one survives) or cleans it up. */
+static void easy_put(HttpClient *c, CURL *e)
+{
+        if (c->multi && !c->shutting_down && c->n_idle_easy < HTTP_EASY_POOL) {
+                curl_easy_reset(e);
+                c->idle_easy[c->n_idle_easy++] = e;
+        } else
+                curl_easy_cleanup(e);
+}
+
+static void easy_pool_free(HttpClient *c)
+{
+        while (c->n_idle_easy > 0)
+                curl_easy_cleanup(c->idle_easy[--c->n_idle_easy]);
+}
+
 static void request_detach_easy(HttpRequest *r)
 {
         if (!r->easy)
                 return;
         if (r->client->multi)
                 (void) curl_multi_remove_handle(r->client->multi, r->easy);
-        curl_easy_cleanup(r->easy);
+        easy_put(r->client, r->easy);
         r->easy = NULL;
 }
 
@@ -551,7 +582,7 @@ static int attempt_start(HttpRequest *r)
         CURLMcode mc;
 
         response_reset(r);
-        e = curl_easy_init();
+        e = easy_get(c);
         if (!e)
                 return -ENOMEM;
 
@@ -1033,6 +1064,7 @@ int http_client_shutdown(HttpClient *c, void (*cb)(void *userdata), void *userda
                 if (r->state == REQ_RUNNING || r->state == REQ_WAITING)
                         request_abort(r);
 
+        easy_pool_free(c);
         /* While the loop is alive: curl closes its sockets now and asks us
          * (CURL_POLL_REMOVE) to drop their pollers. */
         c->in_multi_cleanup = true;
