@@ -5,7 +5,9 @@
 #include <stdint.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/epoll.h>
 #include <sys/random.h>
+#include <unistd.h>
 #include "daemon/curl_dl.h"
 #include <uv.h>
 #include "common/clock.h"
@@ -28,14 +30,8 @@ typedef enum RequestState {
         REQ_CLOSING,    /* timer closing; freed in its close callback */
 } RequestState;
 
-/* One per descriptor curl asks us to watch, reached through socketp
- * (curl_multi_assign), never through a table of our own. */
-typedef struct SockCtx {
-        uv_poll_t poll;
-        curl_socket_t fd;
-        HttpClient *client;
-        struct SockCtx *prev, *next;
-} SockCtx;
+/* curl_multi_assign()'s mark on a socket in the client's epoll set */
+#define SOCK_REGISTERED ((void *) 1)
 
 struct HttpRequest {
         HttpClient *client;
@@ -115,8 +111,19 @@ struct HttpClient {
         CURL *idle_easy[HTTP_EASY_POOL];
         unsigned n_idle_easy;
 
+        /* curl's sockets, watched through an epoll set of our own, itself
+         * watched by one uv_poll: libuv's uv_poll_start() takes a
+         * descriptor out of its epoll set and puts it back at every change
+         * of events (DEL then ADD), and a handle per socket meant a
+         * handle, an ioctl and a close per transfer (strace: 6.7
+         * epoll_ctl and an ioctl per relay request).  Here a socket costs
+         * one ADD, one MOD per change and one DEL; the kernel drops a
+         * descriptor curl closes from the set by itself. */
+        int epfd;
+        uv_poll_t eppoll;
+        unsigned n_socks;       /* registered: eppoll is referenced while > 0 */
+
         HttpRequest *requests;
-        SockCtx *socks;
         unsigned n_pending;     /* started, callback not yet called */
         unsigned n_handles;     /* uv handles not yet through their close callback */
         bool shutting_down;
@@ -191,102 +198,100 @@ static void on_client_timer_closed(uv_handle_t *h)
         handle_gone(h->data);
 }
 
-/* ---- sockets ------------------------------------------------------------ */
-
-static void on_sock_closed(uv_handle_t *h)
+static void on_eppoll_closed(uv_handle_t *h)
 {
-        SockCtx *ctx = h->data;
-        HttpClient *c = ctx->client;
+        HttpClient *c = h->data;
 
-        free(ctx);
+        (void) close(c->epfd);
+        c->epfd = -1;
         handle_gone(c);
 }
 
-static void sock_ctx_close(SockCtx *ctx)
+/* ---- sockets ------------------------------------------------------------ */
+
+static void on_ep_ready(uv_poll_t *h, int status, int events)
 {
-        HttpClient *c = ctx->client;
+        HttpClient *c = h->data;
+        struct epoll_event ev[64];
+        int n, running = 0;
 
-        if (ctx->prev)
-                ctx->prev->next = ctx->next;
-        else
-                c->socks = ctx->next;
-        if (ctx->next)
-                ctx->next->prev = ctx->prev;
-        ctx->prev = ctx->next = NULL;
-        (void) uv_poll_stop(&ctx->poll);
-        uv_close((uv_handle_t *) &ctx->poll, on_sock_closed);
-}
-
-static void on_poll(uv_poll_t *h, int status, int events)
-{
-        SockCtx *ctx = h->data;
-        HttpClient *c = ctx->client;
-        int flags = 0, running = 0;
-        CURLMcode mc;
-
+        (void) events;
+        if (status < 0)
+                log_debug("HTTP client: polling curl's sockets: %s", uv_strerror(status));
         if (!c->multi)
                 return;
-        /* libuv stops the watcher on error; telling curl lets it notice the
-         * failure now instead of at the transfer timeout. */
-        if (status < 0)
-                flags |= CURL_CSELECT_ERR;
-        if (events & UV_READABLE)
-                flags |= CURL_CSELECT_IN;
-        if (events & UV_WRITABLE)
-                flags |= CURL_CSELECT_OUT;
+        n = epoll_wait(c->epfd, ev, 64, 0);
+        for (int i = 0; i < n; i++) {
+                int flags = 0;
+                CURLMcode mc;
 
-        /* ctx may be closed (CURL_POLL_REMOVE) inside this call: not touched after. */
-        mc = curl_multi_socket_action(c->multi, ctx->fd, flags, &running);
-        if (mc != CURLM_OK)
-                log_debug("curl_multi_socket_action() failed: %s", curl_multi_strerror(mc));
+                if (ev[i].events & EPOLLIN)
+                        flags |= CURL_CSELECT_IN;
+                if (ev[i].events & EPOLLOUT)
+                        flags |= CURL_CSELECT_OUT;
+                if (ev[i].events & EPOLLERR)
+                        flags |= CURL_CSELECT_ERR;
+                if ((ev[i].events & EPOLLHUP) && !flags)
+                        flags |= CURL_CSELECT_IN;       /* the peer is gone: let curl read the end */
+                /* a socket an earlier action closed is unknown to curl: harmless */
+                mc = curl_multi_socket_action(c->multi, ev[i].data.fd, flags, &running);
+                if (mc != CURLM_OK)
+                        log_debug("curl_multi_socket_action() failed: %s", curl_multi_strerror(mc));
+                if (!c->multi)
+                        return;
+        }
         drain(c);
+}
+
+static void socks_changed(HttpClient *c, int delta)
+{
+        bool before = c->n_socks > 0;
+
+        c->n_socks += (unsigned) delta;
+        /* only sockets with a transfer keep the loop alive, as a uv_poll
+         * of their own did; idle connections in curl's cache do not */
+        if (!before && c->n_socks > 0)
+                uv_ref((uv_handle_t *) &c->eppoll);
+        else if (before && c->n_socks == 0)
+                uv_unref((uv_handle_t *) &c->eppoll);
 }
 
 static int on_curl_socket(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp)
 {
         HttpClient *c = userp;
-        SockCtx *ctx = socketp;
-        int events = 0, r;
+        struct epoll_event ev = { .data.fd = s };
 
         /* easy may be one of curl's internal handles: it is not used here. */
         if (what == CURL_POLL_REMOVE) {
-                if (ctx) {
-                        sock_ctx_close(ctx);
+                if (socketp) {
+                        (void) epoll_ctl(c->epfd, EPOLL_CTL_DEL, s, &ev);
+                        socks_changed(c, -1);
                         if (!c->in_multi_cleanup)
                                 (void) curl_multi_assign(c->multi, s, NULL);
                 }
                 return 0;
         }
-
-        if (!ctx) {
-                ctx = xnew(SockCtx, 1);
-                ctx->client = c;
-                ctx->fd = s;
-                r = uv_poll_init_socket(c->loop, &ctx->poll, s);
-                if (r < 0) {
-                        free(ctx);
-                        log_debug("uv_poll_init_socket(%d) failed: %s", (int) s, uv_strerror(r));
-                        return -1;
-                }
-                ctx->poll.data = ctx;
-                ctx->next = c->socks;
-                if (c->socks)
-                        c->socks->prev = ctx;
-                c->socks = ctx;
-                c->n_handles++;
-                (void) curl_multi_assign(c->multi, s, ctx);
-        }
-
         if (what & CURL_POLL_IN)
-                events |= UV_READABLE;
+                ev.events |= EPOLLIN;
         if (what & CURL_POLL_OUT)
-                events |= UV_WRITABLE;
-        r = uv_poll_start(&ctx->poll, events, on_poll);
-        if (r < 0) {
-                log_debug("uv_poll_start(%d) failed: %s", (int) s, uv_strerror(r));
-                return -1;
+                ev.events |= EPOLLOUT;
+        if (socketp) {
+                if (epoll_ctl(c->epfd, EPOLL_CTL_MOD, s, &ev) == 0)
+                        return 0;
+                if (errno != ENOENT)
+                        goto fail;
+                /* closed and its number reused without a REMOVE: add it again */
+                socks_changed(c, -1);
         }
+        if (epoll_ctl(c->epfd, EPOLL_CTL_ADD, s, &ev) < 0 &&
+            (errno != EEXIST || epoll_ctl(c->epfd, EPOLL_CTL_MOD, s, &ev) < 0))
+                goto fail;
+        socks_changed(c, +1);
+        (void) curl_multi_assign(c->multi, s, SOCK_REGISTERED);
         return 0;
+fail:
+        log_debug("epoll_ctl(%d) failed: %s", (int) s, strerror(errno));
+        return -1;
 }
 
 /* ---- curl's timer ------------------------------------------------------- */
@@ -905,14 +910,44 @@ int http_client_new(uv_loop_t *loop, const HttpClientOptions *opts, HttpClient *
                 return -EINVAL;
         }
 
+        c->epfd = epoll_create1(EPOLL_CLOEXEC);
+        if (c->epfd < 0) {
+                r = -errno;
+                curl_multi_cleanup(c->multi);
+                client_free(c);
+                return r;
+        }
         r = uv_timer_init(loop, &c->timer);
         if (r < 0) {
+                (void) close(c->epfd);
                 curl_multi_cleanup(c->multi);
                 client_free(c);
                 return r;
         }
         c->timer.data = c;
         c->n_handles = 1;
+        r = uv_poll_init(loop, &c->eppoll, c->epfd);
+        if (r < 0) {
+                /* the timer is a handle already: the client goes with its close */
+                (void) close(c->epfd);
+                curl_multi_cleanup(c->multi);
+                c->multi = NULL;
+                c->shutting_down = true;
+                uv_close((uv_handle_t *) &c->timer, on_client_timer_closed);
+                return r;
+        }
+        c->eppoll.data = c;
+        c->n_handles++;
+        r = uv_poll_start(&c->eppoll, UV_READABLE, on_ep_ready);
+        if (r < 0) {
+                curl_multi_cleanup(c->multi);
+                c->multi = NULL;
+                c->shutting_down = true;
+                uv_close((uv_handle_t *) &c->timer, on_client_timer_closed);
+                uv_close((uv_handle_t *) &c->eppoll, on_eppoll_closed);
+                return r;
+        }
+        uv_unref((uv_handle_t *) &c->eppoll);     /* referenced while a socket is registered */
 
         *ret = c;
         return 0;
@@ -1072,9 +1107,7 @@ int http_client_shutdown(HttpClient *c, void (*cb)(void *userdata), void *userda
         c->multi = NULL;
         c->in_multi_cleanup = false;
 
-        /* Anything curl closed without telling us. */
-        while (c->socks)
-                sock_ctx_close(c->socks);
+        uv_close((uv_handle_t *) &c->eppoll, on_eppoll_closed);
 
         /* The client itself lives until the last close callback, so cb
          * always runs from the loop, never from here. */

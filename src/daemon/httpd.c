@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -64,7 +65,6 @@ typedef enum RequestState {
 } RequestState;
 
 typedef struct Listener Listener;
-typedef struct Watch Watch;
 
 typedef struct Mount {
         char *prefix;
@@ -90,16 +90,6 @@ struct Listener {
         unsigned max_conn;
         uint16_t port;
         char *name;
-};
-
-/* Watches the socket of a suspended connection for the client going away
- * (MHD does not poll suspended connections). Allocated apart from the
- * request so that its memory can outlive it until the close callback. */
-struct Watch {
-        uv_poll_t poll;
-        Httpd *httpd;
-        HttpdRequest *req;      /* NULL once stopped */
-        int fd;
 };
 
 struct HttpdRequest {
@@ -132,7 +122,7 @@ struct HttpdRequest {
 
         HttpdCancelCallback cancel_cb;
         void *cancel_userdata;
-        Watch *watch;
+        int watch_fd;           /* in httpd->watch_epfd while suspended, else -1 */
 };
 
 struct Httpd {
@@ -148,6 +138,14 @@ struct Httpd {
 
         HttpdStats stats;
         HttpdRequest *suspended;
+
+        /* The sockets of suspended connections, watched for the client
+         * going away (MHD does not poll them): an epoll set of our own,
+         * watched by one uv_poll, so that a suspension costs one ADD and
+         * one DEL; a uv_poll per suspension cost libuv's pollability
+         * test (an ADD and a DEL), an ioctl and three more epoll_ctl. */
+        int watch_epfd;         /* -1 until the first suspension */
+        uv_poll_t watch_poll;
 
         uv_timer_t shutdown_timer;
         bool shutdown_timer_init;
@@ -464,29 +462,15 @@ static void request_set_error(HttpdRequest *req, unsigned status, const char *co
 
 /* ---- watching suspended connections ------------------------------------- */
 
-static void on_watch_closed(uv_handle_t *handle)
-{
-        Watch *w = handle->data;
-        Httpd *h = w->httpd;
-
-        free(w);
-        h->n_closing--;
-        maybe_finish_shutdown(h);
-}
-
 static void watch_stop(HttpdRequest *req)
 {
-        Watch *w = req->watch;
+        struct epoll_event ev = { 0 };
 
-        if (!w)
+        if (req->watch_fd < 0)
                 return;
-        req->watch = NULL;
-        w->req = NULL;
-        /* uv_poll_stop() takes the descriptor out of the loop's epoll set at
-         * once, so MHD may close it before the close callback runs. */
-        uv_poll_stop(&w->poll);
-        w->httpd->n_closing++;
-        uv_close((uv_handle_t *) &w->poll, on_watch_closed);
+        /* out of the set at once: MHD may close the descriptor next */
+        (void) epoll_ctl(req->httpd->watch_epfd, EPOLL_CTL_DEL, req->watch_fd, &ev);
+        req->watch_fd = -1;
 }
 
 static void suspended_remove(HttpdRequest *req)
@@ -525,36 +509,35 @@ static void request_cancel(HttpdRequest *req)
                 cb(req, req->cancel_userdata);
 }
 
-static void on_watch(uv_poll_t *handle, int status, int events)
+/* One ready socket of a suspended connection. */
+static void watch_event(Httpd *h, HttpdRequest *req, uint32_t events)
 {
-        Watch *w = handle->data;
-        HttpdRequest *req = w->req;
         bool gone = false;
 
-        if (!req)
-                return;
-        if (status < 0 || (events & UV_DISCONNECT))
+        if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
                 gone = true;
-        else if (events & UV_READABLE) {
+        else if (events & EPOLLIN) {
                 char c;
-                ssize_t n = recv(w->fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+                ssize_t n = recv(req->watch_fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
 
                 if (n == 0)
                         gone = true;    /* EOF: MHD would close on resume too */
                 else if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
                         gone = true;    /* ECONNRESET and friends */
-                else if (n > 0)
+                else if (n > 0) {
                         /* A pipelined request waits in the buffer: only a
                          * hang-up can tell us more now. */
-                        (void) uv_poll_start(&w->poll, UV_DISCONNECT, on_watch);
+                        struct epoll_event ev = { .events = EPOLLRDHUP, .data.ptr = req };
+
+                        (void) epoll_ctl(h->watch_epfd, EPOLL_CTL_MOD, req->watch_fd, &ev);
+                }
         }
         if (!gone)
                 return;
 
         log_debug("httpd: client %s of '%s %s' went away before the answer",
                   httpd_request_peer(req), req->method, req->url);
-        if (req->httpd)
-                req->httpd->stats.cancelled++;
+        h->stats.cancelled++;
         /* MHD reads the EOF or the error once resumed, closes the connection
          * and reports the request terminated; the handler keeps its
          * reference until it calls httpd_respond(). */
@@ -562,35 +545,60 @@ static void on_watch(uv_poll_t *handle, int status, int events)
         request_cancel(req);
 }
 
+static void on_watch_ready(uv_poll_t *handle, int status, int events)
+{
+        Httpd *h = handle->data;
+
+        (void) status;
+        (void) events;
+        /* one event at a time: handling one may resume or free others,
+         * and a resumed request is out of the set before the next wait */
+        for (int i = 0; i < 64; i++) {
+                struct epoll_event ev;
+
+                if (epoll_wait(h->watch_epfd, &ev, 1, 0) != 1)
+                        break;
+                watch_event(h, ev.data.ptr, ev.events);
+        }
+}
+
 static void watch_start(HttpdRequest *req)
 {
         const union MHD_ConnectionInfo *ci;
         Httpd *h = req->httpd;
-        Watch *w;
+        struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP, .data.ptr = req };
         int r;
 
         ci = MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
         if (!ci)
                 return;
-        w = xnew(Watch, 1);
-        w->httpd = h;
-        w->req = req;
-        w->fd = ci->connect_fd;
-        r = uv_poll_init_socket(h->loop, &w->poll, w->fd);
-        if (r < 0) {
+        if (h->watch_epfd < 0) {
+                int fd = epoll_create1(EPOLL_CLOEXEC);
+
+                if (fd < 0) {
+                        log_debug("httpd: cannot watch suspended connections: %s", strerror(errno));
+                        return;
+                }
+                r = uv_poll_init(h->loop, &h->watch_poll, fd);
+                if (r < 0) {
+                        log_debug("httpd: cannot watch suspended connections: %s", uv_strerror(r));
+                        (void) close(fd);
+                        return;
+                }
+                h->watch_poll.data = h;
+                h->watch_epfd = fd;
+                r = uv_poll_start(&h->watch_poll, UV_READABLE, on_watch_ready);
+                if (r < 0)
+                        log_debug("httpd: cannot watch suspended connections: %s", uv_strerror(r));
+                /* the listeners keep the loop alive; this one need not */
+                uv_unref((uv_handle_t *) &h->watch_poll);
+        }
+        if (epoll_ctl(h->watch_epfd, EPOLL_CTL_ADD, ci->connect_fd, &ev) < 0) {
                 log_debug("httpd: cannot watch the connection of '%s %s' (%s), ignoring",
-                          req->method, req->url, uv_strerror(r));
-                free(w);
+                          req->method, req->url, strerror(errno));
                 return;
         }
-        w->poll.data = w;
-        req->watch = w;
-        r = uv_poll_start(&w->poll, UV_READABLE | UV_DISCONNECT, on_watch);
-        if (r < 0) {
-                log_debug("httpd: cannot watch the connection of '%s %s' (%s), ignoring",
-                          req->method, req->url, uv_strerror(r));
-                watch_stop(req);
-        }
+        req->watch_fd = ci->connect_fd;
 }
 
 /* ---- requests ----------------------------------------------------------- */
@@ -703,6 +711,7 @@ static HttpdRequest *request_new(Listener *l, struct MHD_Connection *conn, const
         HttpdRequest *req = xnew(HttpdRequest, 1);
         int64_t clen;
 
+        req->watch_fd = -1;
         req->httpd = h;
         req->listener = l;
         req->listener_index = l->index;
@@ -1019,6 +1028,16 @@ static void on_listener_handle_closed(uv_handle_t *handle)
         maybe_free(h);
 }
 
+static void on_watch_poll_closed(uv_handle_t *handle)
+{
+        Httpd *h = handle->data;
+
+        (void) close(h->watch_epfd);
+        h->watch_epfd = -1;
+        h->n_closing--;
+        maybe_free(h);
+}
+
 static void on_shutdown_timer_closed(uv_handle_t *handle)
 {
         Httpd *h = handle->data;
@@ -1071,6 +1090,10 @@ static void teardown(Httpd *h, bool keep_fds)
                 h->n_closing++;
                 uv_close((uv_handle_t *) &h->shutdown_timer, on_shutdown_timer_closed);
                 h->shutdown_timer_init = false;
+        }
+        if (h->watch_epfd >= 0 && !uv_is_closing((uv_handle_t *) &h->watch_poll)) {
+                h->n_closing++;
+                uv_close((uv_handle_t *) &h->watch_poll, on_watch_poll_closed);
         }
         maybe_free(h);
 }
@@ -1245,6 +1268,7 @@ int httpd_new(uv_loop_t *loop, const HttpdOptions *opts, Httpd **ret)
 
         h = xnew(Httpd, 1);
         h->loop = loop;
+        h->watch_epfd = -1;
         h->max_body_size = opts->max_body_size ? opts->max_body_size : HTTPD_DEFAULT_MAX_BODY_SIZE;
         h->shutdown_grace_ms = opts->shutdown_grace_ms ? opts->shutdown_grace_ms : HTTPD_DEFAULT_SHUTDOWN_GRACE_MS;
         h->keep_alive = !opts->disable_keep_alive;
