@@ -38,3 +38,16 @@ char **strv_push(char **v, const char *s)
         v[n + 1] = NULL;
         return v;
 }
+
+char **strv_copy(const char *const *v)
+{
+        size_t n = strv_length((char *const *) v);
+        char **c;
+
+        if (!v)
+                return NULL;
+        c = xnew(char *, n + 1);
+        for (size_t i = 0; i < n; i++)
+                c[i] = xstrdup(v[i]);
+        return c;
+}

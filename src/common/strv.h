@@ -9,3 +9,5 @@ size_t strv_length(char *const *v);
 bool strv_contains(char *const *v, const char *s);
 /* Appends a copy of s; returns the (possibly moved) vector. */
 char **strv_push(char **v, const char *s);
+/* A copy of a NULL-terminated list, each string duplicated; NULL: NULL. */
+char **strv_copy(const char *const *v);

@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <uv.h>
+#include "common/strv.h"
 #include "common/xalloc.h"
 #include "daemon/exec.h"
 
@@ -165,13 +166,6 @@ static char **env_build(const char *const *add)
                 env[n++] = xstrdup("PATH=" EXEC_DEFAULT_PATH);
         env[n] = NULL;
         return env;
-}
-
-static void strv_free(char **v)
-{
-        for (char **p = v; p && *p; p++)
-                free(*p);
-        free(v);
 }
 
 /* ---- descriptors ------------------------------------------------------- */
@@ -633,19 +627,6 @@ typedef struct SpawnWork {
         pid_t pid;
         int r;
 } SpawnWork;
-
-static char **strv_copy(const char *const *v)
-{
-        size_t n = 0;
-        char **c;
-
-        while (v[n])
-                n++;
-        c = xnew(char *, n + 1);
-        for (size_t i = 0; i < n; i++)
-                c[i] = xstrdup(v[i]);
-        return c;
-}
 
 static void spawn_work(uv_work_t *req)
 {

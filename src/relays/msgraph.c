@@ -52,8 +52,6 @@ struct Priv {
         Relay *relay;
         Token **tokens;
         size_t n_tokens;
-        unsigned in_flight;             /* Graph calls sent and not answered */
-        UpList queue;                   /* Graph calls waiting for a connection slot */
         uint64_t token_fetches;
 };
 
@@ -82,6 +80,7 @@ typedef struct Obs {
  * (the observables of slots lo .. lo + n - 1, tagged 0 .. n - 1), or the
  * health check (n == 0). */
 struct Up {
+        RelaySlot slot;                 /* first: the slot is the call (max_connections) */
         Mg *mg;
         size_t lo, n;
         size_t first;                   /* the first observable, in input order, it answers */
@@ -92,9 +91,8 @@ struct Up {
         uint64_t generation;            /* of the token it was sent with */
         HttpRequest *http;
         UpState state;
-        bool has_slot;                  /* counted in the relay's in_flight */
         bool retried;                   /* after a 401 */
-        Up *prev, *next;                /* in a token's waiters or the connection queue */
+        Up *prev, *next;                /* in a token's waiters */
 };
 
 struct Mg {
@@ -300,15 +298,6 @@ static void mg_unref(Mg *mg)
 
 static void up_token_acquire(Up *up);
 static void up_slot_acquire(Up *up);
-static void slot_release(Priv *p);
-
-static void up_release_slot(Up *up)
-{
-        if (up->has_slot) {
-                up->has_slot = false;
-                slot_release(priv_of(up->mg));
-        }
-}
 
 static void up_finish(Up *up)
 {
@@ -320,7 +309,7 @@ static void up_finish(Up *up)
                         break;
                 }
         /* after leaving mg->ups: the slot may start a queued call at once */
-        up_release_slot(up);
+        relay_slot_release(mg->relay, &up->slot);
         free(up->url);
         wipe_free(up->body);
         wipe_free(up->auth_header);
@@ -341,7 +330,6 @@ static void set_error(MsgraphError *dst, MsgraphError *src)
  * answered with more calls. */
 static void abort_after(Mg *mg, size_t k)
 {
-        Priv *p = priv_of(mg);
         Up **ups;
         size_t n = mg->n_ups;
 
@@ -358,8 +346,7 @@ static void abort_after(Mg *mg, size_t k)
                         up_finish(u);
                         break;
                 case UP_QUEUED:
-                        list_remove(&p->queue, u);
-                        up_finish(u);
+                        up_finish(u);           /* takes it out of the relay's queue */
                         break;
                 case UP_SENT:
                         if (u->http)
@@ -421,18 +408,6 @@ static void transport_error(const HttpResponse *resp, const char *url, MsgraphEr
                 unexpected(ret, xstrdup(UNEXPECTED "the body is too large"));
         else
                 msgraph_error_connect(url, ret);
-}
-
-static void slot_release(Priv *p)
-{
-        const RelayConf *c = relay_conf(p->relay);
-
-        p->in_flight--;
-        while (p->queue.head && p->in_flight < (unsigned) c->max_connections) {
-                Up *next = p->queue.head;
-                list_remove(&p->queue, next);
-                up_slot_acquire(next);
-        }
 }
 
 /* The cache key of an upstream call: its URL and body. */
@@ -536,7 +511,7 @@ static void on_up_answer(const HttpResponse *resp, void *userdata)
                 /* upstream's one retry with a fresh token; requests that met the same
                  * expired token share the one new fetch */
                 Token *t = mg->token;
-                up_release_slot(up);
+                relay_slot_release(mg->relay, &up->slot);
                 up->retried = true;
                 if (t->generation == up->generation)
                         token_drop(t);
@@ -582,19 +557,16 @@ static void up_send(Up *up)
         }
 }
 
+static void up_slot_start(RelaySlot *slot)
+{
+        up_send((Up *) slot);
+}
+
 /* Sends now when the relay has a free connection slot, else queues. */
 static void up_slot_acquire(Up *up)
 {
-        Priv *p = priv_of(up->mg);
-
-        if (p->in_flight < (unsigned) relay_conf(p->relay)->max_connections) {
-                p->in_flight++;
-                up->has_slot = true;
-                up_send(up);
-                return;
-        }
-        up->state = UP_QUEUED;
-        list_add(&p->queue, up);
+        up->state = UP_QUEUED;          /* up_send() makes it UP_SENT */
+        relay_slot_acquire(up->mg->relay, &up->slot, up_slot_start);
 }
 
 static void up_have_token(Up *up)
@@ -918,14 +890,12 @@ static void start(RelayCall *c, RelayRoute route)
 static void cancel(RelayCall *c)
 {
         Mg *mg = relay_call_get_data(c);
-        Priv *p;
         Up **ups;
         size_t n;
 
         if (!mg || mg->cancelled)
                 return;
         mg->cancelled = true;
-        p = priv_of(mg);
         mg->pending++;
         /* up_finish() edits mg->ups: work on a copy */
         n = mg->n_ups;
@@ -939,8 +909,7 @@ static void cancel(RelayCall *c)
                         up_finish(up);
                         break;
                 case UP_QUEUED:
-                        list_remove(&p->queue, up);
-                        up_finish(up);
+                        up_finish(up);          /* takes it out of the relay's queue */
                         break;
                 case UP_SENT:
                         if (up->http)

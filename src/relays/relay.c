@@ -39,6 +39,8 @@ struct Relay {
         size_t n_listeners;
         RelayMetrics metrics;
         ResponseCache *cache;           /* NULL: cache_ttl not set */
+        unsigned slots_held;            /* upstream calls in flight (max_connections) */
+        RelaySlot *slots_head, *slots_tail;     /* calls waiting for one */
 };
 
 struct RelaySet {
@@ -206,6 +208,54 @@ void relay_call_fail(RelayCall *c, const char *code, const char *message)
 void relay_note_upstream(Relay *r, bool failed)
 {
         relay_metrics_upstream(&r->metrics, failed);
+}
+
+void relay_slot_acquire(Relay *r, RelaySlot *s, void (*start)(RelaySlot *s))
+{
+        s->start = start;
+        if (r->slots_held < (unsigned) r->conf->max_connections) {
+                r->slots_held++;
+                s->held = true;
+                start(s);
+                return;
+        }
+        s->queued = true;
+        s->next = NULL;
+        s->prev = r->slots_tail;
+        if (r->slots_tail)
+                r->slots_tail->next = s;
+        else
+                r->slots_head = s;
+        r->slots_tail = s;
+}
+
+void relay_slot_release(Relay *r, RelaySlot *s)
+{
+        if (s->queued) {
+                if (s->prev)
+                        s->prev->next = s->next;
+                else
+                        r->slots_head = s->next;
+                if (s->next)
+                        s->next->prev = s->prev;
+                else
+                        r->slots_tail = s->prev;
+                s->prev = s->next = NULL;
+                s->queued = false;
+                return;
+        }
+        if (!s->held)
+                return;
+        s->held = false;
+        r->slots_held--;
+        while (r->slots_head && r->slots_held < (unsigned) r->conf->max_connections) {
+                RelaySlot *next = r->slots_head;
+
+                relay_slot_release(r, next);    /* out of the queue */
+                r->slots_held++;
+                next->held = true;
+                next->start(next);
+        }
 }
 
 bool relay_cache_enabled(const Relay *r)

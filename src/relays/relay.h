@@ -92,12 +92,30 @@ bool relay_call_is_gone(const RelayCall *c);
 /* For /metrics and status: one upstream call of the relay ended (failed:
  * network, timeout, non-2xx or a malformed answer). */
 void relay_note_upstream(Relay *r, bool failed);
-/* The relay's response cache (cache_ttl; off by default): an upstream
- * answer by credential and request key (the URL, plus the body for a
- * POST).  get counts a hit or a miss; false when the cache is off. */
+/* The relay's cap on its upstream calls in flight (max_connections),
+ * for every relay type: a call takes a slot before it is sent and gives
+ * it back when its answer is in; past the cap, calls wait in order here
+ * (not in libcurl's pending list, which it scans whenever a connection
+ * frees).  Embed a RelaySlot in the call. */
+typedef struct RelaySlot RelaySlot;
+struct RelaySlot {
+        void (*start)(RelaySlot *s);    /* runs once the slot is held: at once, or later */
+        RelaySlot *prev, *next;         /* in the relay's queue while waiting */
+        bool queued, held;
+};
+/* Holds a slot and calls start(s), now when one is free, else when one is
+ * given back.  start may end the call (and free s) before this returns. */
+void relay_slot_acquire(Relay *r, RelaySlot *s, void (*start)(RelaySlot *s));
+/* Gives a held slot back (the first waiting call starts, maybe at once),
+ * or takes a waiting call out of the queue; nothing otherwise. */
+void relay_slot_release(Relay *r, RelaySlot *s);
+
 /* Whether the relay has a response cache (cache_ttl set): the keys need
  * not be computed otherwise. */
 bool relay_cache_enabled(const Relay *r);
+/* The relay's response cache (cache_ttl; off by default): an upstream
+ * answer by credential and request key (the URL, plus the body for a
+ * POST).  get counts a hit or a miss; false when the cache is off. */
 bool relay_cache_get(Relay *r, const char *cred, const char *key, const char **ret_body, size_t *ret_len);
 void relay_cache_put(Relay *r, const char *cred, const char *key, const char *body, size_t len);
 

@@ -27,15 +27,9 @@ typedef struct RateEntry {
         double tat_ms;                  /* theoretical arrival time */
 } RateEntry;
 
-typedef struct Up Up;
-
 typedef struct Priv {
         RateEntry *rates;
         size_t n_rates;
-        /* upstream calls in flight, and those waiting for one to end
-         * (max_connections), first come first served */
-        unsigned in_flight;
-        Up *queue_head, *queue_tail;
 } Priv;
 
 static uint64_t now_ms(Relay *r)
@@ -105,7 +99,8 @@ typedef struct Catalog {
 
 typedef struct Sc Sc;
 
-struct Up {
+typedef struct Up {
+        RelaySlot slot;                 /* first: the slot is the call (max_connections) */
         Sc *sc;
         UpKind kind;
         size_t index;                   /* e-mail or catalog */
@@ -114,10 +109,7 @@ struct Up {
         uv_timer_t timer;
         bool waiting;                   /* on the rate limit */
         bool from_cache;
-        bool queued;                    /* waiting for a connection slot */
-        bool counted;                   /* holds a slot */
-        Up *qnext, *qprev;
-};
+} Up;
 
 struct Sc {
         RelayCall *call;
@@ -239,8 +231,6 @@ static void on_up_closed(uv_handle_t *h)
                 sc_complete(sc);
 }
 
-static void slot_release(Up *up);
-
 static void up_done(Up *up)
 {
         Sc *sc = up->sc;
@@ -341,7 +331,7 @@ static void on_up_answer(const HttpResponse *resp, void *userdata)
         int r;
 
         up->http = NULL;
-        slot_release(up);
+        relay_slot_release(sc->relay, &up->slot);
         if (resp->r == -ECANCELED || sc->cancelled) {
                 up_done(up);
                 return;
@@ -400,63 +390,16 @@ static void on_up_answer(const HttpResponse *resp, void *userdata)
         up_done(up);
 }
 
-static void up_send(Up *up);
-
-static void queue_remove(Priv *p, Up *up)
-{
-        if (up->qprev)
-                up->qprev->qnext = up->qnext;
-        else
-                p->queue_head = up->qnext;
-        if (up->qnext)
-                up->qnext->qprev = up->qprev;
-        else
-                p->queue_tail = up->qprev;
-        up->qnext = up->qprev = NULL;
-        up->queued = false;
-}
-
-/* A call ended: its slot goes to the first call waiting. */
-static void slot_release(Up *up)
-{
-        Relay *r = up->sc->relay;
-        Priv *p = relay_priv(r);
-
-        if (!up->counted)
-                return;
-        up->counted = false;
-        p->in_flight--;
-        while (p->queue_head && p->in_flight < (unsigned) relay_conf(r)->max_connections) {
-                Up *next = p->queue_head;
-
-                queue_remove(p, next);
-                next->counted = true;
-                p->in_flight++;
-                up_send(next);
-        }
-}
+static void up_send(RelaySlot *slot);
 
 static void up_start_now(Up *up)
 {
-        Priv *p = relay_priv(up->sc->relay);
-
-        if (p->in_flight >= (unsigned) relay_conf(up->sc->relay)->max_connections) {
-                up->queued = true;
-                up->qprev = p->queue_tail;
-                if (p->queue_tail)
-                        p->queue_tail->qnext = up;
-                else
-                        p->queue_head = up;
-                p->queue_tail = up;
-                return;
-        }
-        up->counted = true;
-        p->in_flight++;
-        up_send(up);
+        relay_slot_acquire(up->sc->relay, &up->slot, up_send);
 }
 
-static void up_send(Up *up)
+static void up_send(RelaySlot *slot)
 {
+        Up *up = (Up *) slot;
         Sc *sc = up->sc;
         const RelayConf *c = relay_conf(sc->relay);
         const char *headers[] = {
@@ -561,8 +504,8 @@ static void cancel(RelayCall *c)
                         uv_timer_stop(&ups[i]->timer);
                         ups[i]->waiting = false;
                         up_done(ups[i]);
-                } else if (ups[i]->queued) {
-                        queue_remove(relay_priv(sc->relay), ups[i]);
+                } else if (ups[i]->slot.queued) {
+                        relay_slot_release(sc->relay, &ups[i]->slot);
                         up_done(ups[i]);
                 } else if (ups[i]->http)
                         (void) http_request_cancel(ups[i]->http);

@@ -215,7 +215,8 @@ static void vset_done(VSet *s)
         *s = (VSet) { 0 };
 }
 
-static char **strv_copy(char *const *v, size_t n)
+/* The n entries of v that are set, as a NULL-terminated list (NULL when none). */
+static char **strv_from_n(char *const *v, size_t n)
 {
         char **r = NULL;
         for (size_t i = 0; i < n; i++)
@@ -241,7 +242,7 @@ static VObj *merge_host(Cycle *c, const VectraHost *h, unsigned flag)
 
         o->flags |= flag;
         strv_free(o->tags);
-        o->tags = strv_copy(h->tags, h->n_tags);
+        o->tags = strv_from_n(h->tags, h->n_tags);
         o->n_tags = h->n_tags;
         o->threat = h->threat;
         o->certainty = h->certainty;
@@ -253,7 +254,7 @@ static VObj *merge_host(Cycle *c, const VectraHost *h, unsigned flag)
                         o->skip = true;
                 set_str(&o->name, h->name);
                 set_str(&o->hostname, h->full_name);
-                o->macs = strv_copy(h->mac_addresses, h->n_mac_addresses);
+                o->macs = strv_from_n(h->mac_addresses, h->n_mac_addresses);
                 set_str(&o->vm_uuid, h->vmware_vm_uuid);
                 set_str(&o->aws_vm_uuid, h->aws_vm_uuid);
         }
@@ -267,7 +268,7 @@ static VObj *merge_account(Cycle *c, const VectraAccount *a, unsigned flag)
 
         o->flags |= flag;
         strv_free(o->tags);
-        o->tags = strv_copy(a->tags, a->n_tags);
+        o->tags = strv_from_n(a->tags, a->n_tags);
         o->n_tags = a->n_tags;
         o->threat = a->threat;
         o->certainty = a->certainty;
@@ -288,10 +289,10 @@ static VObj *merge_detection(Cycle *c, const VectraDetection *d, unsigned flag)
 
         o->flags |= flag;
         strv_free(o->tags);
-        o->tags = strv_copy(d->tags, d->n_tags);
+        o->tags = strv_from_n(d->tags, d->n_tags);
         o->n_tags = d->n_tags;
         if (fresh) {
-                o->values = strv_copy(d->dst_ips, d->n_dst_ips);
+                o->values = strv_from_n(d->dst_ips, d->n_dst_ips);
                 o->skip = d->n_dst_ips == 0;
                 set_str(&o->dtype, d->detection_type);
                 set_str(&o->category, d->category);
