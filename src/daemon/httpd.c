@@ -123,6 +123,7 @@ struct HttpdRequest {
         HttpdCancelCallback cancel_cb;
         void *cancel_userdata;
         int watch_fd;           /* in httpd->watch_epfd while suspended, else -1 */
+        uint64_t suspended_at;  /* uv_now() at suspension */
 };
 
 struct Httpd {
@@ -143,9 +144,12 @@ struct Httpd {
          * going away (MHD does not poll them): an epoll set of our own,
          * watched by one uv_poll, so that a suspension costs one ADD and
          * one DEL; a uv_poll per suspension cost libuv's pollability
-         * test (an ADD and a DEL), an ioctl and three more epoll_ctl. */
+         * test (an ADD and a DEL), an ioctl and three more epoll_ctl.
+         * Only suspensions older than HTTPD_WATCH_DELAY_MS are in it: the
+         * timer puts them there. */
         int watch_epfd;         /* -1 until the first suspension */
         uv_poll_t watch_poll;
+        uv_timer_t watch_timer;
 
         uv_timer_t shutdown_timer;
         bool shutdown_timer_init;
@@ -369,9 +373,11 @@ static int response_add_headers(struct MHD_Response *resp, const char *const *he
         return 0;
 }
 
-static struct MHD_Response *response_build(Httpd *h, unsigned status, const char *content_type,
-                                           const void *body, size_t len, const char *const *headers,
-                                           int *ret_r)
+/* `owned`: body is malloc'ed and passes to the response (freed in any
+ * case), which saves a copy of every relay answer. */
+static struct MHD_Response *response_build_owned(Httpd *h, unsigned status, const char *content_type,
+                                                 const void *body, size_t len, bool owned,
+                                                 const char *const *headers, int *ret_r)
 {
         struct MHD_Response *resp;
         int r = 0;
@@ -380,9 +386,14 @@ static struct MHD_Response *response_build(Httpd *h, unsigned status, const char
                 r = -EINVAL;
         if (r == 0 && content_type && !header_line_ok("Content-Type", 12, content_type))
                 r = -EINVAL;
+        if (owned && (r < 0 || len == 0)) {
+                free((void *) body);
+                body = "";
+                owned = false;
+        }
         if (r == 0) {
                 resp = MHD_create_response_from_buffer(len, (void *) (len ? body : ""),
-                                                       MHD_RESPMEM_MUST_COPY);
+                                                       owned ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_MUST_COPY);
                 if (!resp)
                         abort();        /* OOM, as xmalloc */
                 if (content_type)
@@ -401,8 +412,15 @@ static struct MHD_Response *response_build(Httpd *h, unsigned status, const char
         /* The handler's answer cannot be sent: say so to the client rather
          * than leave it waiting. */
         *ret_r = r;
-        return response_build(h, 500, "application/json", error_body(500), strlen(error_body(500)),
-                              NULL, &r);
+        return response_build_owned(h, 500, "application/json", error_body(500), strlen(error_body(500)),
+                                    false, NULL, &r);
+}
+
+static struct MHD_Response *response_build(Httpd *h, unsigned status, const char *content_type,
+                                           const void *body, size_t len, const char *const *headers,
+                                           int *ret_r)
+{
+        return response_build_owned(h, status, content_type, body, len, false, headers, ret_r);
 }
 
 static struct MHD_Response *error_response_build(Httpd *h, unsigned status, const char *const *headers,
@@ -562,43 +580,86 @@ static void on_watch_ready(uv_poll_t *handle, int status, int events)
         }
 }
 
+/* The epoll set, its uv_poll and the delay timer, at the first suspension. */
+static int watch_init(Httpd *h)
+{
+        int fd, r;
+
+        if (h->watch_epfd >= 0)
+                return 0;
+        fd = epoll_create1(EPOLL_CLOEXEC);
+        if (fd < 0) {
+                log_debug("httpd: cannot watch suspended connections: %s", strerror(errno));
+                return -errno;
+        }
+        r = uv_poll_init(h->loop, &h->watch_poll, fd);
+        if (r < 0) {
+                log_debug("httpd: cannot watch suspended connections: %s", uv_strerror(r));
+                (void) close(fd);
+                return r;
+        }
+        h->watch_poll.data = h;
+        h->watch_epfd = fd;
+        (void) uv_timer_init(h->loop, &h->watch_timer);
+        h->watch_timer.data = h;
+        r = uv_poll_start(&h->watch_poll, UV_READABLE, on_watch_ready);
+        if (r < 0)
+                log_debug("httpd: cannot watch suspended connections: %s", uv_strerror(r));
+        /* the listeners keep the loop alive; these need not */
+        uv_unref((uv_handle_t *) &h->watch_poll);
+        uv_unref((uv_handle_t *) &h->watch_timer);
+        return 0;
+}
+
 static void watch_start(HttpdRequest *req)
 {
         const union MHD_ConnectionInfo *ci;
         Httpd *h = req->httpd;
         struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP, .data.ptr = req };
-        int r;
 
         ci = MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
         if (!ci)
                 return;
-        if (h->watch_epfd < 0) {
-                int fd = epoll_create1(EPOLL_CLOEXEC);
-
-                if (fd < 0) {
-                        log_debug("httpd: cannot watch suspended connections: %s", strerror(errno));
-                        return;
-                }
-                r = uv_poll_init(h->loop, &h->watch_poll, fd);
-                if (r < 0) {
-                        log_debug("httpd: cannot watch suspended connections: %s", uv_strerror(r));
-                        (void) close(fd);
-                        return;
-                }
-                h->watch_poll.data = h;
-                h->watch_epfd = fd;
-                r = uv_poll_start(&h->watch_poll, UV_READABLE, on_watch_ready);
-                if (r < 0)
-                        log_debug("httpd: cannot watch suspended connections: %s", uv_strerror(r));
-                /* the listeners keep the loop alive; this one need not */
-                uv_unref((uv_handle_t *) &h->watch_poll);
-        }
         if (epoll_ctl(h->watch_epfd, EPOLL_CTL_ADD, ci->connect_fd, &ev) < 0) {
                 log_debug("httpd: cannot watch the connection of '%s %s' (%s), ignoring",
                           req->method, req->url, strerror(errno));
                 return;
         }
         req->watch_fd = ci->connect_fd;
+        h->stats.watched++;
+}
+
+/* Watches the suspensions that have waited HTTPD_WATCH_DELAY_MS; comes
+ * back for the younger ones. A client gone in the meantime is reported at
+ * once: the set is level-triggered. */
+static void on_watch_timer(uv_timer_t *timer)
+{
+        Httpd *h = timer->data;
+        uint64_t now = uv_now(h->loop), next = 0;
+
+        for (HttpdRequest *req = h->suspended; req; req = req->next) {
+                uint64_t due = req->suspended_at + HTTPD_WATCH_DELAY_MS;
+
+                if (req->watch_fd >= 0)
+                        continue;
+                if (due <= now)
+                        watch_start(req);
+                else if (!next || due < next)
+                        next = due;
+        }
+        if (next)
+                uv_timer_start(&h->watch_timer, on_watch_timer, next - now, 0);
+}
+
+static void watch_later(HttpdRequest *req)
+{
+        Httpd *h = req->httpd;
+
+        req->suspended_at = uv_now(h->loop);
+        if (watch_init(h) < 0)
+                return;
+        if (!uv_is_active((uv_handle_t *) &h->watch_timer))
+                uv_timer_start(&h->watch_timer, on_watch_timer, HTTPD_WATCH_DELAY_MS, 0);
 }
 
 /* ---- requests ----------------------------------------------------------- */
@@ -831,7 +892,7 @@ static enum MHD_Result request_complete(HttpdRequest *req)
                 h->suspended->prev = req;
         h->suspended = req;
         h->stats.suspended++;
-        watch_start(req);
+        watch_later(req);
         return MHD_YES;
 }
 
@@ -1038,7 +1099,7 @@ static void on_watch_poll_closed(uv_handle_t *handle)
         maybe_free(h);
 }
 
-static void on_shutdown_timer_closed(uv_handle_t *handle)
+static void on_timer_closed(uv_handle_t *handle)
 {
         Httpd *h = handle->data;
 
@@ -1088,11 +1149,12 @@ static void teardown(Httpd *h, bool keep_fds)
         }
         if (h->shutdown_timer_init) {
                 h->n_closing++;
-                uv_close((uv_handle_t *) &h->shutdown_timer, on_shutdown_timer_closed);
+                uv_close((uv_handle_t *) &h->shutdown_timer, on_timer_closed);
                 h->shutdown_timer_init = false;
         }
         if (h->watch_epfd >= 0 && !uv_is_closing((uv_handle_t *) &h->watch_poll)) {
-                h->n_closing++;
+                h->n_closing += 2;
+                uv_close((uv_handle_t *) &h->watch_timer, on_timer_closed);
                 uv_close((uv_handle_t *) &h->watch_poll, on_watch_poll_closed);
         }
         maybe_free(h);
@@ -1540,6 +1602,20 @@ int httpd_respond(HttpdRequest *req, unsigned status, const char *content_type,
         if (respond_begin(req))
                 return 0;
         resp = response_build(req->httpd, status, content_type, body, len, headers, &r);
+        return respond_with(req, resp, status, len, r);
+}
+
+int httpd_respond_owned(HttpdRequest *req, unsigned status, const char *content_type,
+                        char *body, size_t len, const char *const *headers)
+{
+        struct MHD_Response *resp;
+        int r;
+
+        if (respond_begin(req)) {
+                free(body);
+                return 0;
+        }
+        resp = response_build_owned(req->httpd, status, content_type, body, len, true, headers, &r);
         return respond_with(req, resp, status, len, r);
 }
 

@@ -33,6 +33,10 @@ typedef struct HttpdRequest HttpdRequest;
 
 #define HTTPD_DEFAULT_MAX_BODY_SIZE ((size_t) 1 << 20)
 #define HTTPD_DEFAULT_MAX_HEADER_BYTES ((size_t) 32 << 10)
+/* A suspended connection's socket is watched for the client leaving only
+ * once it has waited this long: most answers come sooner, and the watch
+ * costs two epoll_ctl calls. A client that left earlier is seen then. */
+#define HTTPD_WATCH_DELAY_MS 50
 #define HTTPD_MIN_MAX_HEADER_BYTES ((size_t) 4 << 10)
 #define HTTPD_DEFAULT_MAX_CONNECTIONS 256u
 #define HTTPD_DEFAULT_IDLE_TIMEOUT_S 30u
@@ -115,6 +119,7 @@ typedef struct HttpdStats {
         unsigned active_connections;
         unsigned active_requests;       /* headers received, answer not yet sent */
         unsigned suspended;             /* waiting for their handler */
+        uint64_t watched;               /* suspended past HTTPD_WATCH_DELAY_MS, their socket watched */
 } HttpdStats;
 
 /* Parses a listener address (see HttpdOptions.listen). -EINVAL if it is
@@ -178,6 +183,10 @@ bool httpd_request_is_gone(const HttpdRequest *req);
  * memory). */
 int httpd_respond(HttpdRequest *req, unsigned status, const char *content_type,
                   const void *body, size_t len, const char *const *headers);
+/* httpd_respond() with a malloc'ed body that passes to the server, which
+ * frees it (also when the request is gone or an argument is invalid). */
+int httpd_respond_owned(HttpdRequest *req, unsigned status, const char *content_type,
+                        char *body, size_t len, const char *const *headers);
 /* The server's own JSON error body for `status` (the werkzeug texts for
  * 400, 404, 405, 413, 503; "Something went wrong." for 500), same rules. */
 int httpd_respond_error(HttpdRequest *req, unsigned status, const char *const *headers);

@@ -351,10 +351,12 @@ static cJSON *parse_object(const char *buf, size_t len)
 struct JwtToken {
         cJSON *header;
         cJSON *claims;
-        char *signing_input;            /* "<header>.<payload>" as received */
-        size_t signing_input_len;
-        uint8_t *signature;
+        char *text;                     /* the compact JWS as received, NUL-terminated */
+        size_t len;
+        size_t signing_input_len;       /* "<header>.<payload>": the first bytes of text */
+        uint8_t *signature;             /* decoded; NULL for a token from the cache until needed */
         size_t signature_len;
+        bool signature_decoded;
 };
 
 JwtToken *jwt_token_free(JwtToken *t)
@@ -363,13 +365,22 @@ JwtToken *jwt_token_free(JwtToken *t)
                 return NULL;
         cJSON_Delete(t->header);
         json_delete_wiped(t->claims);
-        if (t->signing_input) {
-                explicit_bzero(t->signing_input, t->signing_input_len);
-                free(t->signing_input);
+        if (t->text) {
+                explicit_bzero(t->text, t->len);
+                free(t->text);
         }
         free(t->signature);
         free(t);
         return NULL;
+}
+
+static char *memdup_nul(const char *s, size_t len)
+{
+        char *p = xmalloc(len + 1);
+
+        memcpy(p, s, len);
+        p[len] = '\0';
+        return p;
 }
 
 /* Decodes one base64url segment and parses it as a JSON object. */
@@ -387,7 +398,31 @@ static cJSON *segment_object(const char *s, size_t len)
         return j;
 }
 
-int jwt_parse(const char *token, size_t len, JwtToken **ret, JwtError *reterr)
+static int token_signature(JwtToken *t)
+{
+        if (t->signature_decoded)
+                return 0;
+        if (jwt_base64url_decode(t->text + t->signing_input_len + 1, t->len - t->signing_input_len - 1,
+                                 &t->signature, &t->signature_len) < 0)
+                return -EBADMSG;
+        t->signature_decoded = true;
+        return 0;
+}
+
+/* A token verified before: its text (compared whole, in constant time),
+ * what parsing it gave, and the key that verified its signature. */
+typedef struct SigEntry {
+        char *text;                     /* NULL when the slot is free */
+        size_t len;
+        cJSON *header, *claims;
+        EVP_PKEY *key;                  /* a reference */
+        time_t expires;
+} SigEntry;
+
+static SigEntry *sig_slot(JwtSigCache *c, const char *token, size_t len);
+static bool sig_entry_is(const SigEntry *e, const char *token, size_t len);
+
+static int parse_token(JwtSigCache *cache, const char *token, size_t len, JwtToken **ret, JwtError *reterr)
 {
         const char *dot1, *dot2, *alg;
         JwtToken *t;
@@ -405,6 +440,25 @@ int jwt_parse(const char *token, size_t len, JwtToken **ret, JwtError *reterr)
                 return fail(reterr, JWT_ERR_MALFORMED);
 
         t = xnew(JwtToken, 1);
+        t->text = memdup_nul(token, len);
+        t->len = len;
+        t->signing_input_len = (size_t) (dot2 - token);
+        if (cache) {
+                /* The same text parsed and checked before: copies of the
+                 * result, without base64 and JSON again. */
+                const SigEntry *e = sig_slot(cache, token, len);
+
+                if (sig_entry_is(e, token, len)) {
+                        t->header = cJSON_Duplicate(e->header, true);
+                        t->claims = cJSON_Duplicate(e->claims, true);
+                        if (!t->header || !t->claims)
+                                abort();        /* OOM, as xmalloc */
+                        *ret = t;
+                        if (reterr)
+                                *reterr = JWT_OK;
+                        return 0;
+                }
+        }
         t->header = segment_object(token, (size_t) (dot1 - token));
         if (!t->header)
                 goto malformed;
@@ -418,10 +472,8 @@ int jwt_parse(const char *token, size_t len, JwtToken **ret, JwtError *reterr)
         t->claims = segment_object(dot1 + 1, (size_t) (dot2 - dot1 - 1));
         if (!t->claims)
                 goto malformed;
-        if (jwt_base64url_decode(dot2 + 1, (size_t) (token + len - dot2 - 1), &t->signature, &t->signature_len) < 0)
+        if (token_signature(t) < 0)
                 goto malformed;
-        t->signing_input_len = (size_t) (dot2 - token);
-        t->signing_input = xstrndup(token, t->signing_input_len);
         *ret = t;
         if (reterr)
                 *reterr = JWT_OK;
@@ -430,6 +482,11 @@ int jwt_parse(const char *token, size_t len, JwtToken **ret, JwtError *reterr)
 malformed:
         jwt_token_free(t);
         return fail(reterr, JWT_ERR_MALFORMED);
+}
+
+int jwt_parse(const char *token, size_t len, JwtToken **ret, JwtError *reterr)
+{
+        return parse_token(NULL, token, len, ret, reterr);
 }
 
 const cJSON *jwt_token_header(const JwtToken *t)
@@ -488,7 +545,8 @@ int jwt_check_alg(const JwtToken *t, JwtAlg alg, JwtError *reterr)
         return 0;
 }
 
-int jwt_prepare(const char *authorization, JwtAlg mode, JwtToken **ret, JwtError *reterr)
+int jwt_prepare_cached(JwtSigCache *cache, const char *authorization, JwtAlg mode, JwtToken **ret,
+                       JwtError *reterr)
 {
         const char *tok = NULL;
         JwtToken *t = NULL;
@@ -500,7 +558,7 @@ int jwt_prepare(const char *authorization, JwtAlg mode, JwtToken **ret, JwtError
         r = jwt_authorization_token(authorization, &tok, &len, reterr);
         if (r < 0)
                 return r;
-        r = jwt_parse(tok, len, &t, reterr);
+        r = parse_token(cache, tok, len, &t, reterr);
         if (r < 0)
                 return r;
         r = jwt_check_alg(t, mode, reterr);
@@ -514,17 +572,14 @@ int jwt_prepare(const char *authorization, JwtAlg mode, JwtToken **ret, JwtError
         return 0;
 }
 
-typedef struct SigEntry {
-        unsigned char digest[SHA256_LEN];
-        EVP_PKEY *key;                  /* a reference, NULL when the slot is free */
-        time_t expires;
-} SigEntry;
+int jwt_prepare(const char *authorization, JwtAlg mode, JwtToken **ret, JwtError *reterr)
+{
+        return jwt_prepare_cached(NULL, authorization, mode, ret, reterr);
+}
 
 struct JwtSigCache {
         SigEntry *slots;
         size_t n;
-        EVP_MD *sha256;                 /* fetched once: OpenSSL 3 looks it up on every init otherwise */
-        EVP_MD_CTX *md;
         unsigned ttl_sec;
         uint64_t hits, misses;
 };
@@ -535,12 +590,20 @@ JwtSigCache *jwt_sig_cache_new(size_t slots, unsigned ttl_sec)
 
         c->n = slots ? slots : 1;
         c->slots = xnew(SigEntry, c->n);
-        c->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
-        c->md = EVP_MD_CTX_new();
-        if (!c->sha256 || !c->md)
-                abort();
         c->ttl_sec = ttl_sec;
         return c;
+}
+
+static void sig_entry_clear(SigEntry *e)
+{
+        if (e->text) {
+                explicit_bzero(e->text, e->len);
+                free(e->text);
+        }
+        cJSON_Delete(e->header);
+        json_delete_wiped(e->claims);
+        EVP_PKEY_free(e->key);
+        *e = (SigEntry) {};
 }
 
 JwtSigCache *jwt_sig_cache_free(JwtSigCache *c)
@@ -548,10 +611,8 @@ JwtSigCache *jwt_sig_cache_free(JwtSigCache *c)
         if (!c)
                 return NULL;
         for (size_t i = 0; i < c->n; i++)
-                EVP_PKEY_free(c->slots[i].key);
+                sig_entry_clear(&c->slots[i]);
         free(c->slots);
-        EVP_MD_CTX_free(c->md);
-        EVP_MD_free(c->sha256);
         free(c);
         return NULL;
 }
@@ -562,61 +623,70 @@ void jwt_sig_cache_stats(const JwtSigCache *c, uint64_t *ret_hits, uint64_t *ret
         *ret_misses = c ? c->misses : 0;
 }
 
-static SigEntry *sig_slot(JwtSigCache *c, const JwtToken *t, unsigned char digest[SHA256_LEN])
+/* The slot by the token's last bytes, its signature: a token made to
+ * collide only evicts, it never matches, the whole text is compared. */
+static SigEntry *sig_slot(JwtSigCache *c, const char *token, size_t len)
 {
-        uint64_t h;
+        uint64_t h = 0xcbf29ce484222325ULL;     /* FNV-1a */
+        size_t from = len > 32 ? len - 32 : 0;
 
-        if (EVP_DigestInit_ex2(c->md, c->sha256, NULL) != 1 ||
-            EVP_DigestUpdate(c->md, t->signing_input, t->signing_input_len) != 1 ||
-            EVP_DigestUpdate(c->md, t->signature, t->signature_len) != 1 ||
-            EVP_DigestFinal_ex(c->md, digest, NULL) != 1)
-                abort();
-        memcpy(&h, digest, sizeof(h));
+        for (size_t i = from; i < len; i++)
+                h = (h ^ (unsigned char) token[i]) * 0x100000001b3ULL;
         return &c->slots[h % c->n];
 }
 
-static int verify_rs256(const JwtToken *t, EVP_PKEY *key, JwtSigCache *cache, time_t now, JwtError *reterr)
+static bool sig_entry_is(const SigEntry *e, const char *token, size_t len)
 {
-        unsigned char digest[SHA256_LEN];
+        return e->text && e->len == len && CRYPTO_memcmp(e->text, token, len) == 0;
+}
+
+static int verify_rs256(JwtToken *t, EVP_PKEY *key, JwtSigCache *cache, time_t now, JwtError *reterr)
+{
         SigEntry *slot = NULL;
         EVP_MD_CTX *ctx;
         int v;
 
         if (!key || !EVP_PKEY_is_a(key, "RSA"))
                 return fail_errno(reterr, JWT_ERR_KEY_INVALID, -EINVAL);
-        /* length is public: the modulus size, nothing else can verify */
-        if (t->signature_len == 0 || t->signature_len != (size_t) EVP_PKEY_get_size(key))
-                return fail(reterr, JWT_ERR_BAD_SIGNATURE);
         if (cache) {
-                slot = sig_slot(cache, t, digest);
-                if (slot->key == key && now < slot->expires &&
-                    CRYPTO_memcmp(slot->digest, digest, SHA256_LEN) == 0) {
+                slot = sig_slot(cache, t->text, t->len);
+                if (sig_entry_is(slot, t->text, t->len) && slot->key == key && now < slot->expires) {
                         cache->hits++;
                         return 0;
                 }
                 cache->misses++;
         }
+        if (token_signature(t) < 0)
+                return fail(reterr, JWT_ERR_MALFORMED);
+        /* length is public: the modulus size, nothing else can verify */
+        if (t->signature_len == 0 || t->signature_len != (size_t) EVP_PKEY_get_size(key))
+                return fail(reterr, JWT_ERR_BAD_SIGNATURE);
         ctx = EVP_MD_CTX_new();
         if (!ctx)
                 abort();
         v = EVP_DigestVerifyInit_ex(ctx, NULL, "SHA256", NULL, NULL, key, NULL);
         if (v == 1)
-                v = EVP_DigestVerify(ctx, t->signature, t->signature_len, (const unsigned char *) t->signing_input,
+                v = EVP_DigestVerify(ctx, t->signature, t->signature_len, (const unsigned char *) t->text,
                                      t->signing_input_len);
         EVP_MD_CTX_free(ctx);
         ERR_clear_error();
         if (v != 1)
                 return fail(reterr, JWT_ERR_BAD_SIGNATURE);
         if (slot && EVP_PKEY_up_ref(key) == 1) {
-                EVP_PKEY_free(slot->key);
-                memcpy(slot->digest, digest, SHA256_LEN);
+                sig_entry_clear(slot);
+                slot->text = memdup_nul(t->text, t->len);
+                slot->len = t->len;
+                slot->header = cJSON_Duplicate(t->header, true);
+                slot->claims = cJSON_Duplicate(t->claims, true);
+                if (!slot->header || !slot->claims)
+                        abort();
                 slot->key = key;
                 slot->expires = now + (time_t) cache->ttl_sec;
         }
         return 0;
 }
 
-static int verify_hs256(const JwtToken *t, const void *secret, size_t secret_len, JwtError *reterr)
+static int verify_hs256(JwtToken *t, const void *secret, size_t secret_len, JwtError *reterr)
 {
         unsigned char mac[EVP_MAX_MD_SIZE];
         unsigned mac_len = 0;
@@ -624,7 +694,9 @@ static int verify_hs256(const JwtToken *t, const void *secret, size_t secret_len
 
         if (!secret || secret_len == 0 || secret_len > INT32_MAX)
                 return fail(reterr, JWT_ERR_SECRET_MISSING);
-        if (!HMAC(EVP_sha256(), secret, (int) secret_len, (const unsigned char *) t->signing_input,
+        if (token_signature(t) < 0)
+                return fail(reterr, JWT_ERR_MALFORMED);
+        if (!HMAC(EVP_sha256(), secret, (int) secret_len, (const unsigned char *) t->text,
                   t->signing_input_len, mac, &mac_len) || mac_len != SHA256_LEN) {
                 ERR_clear_error();
                 return fail_errno(reterr, JWT_ERR_BAD_SIGNATURE, -EIO);
@@ -685,7 +757,7 @@ static int check_aud(const cJSON *claims, const char *const *audiences, JwtError
         return 0;
 }
 
-int jwt_verify(const JwtToken *t, const JwtVerifyOptions *o, JwtError *reterr)
+int jwt_verify(JwtToken *t, const JwtVerifyOptions *o, JwtError *reterr)
 {
         double iat, nbf, exp, now, leeway;
         int r, has_exp, has_nbf;
@@ -731,7 +803,7 @@ int jwt_decode(const char *token, size_t len, const JwtVerifyOptions *o, cJSON *
         JwtToken *t = NULL;
         int r;
 
-        r = jwt_parse(token, len, &t, reterr);
+        r = parse_token(o ? o->sig_cache : NULL, token, len, &t, reterr);
         if (r < 0)
                 return r;
         r = jwt_verify(t, o, reterr);

@@ -132,17 +132,22 @@ int jwt_check_alg(const JwtToken *t, JwtAlg alg, JwtError *reterr);
  * string or empty).  The kid and the allow-list are jwks_get_key()'s.  On
  * success *ret is the parsed token (jwt_token_free()). */
 int jwt_prepare(const char *authorization, JwtAlg mode, JwtToken **ret, JwtError *reterr);
-
-/* Signatures already verified, so that a token XDR sends again and again
- * costs a SHA-256 instead of an RSA verification.  An entry is the digest
- * of the signing input and signature together with the key that verified
- * them (a reference is held, so a pointer match is the same key object),
- * kept at most ttl seconds; a key the JWKS cache replaced never matches.
- * Only the signature is remembered: alg, exp, nbf and aud are checked on
- * every request.  Fixed size, direct-mapped: a colliding token replaces
- * the older entry. */
 typedef struct JwtSigCache JwtSigCache;
+/* The same, taking the parse from `cache` (NULL: none) when this exact
+ * token was verified before (see JwtSigCache). */
+int jwt_prepare_cached(JwtSigCache *cache, const char *authorization, JwtAlg mode, JwtToken **ret,
+                       JwtError *reterr);
 
+/* Tokens already verified, so that a token XDR sends again and again
+ * costs a comparison instead of an RSA verification, base64 and JSON.  An
+ * entry is the whole token text, what parsing it gave (copies are handed
+ * out), and the key that verified its signature (a reference is held, so a
+ * pointer match is the same key object), kept at most ttl seconds; a key
+ * the JWKS cache replaced never matches.  Only the parse and the signature
+ * are remembered: alg, exp, nbf and aud are checked on every request.
+ * Lookups compare the whole text in constant time.  Fixed size,
+ * direct-mapped: a colliding token replaces the older entry.  The entries
+ * hold claims (credentials): they are wiped when replaced or freed. */
 JwtSigCache *jwt_sig_cache_new(size_t slots, unsigned ttl_sec);
 JwtSigCache *jwt_sig_cache_free(JwtSigCache *c);
 void jwt_sig_cache_stats(const JwtSigCache *c, uint64_t *ret_hits, uint64_t *ret_misses);
@@ -166,9 +171,9 @@ typedef struct JwtVerifyOptions {
  * v1.5 SHA-256 with EVP_DigestVerify; HS256: HMAC-SHA-256 compared with
  * CRYPTO_memcmp), then the claims as PyJWT does: iat (a number), nbf, exp,
  * aud.  Errors as listed in JwtError. */
-int jwt_verify(const JwtToken *t, const JwtVerifyOptions *o, JwtError *reterr);
+int jwt_verify(JwtToken *t, const JwtVerifyOptions *o, JwtError *reterr);
 
-/* jwt_parse() + jwt_verify(); on success the claims go to *ret_claims
+/* jwt_parse() (from o->sig_cache when it has the token) + jwt_verify(); on success the claims go to *ret_claims
  * (caller frees with jwt_claims_free(); NULL allowed to drop them). */
 int jwt_decode(const char *token, size_t len, const JwtVerifyOptions *o, cJSON **ret_claims, JwtError *reterr);
 

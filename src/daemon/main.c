@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "common/jsonmem.h"
 #include "common/log.h"
 #include "common/msgid.h"
 #include "common/xalloc.h"
@@ -202,6 +203,8 @@ int main(int argc, char **argv)
         }
         signal(SIGPIPE, SIG_IGN);
 
+        /* the loop thread's cJSON blocks recycled (jsonmem.h says why) */
+        jsonmem_init();
         uv_loop_init(&loop);
         daemon_set_once_source(arg_source);
         r = daemon_start(&d, &loop, cfg, arg_config, arg_once);
@@ -215,5 +218,6 @@ int main(int argc, char **argv)
                 d.exit_code = 1;
         }
         daemon_fini(&d);
+        jsonmem_fini();
         return d.exit_code;
 }

@@ -158,14 +158,14 @@ static void maybe_finish_shutdown(RelaySet *s);
 
 static void respond_json(HttpdRequest *req, unsigned status, const cJSON *body)
 {
-        _cleanup_free_ char *text = NULL;
+        char *text = NULL;
         size_t len = 0;
 
         if (!body || ctim_json_print(body, CTIM_JSON_NEWLINE, &text, &len) < 0) {
                 (void) httpd_respond_error(req, 500, NULL);
                 return;
         }
-        (void) httpd_respond(req, status, "application/json", text, len, NULL);
+        (void) httpd_respond_owned(req, status, "application/json", text, len, NULL);
 }
 
 static cJSON *tr_error(const char *code, const char *message)
@@ -349,7 +349,7 @@ int relay_observables_validate(const char *body, size_t len, cJSON **ret, char *
         cJSON *list = cJSON_ParseWithLengthOpts(body, len + 1, NULL, true);
         _cleanup_free_ char *text = NULL;
         size_t text_len = 0, n_bad = 0;
-        FILE *f;
+        FILE *f = NULL;
         int i = 0;
         cJSON *e;
 
@@ -358,10 +358,6 @@ int relay_observables_validate(const char *body, size_t len, cJSON **ret, char *
                 *ret_message = xstrdup("Invalid JSON payload received. {\"_schema\": [\"Invalid input type.\"]}");
                 return -EINVAL;
         }
-        f = open_memstream(&text, &text_len);
-        if (!f)
-                abort();
-        fputs("Invalid JSON payload received. {", f);
         cJSON_ArrayForEach(e, list) {
                 FieldErrors errs[64];
                 size_t n = 0;
@@ -395,6 +391,13 @@ int relay_observables_validate(const char *body, size_t len, cJSON **ret, char *
                         }
                 }
                 if (n > 0) {
+                        /* the message only when needed: the valid case is the hot one */
+                        if (!f) {
+                                f = open_memstream(&text, &text_len);
+                                if (!f)
+                                        abort();
+                                fputs("Invalid JSON payload received. {", f);
+                        }
                         fprintf(f, "%s\"%d\": {", n_bad ? ", " : "", i);
                         for (size_t k = 0; k < n; k++) {
                                 if (k)
@@ -407,9 +410,9 @@ int relay_observables_validate(const char *body, size_t len, cJSON **ret, char *
                 }
                 i++;
         }
-        fputc('}', f);
-        fclose(f);
-        if (n_bad > 0) {
+        if (f) {
+                fputc('}', f);
+                fclose(f);
                 cJSON_Delete(list);
                 *ret_message = text;
                 text = NULL;
@@ -491,7 +494,8 @@ static void call_auth(RelayCall *c)
         int r;
 
         c->stage = STAGE_AUTH;
-        if (jwt_prepare(httpd_request_header(c->req, "Authorization"), mode, &c->token, &e) < 0) {
+        if (jwt_prepare_cached(mode == JWT_ALG_RS256 ? c->relay->sigs : NULL,
+                               httpd_request_header(c->req, "Authorization"), mode, &c->token, &e) < 0) {
                 auth_fail(c, e);
                 return;
         }

@@ -230,6 +230,16 @@ static void h_fast(HttpdRequest *req, void *userdata)
         (void) httpd_respond(req, 200, "text/plain", "ok\n", 3, NULL);
 }
 
+/* A malloc'ed body handed over; .../bad: with an invalid status, .../empty: none. */
+static void h_owned(HttpdRequest *req, void *userdata)
+{
+        const char *url = httpd_request_url(req);
+        bool bad = strstr(url, "/bad") != NULL, empty = strstr(url, "/empty") != NULL;
+
+        (void) httpd_respond_owned(req, bad ? 99 : 200, "text/plain", xstrdup(empty ? "" : "owned\n"),
+                                   empty ? 0 : 6, NULL);
+}
+
 static void h_bad_header(HttpdRequest *req, void *userdata)
 {
         (void) httpd_respond(req, 200, "text/plain", "x", 1, (const char *const[]) { "Bad\r\nInjected: 1", NULL });
@@ -758,6 +768,19 @@ static void client_routing(Ctx *c)
         http_req(NULL, "GET", uerr, NULL, 0, NULL, false, &r);
         ok(r.status == 404 && strcmp(r.body, NOT_FOUND_BODY) == 0, "httpd_respond_error(404) sends the 404 body");
         resp_done(&r);
+        _cleanup_free_ char *uown = url_of(c, 0, "/owned");
+        _cleanup_free_ char *uown_bad = url_of(c, 0, "/owned/bad");
+        _cleanup_free_ char *uown_empty = url_of(c, 0, "/owned/empty");
+
+        http_req(NULL, "GET", uown, NULL, 0, NULL, false, &r);
+        ok(r.status == 200 && strcmp(r.body, "owned\n") == 0, "httpd_respond_owned() sends the body handed over");
+        resp_done(&r);
+        http_req(NULL, "GET", uown_bad, NULL, 0, NULL, false, &r);
+        is_int(r.status, 500, "httpd_respond_owned() with status 99: 500 (and the body freed)");
+        resp_done(&r);
+        http_req(NULL, "GET", uown_empty, NULL, 0, NULL, false, &r);
+        ok(r.status == 200 && r.body && !r.body[0], "httpd_respond_owned() with an empty body: 200, empty");
+        resp_done(&r);
         http_req(NULL, "GET", ubad, NULL, 0, NULL, false, &r);
         is_int(r.status, 500, "a header with CR/LF is refused: 500 instead of injecting it");
         ok(!strstr(r.headers ? r.headers : "", "Injected"), "no injected header");
@@ -799,6 +822,8 @@ static void test_routing(void)
                "mount /err");
         is_int(httpd_add_mount(c.h, &(HttpdMount) { .prefix = "/badheader", .listener = 0, .cb = h_bad_header }),
                0, "mount /badheader");
+        is_int(httpd_add_mount(c.h, &(HttpdMount) { .prefix = "/owned", .listener = 0, .cb = h_owned }), 0,
+               "mount /owned");
         is_int(httpd_mount(c.h, "/msgraph", h_echo, NULL), -EEXIST, "the same prefix twice: -EEXIST");
         is_int(httpd_add_mount(c.h, &(HttpdMount) { .prefix = "/x/", .listener = 0, .cb = h_echo }), -EINVAL,
                "a trailing slash: -EINVAL");
@@ -1092,6 +1117,40 @@ static void test_async(void)
         is_int(c.peak_suspended, N_SLOW, "async: all %d were suspended at the same time", N_SLOW);
         is_int(c.final_stats.suspended, 0, "async: none suspended at the end");
         is_int(c.final_stats.cancelled, 0, "async: none cancelled");
+        is_int(c.final_stats.watched, N_SLOW, "async: the %d suspended past %d ms had their socket watched",
+               N_SLOW, HTTPD_WATCH_DELAY_MS);
+}
+
+/* Answers sooner than HTTPD_WATCH_DELAY_MS: suspended, never watched. */
+static void client_quick(Ctx *c)
+{
+        CURL *e = curl_easy_init();
+        _cleanup_free_ char *url = url_of(c, 0, "/slow");
+        int n200 = 0;
+
+        for (int i = 0; i < 5; i++) {
+                Resp r;
+
+                http_req(e, "GET", url, NULL, 0, NULL, false, &r);
+                n200 += r.status == 200;
+                resp_done(&r);
+        }
+        is_int(n200, 5, "quick: 5 suspended requests answered 200");
+        curl_easy_cleanup(e);
+}
+
+static void test_quick(void)
+{
+        Ctx c;
+
+        ctx_init(&c);
+        c.slow_ms = 2;
+        if (!ok(ctx_start(&c, LO1) == 0, "quick: server started"))
+                return;
+        (void) httpd_mount(c.h, "/slow", h_slow, &c);
+        ctx_run(&c, client_quick, "quick");
+        is_int(c.peak_suspended, 1, "quick: each was suspended");
+        is_int(c.final_stats.watched, 0, "quick: none waited %d ms, no socket watched", HTTPD_WATCH_DELAY_MS);
 }
 
 static void client_disconnect(Ctx *c)
@@ -1156,6 +1215,8 @@ static void test_disconnect(void)
         (void) httpd_mount(c.h, "/fast", h_fast, NULL);
         ctx_run(&c, client_disconnect, "disconnect");
         is_int(c.final_stats.cancelled, 3, "disconnect: stats count 3 cancelled");
+        is_int(c.final_stats.watched, 3, "disconnect: all 3 watched, the first once it waited %d ms",
+               HTTPD_WATCH_DELAY_MS);
         is_int(c.final_stats.active_requests, 0, "disconnect: no request left active");
         is_int(c.final_stats.suspended, 0, "disconnect: none suspended");
 }
@@ -1621,6 +1682,7 @@ static const struct {
         { "keepalive", test_keepalive },
         { "no-keepalive", test_no_keepalive },
         { "async", test_async },
+        { "quick", test_quick },
         { "disconnect", test_disconnect },
         { "conn-limit", test_conn_limit },
         { "idle", test_idle },

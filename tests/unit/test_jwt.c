@@ -855,6 +855,59 @@ static void test_sig_cache(void)
         CU_ASSERT_PTR_NULL(c);
 }
 
+/* The parse comes from the cache only for the very text verified before;
+ * the claims and header are the same as parsing gives, and a token from
+ * the cache verified with another key has its signature checked for real. */
+static void test_token_cache(void)
+{
+        _cleanup_free_ char *tok = rs_token(0, "{\"aud\":\"" AUD "\",\"exp\":1700000100,\"jwks_host\":\"h\","
+                                                "\"n\":[1,{\"a\":null}]}");
+        _cleanup_free_ char *bearer = xasprintf("Bearer %s", tok);
+        _cleanup_free_ char *other = rs_token(0, "{\"aud\":\"" AUD "\",\"exp\":1700000100,\"jwks_host\":\"h\","
+                                                  "\"n\":[2,{\"a\":null}]}");
+        _cleanup_free_ char *forged = NULL;
+        JwtSigCache *c = jwt_sig_cache_new(1, 600);
+        JwtVerifyOptions o = rs_opts(0);
+        JwtToken *fresh = NULL, *cached = NULL;
+        JwtError e;
+        uint64_t hits, misses;
+
+        o.sig_cache = c;
+        CU_ASSERT_EQUAL_FATAL(jwt_prepare_cached(c, bearer, JWT_ALG_RS256, &fresh, &e), 0);
+        CU_ASSERT_EQUAL(jwt_verify(fresh, &o, &e), 0);
+        CU_ASSERT_EQUAL_FATAL(jwt_prepare_cached(c, bearer, JWT_ALG_RS256, &cached, &e), 0);
+        CU_ASSERT(cJSON_Compare(jwt_token_claims(fresh), jwt_token_claims(cached), true));
+        CU_ASSERT(cJSON_Compare(jwt_token_header(fresh), jwt_token_header(cached), true));
+        CU_ASSERT_PTR_NOT_EQUAL(jwt_token_claims(fresh), jwt_token_claims(cached));
+        CU_ASSERT_STRING_EQUAL(jwt_token_jwks_host(cached), "h");
+        CU_ASSERT_EQUAL(jwt_verify(cached, &o, &e), 0);
+        jwt_sig_cache_stats(c, &hits, &misses);
+        CU_ASSERT_EQUAL(hits, 1);
+        CU_ASSERT_EQUAL(misses, 1);
+        /* the same text from the cache, another key: a real check, refused */
+        {
+                JwtVerifyOptions o1 = rs_opts(1);
+
+                o1.sig_cache = c;
+                CU_ASSERT(jwt_verify(cached, &o1, &e) < 0);
+                CU_ASSERT_EQUAL(e, JWT_ERR_BAD_SIGNATURE);
+        }
+        fresh = jwt_token_free(fresh);
+        cached = jwt_token_free(cached);
+
+        /* another payload under the good token's signature: parsed anew, refused */
+        forged = xasprintf("%.*s%s", (int) (strrchr(other, '.') - other), other, strrchr(tok, '.'));
+        CU_ASSERT_EQUAL(decode(forged, &o), JWT_ERR_BAD_SIGNATURE);
+        /* a 1-slot cache: the forged token's miss did not evict the good one */
+        CU_ASSERT_EQUAL(decode(tok, &o), JWT_OK);
+        jwt_sig_cache_stats(c, &hits, &misses);
+        CU_ASSERT_EQUAL(hits, 2);
+        /* a token cut short is malformed, cache or not */
+        CU_ASSERT_EQUAL(jwt_prepare_cached(c, "Bearer abc.def", JWT_ALG_RS256, &fresh, &e), -EBADMSG);
+        CU_ASSERT_EQUAL(e, JWT_ERR_MALFORMED);
+        jwt_sig_cache_free(c);
+}
+
 static void test_rs256_key_checks(void)
 {
         _cleanup_free_ char *tok = rs_token(0, "{}");
@@ -1608,7 +1661,7 @@ void jwt_suite_add(void)
                    UNIT_TEST(test_hs256_against_rs256),
                    UNIT_TEST(test_rs256_against_hs256),
                    UNIT_TEST(test_rs256_bad_signature),
-                   UNIT_TEST(test_sig_cache),
+                   UNIT_TEST(test_sig_cache), UNIT_TEST(test_token_cache),
                    UNIT_TEST(test_rs256_key_checks),
                    UNIT_TEST(test_hs256),
                    UNIT_TEST(test_hs256_constant_time_path),

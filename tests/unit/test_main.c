@@ -33,6 +33,7 @@ int main(int argc, char **argv)
                 return 99;
         addr_suite_add();
         duration_suite_add();
+        jsonmem_suite_add();
         ctlproto_suite_add();
         whitelist_suite_add();
         config_suite_add();

@@ -6,6 +6,7 @@
 /* Each suite file defines one of these; test_main.c registers them all. */
 void addr_suite_add(void);
 void duration_suite_add(void);
+void jsonmem_suite_add(void);
 void ctlproto_suite_add(void);
 void whitelist_suite_add(void);
 void config_suite_add(void);
