@@ -60,13 +60,18 @@ typedef struct Buf {
         size_t len, size;
 } Buf;
 
-static void buf_reserve(Buf *b, size_t n)
+static void __attribute__((noinline)) buf_grow(Buf *b, size_t n)
 {
-        if (b->len + n + 1 <= b->size)
-                return;
         while (b->len + n + 1 > b->size)
                 b->size = b->size ? b->size * 2 : 256;
         b->p = xreallocarray(b->p, b->size, 1);
+}
+
+/* the test inline, the growth apart: the printer puts a byte at a time */
+static inline void buf_reserve(Buf *b, size_t n)
+{
+        if (b->len + n + 1 > b->size)
+                buf_grow(b, n);
 }
 
 static void buf_put(Buf *b, const char *s, size_t n)
@@ -1110,6 +1115,32 @@ static const bool json_plain[256] = {
         [0x20 ... 0x21] = true, [0x23 ... 0x5b] = true, [0x5d ... 0x7e] = true,  /* all but the quote and the backslash */
 };
 
+/* The end of the run of plain bytes from i: eight at a time while none of
+ * them is below 0x20, above 0x7e, a quote or a backslash (the classic
+ * "has a byte less than / more than / equal to" word tests, exact for
+ * whether any byte matches), then byte by byte. */
+static size_t plain_run(const unsigned char *u, size_t i, size_t len)
+{
+        const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+
+        while (i + 8 <= len) {
+                uint64_t w, q, bs;
+
+                memcpy(&w, u + i, 8);
+                q = w ^ (ones * '"');
+                bs = w ^ (ones * '\\');
+                if ((((w - ones * 0x20) & ~w) |         /* a byte < 0x20 */
+                     ((w + ones) | w) |                 /* a byte > 0x7e */
+                     ((q - ones) & ~q) |                /* a quote */
+                     ((bs - ones) & ~bs)) & highs)      /* a backslash */
+                        break;
+                i += 8;
+        }
+        while (i < len && json_plain[u[i]])
+                i++;
+        return i;
+}
+
 /* A JSON string as Python's json.dumps writes it. */
 static void print_string(Buf *b, const char *s, bool utf8)
 {
@@ -1120,11 +1151,10 @@ static void print_string(Buf *b, const char *s, bool utf8)
         b->p[b->len++] = '"';
         for (size_t i = 0; i < len;) {
                 uint32_t c;
-                size_t n, run = i;
+                size_t n, run;
 
                 /* plain bytes need no escape: copy them in one go */
-                while (run < len && json_plain[u[run]])
-                        run++;
+                run = plain_run(u, i, len);
                 if (run > i) {
                         buf_put(b, (const char *) u + i, run - i);
                         i = run;

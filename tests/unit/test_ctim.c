@@ -700,6 +700,65 @@ static void test_print(void)
         cJSON_Delete(v);
 }
 
+/* json.dumps (ensure_ascii) of one byte below 0x80, for the check below */
+static void ref_escape(char *out, unsigned char c)
+{
+        switch (c) {
+        case '"': strcpy(out, "\\\""); break;
+        case '\\': strcpy(out, "\\\\"); break;
+        case '\n': strcpy(out, "\\n"); break;
+        case '\r': strcpy(out, "\\r"); break;
+        case '\t': strcpy(out, "\\t"); break;
+        case '\b': strcpy(out, "\\b"); break;
+        case '\f': strcpy(out, "\\f"); break;
+        default:
+                if (c < 0x20 || c == 0x7f)
+                        sprintf(out, "\\u%04x", c);
+                else
+                        sprintf(out, "%c", c);
+        }
+}
+
+/* The printer scans plain bytes eight at a time: every byte that needs an
+ * escape, at every offset of a word and near the end, is still escaped;
+ * and a two-byte UTF-8 character across words. */
+static void test_print_scan(void)
+{
+        for (unsigned c = 1; c < 0x80; c++)
+                for (size_t pos = 0; pos < 19; pos++) {
+                        char in[20], want[64], esc[8], *got = NULL;
+                        cJSON *v;
+
+                        memset(in, 'a', sizeof(in) - 1);
+                        in[sizeof(in) - 1] = '\0';
+                        in[pos] = (char) c;
+                        ref_escape(esc, (unsigned char) c);
+                        snprintf(want, sizeof(want), "\"%.*s%s%s\"", (int) pos, in, esc, in + pos + 1);
+                        v = cJSON_CreateString(in);
+                        CU_ASSERT_EQUAL_FATAL(ctim_json_print(v, 0, &got, NULL), 0);
+                        if (strcmp(got, want) != 0) {
+                                CU_FAIL("byte escaped wrongly");
+                                fprintf(stderr, "byte 0x%02x at %zu: %s, want %s\n", c, pos, got, want);
+                        }
+                        free(got);
+                        cJSON_Delete(v);
+                }
+        for (size_t pos = 0; pos < 17; pos++) {
+                char in[20], want[64], *got = NULL;
+                cJSON *v;
+
+                memset(in, 'b', 18);
+                in[18] = '\0';
+                memcpy(in + pos, "\xc3\xa9", 2);
+                snprintf(want, sizeof(want), "\"%.*s\\u00e9%s\"", (int) pos, in, in + pos + 2);
+                v = cJSON_CreateString(in);
+                CU_ASSERT_EQUAL_FATAL(ctim_json_print(v, 0, &got, NULL), 0);
+                CU_ASSERT_STRING_EQUAL(got, want);
+                free(got);
+                cJSON_Delete(v);
+        }
+}
+
 static cJSON *nest(unsigned depth)
 {
         cJSON *v = cJSON_CreateArray(), *top = v;
@@ -822,7 +881,7 @@ void ctim_suite_add(void)
                    UNIT_TEST(test_indicator_relationship),
                    UNIT_TEST(test_envelopes),
                    UNIT_TEST(test_truthy_get),
-                   UNIT_TEST(test_print),
+                   UNIT_TEST(test_print), UNIT_TEST(test_print_scan),
                    UNIT_TEST(test_depth),
                    UNIT_TEST(test_sort),
                    UNIT_TEST(test_pystr));
