@@ -773,18 +773,6 @@ static const char hunting_template[] =
         "| where Rank <= {N}\n"
         "| project-away Rank";
 
-static int put_kql_literal(Buf *b, const char *value, const char *suffix)
-{
-        _cleanup_free_ char *v = xasprintf("%s%s", value, suffix), *lit = NULL;
-        int r;
-
-        r = msgraph_kql_string_literal(v, &lit);
-        if (r < 0)
-                return r;
-        buf_puts(b, lit);
-        return 0;
-}
-
 static int put_predicate(Buf *b, MsgraphObservable t, const char *value)
 {
         static const struct {
@@ -792,22 +780,31 @@ static int put_predicate(Buf *b, MsgraphObservable t, const char *value)
         } tokens[] = {
                 { "{v}", "" }, { "{v.}", "." }, { "{v/}", "/" }, { "{v:}", ":" },
         };
+        /* each literal made once: a predicate repeats them (eight for an IP) */
+        char *lits[sizeof(tokens) / sizeof(tokens[0])] = {};
+        int r = 0;
 
-        for (const char *p = hunting_predicates[t]; *p;) {
+        for (const char *p = hunting_predicates[t]; *p && r >= 0;) {
                 bool matched = false;
 
                 for (size_t i = 0; i < sizeof(tokens) / sizeof(tokens[0]); i++) {
                         size_t n = strlen(tokens[i].token);
-                        if (strncmp(p, tokens[i].token, n) == 0) {
-                                int r = put_kql_literal(b, value, tokens[i].suffix);
+
+                        if (strncmp(p, tokens[i].token, n) != 0)
+                                continue;
+                        if (!lits[i]) {
+                                _cleanup_free_ char *v = xasprintf("%s%s", value, tokens[i].suffix);
+
+                                r = msgraph_kql_string_literal(v, &lits[i]);
                                 if (r < 0)
-                                        return r;
-                                p += n;
-                                matched = true;
-                                break;
+                                        break;
                         }
+                        buf_puts(b, lits[i]);
+                        p += n;
+                        matched = true;
+                        break;
                 }
-                if (!matched) {
+                if (!matched && r >= 0) {
                         /* the text up to the next token, at once */
                         const char *brace = strchr(p + 1, '{');
                         size_t run = brace ? (size_t) (brace - p) : strlen(p);
@@ -816,7 +813,9 @@ static int put_predicate(Buf *b, MsgraphObservable t, const char *value)
                         p += run;
                 }
         }
-        return 0;
+        for (size_t i = 0; i < sizeof(lits) / sizeof(lits[0]); i++)
+                free(lits[i]);
+        return r < 0 ? r : 0;
 }
 
 int msgraph_hunting_check(MsgraphObservable t, const char *value)
