@@ -20,6 +20,8 @@
 # Usage: bench/relay.sh BUILDDIR [OUTDIR]      (never part of make check)
 #   N=3000 (requests per run), SECS=15 (time cap per run), CONNS="1 10 50", SIM=stub|py
 #   RUNS="relay-observe-1 relay-health" (only these runs; default all)
+#   GRAPH_TOKEN_BYTES=2000: Graph access tokens of about that length (the simulator's are
+#   about 200 bytes, Azure AD's 1,500-2,500; libcurl formats request headers a byte at a time)
 #   PERF=NAME:CONNS (e.g. relay-observe-1:10) records secrespd with perf record -g during
 #   that run, into OUTDIR/perf.data (or ./perf.data); PERF_CG=dwarf for call chains through
 #   libraries built without frame pointers
@@ -62,7 +64,8 @@ start_sim() { # NAME SCRIPT ARGS...
         wait_file "$tmp/$name.port"
 }
 start_sim jwks "$src/tests/sim/jwks_sim.py" --key "k1=$tmp/k1.pem" --host-keys "visibility.amp.cisco.com=k1:kid-1"
-start_sim azuread "$src/tests/sim/azuread_sim.py" --token-key bench --app "$TENANT=app-1:bench-secret"
+start_sim azuread "$src/tests/sim/azuread_sim.py" --token-key bench --app "$TENANT=app-1:bench-secret" \
+        --token-bytes "${GRAPH_TOKEN_BYTES:-0}"
 # TCP_NODELAY (bench/relay/graph_sim.py); NAGLE=1 for the simulator as it is
 start_sim graph "$src/bench/relay/graph_sim.py" --token-key bench ${NAGLE:+--nagle}
 start_sim spycloud "$src/tests/sim/spycloud_sim.py" --api-key "$SPYKEY"

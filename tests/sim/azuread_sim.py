@@ -52,6 +52,8 @@ sim.parser.add_argument("--app", action="append", default=[], metavar="TENANT=CL
                         help="an application registration (TTL: its tokens' expires_in), repeatable")
 sim.parser.add_argument("--token-key", default="graph-sim-key", help="HMAC key shared with msgraph_sim.py")
 sim.parser.add_argument("--token-ttl", type=int, default=3599, help="expires_in of the tokens (seconds)")
+sim.parser.add_argument("--token-bytes", type=int, default=0,
+                        help="pad the access tokens to about this length (Azure AD's are 1,500-2,500 bytes)")
 sim.parser.add_argument("--scope", default="https://graph.microsoft.com/.default", help="the scope accepted")
 sim.parser.add_argument("--unknown-tenant-status", type=int, default=400, choices=(400, 404))
 sim.state.update({"issued": [], "refused": 0})
@@ -139,8 +141,12 @@ def token(req):
     with sim.lock:
         sim.state["issued"].append({"tid": tenant.lower(), "appid": client, "iat": now, "exp": now + ttl})
         n = len(sim.state["issued"])
-    access = make_token(sim.args.token_key, {"tid": tenant.lower(), "appid": client, "iat": now,
-                                             "exp": now + ttl, "n": n})
+    claims = {"tid": tenant.lower(), "appid": client, "iat": now, "exp": now + ttl, "n": n}
+    access = make_token(sim.args.token_key, claims)
+    if sim.args.token_bytes > len(access):
+        # base64 grows 4/3: a filler claim of 3/4 of the missing length
+        claims["pad"] = "x" * ((sim.args.token_bytes - len(access)) * 3 // 4)
+        access = make_token(sim.args.token_key, claims)
     return Response(200, json.dumps({"token_type": "Bearer", "expires_in": ttl, "ext_expires_in": ttl,
                                      "access_token": access}).encode(),
                     {"Cache-Control": "no-store, no-cache", "Pragma": "no-cache"}, "application/json; charset=utf-8")
