@@ -79,8 +79,8 @@ void *jsonmem_malloc(size_t n)
         }
         UNPOISON_HEADER(b);
         m = b->size;
-        UNPOISON(b, m);
         cache.head[k] = b->next;
+        UNPOISON(b, m);         /* after the reads: valgrind marks it all undefined */
         cache.n[k]--;
         cache.blocks--;
         cache.bytes -= m;
