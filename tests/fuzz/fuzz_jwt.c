@@ -6,6 +6,7 @@
 #include <cjson/cJSON.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/rsa.h>
 #include "common/xalloc.h"
 #include "daemon/jwks.h"
 #include "daemon/jwt.h"
@@ -27,6 +28,10 @@
  *                            the signature (and any other result is one of
  *                            the claim errors); RS256 with the JWKS's keys
  *                            only ever answers signature or claim errors;
+ *   JwtSigCache              (header and payload re-signed with RS256) a
+ *                            token decoded again comes from the cache with
+ *                            the same result and the same claims, and a
+ *                            token one byte longer never does;
  *   jwk_set_parse            at most JWKS_KEYS_MAX keys, distinct non-empty
  *                            kids no longer than JWK_KID_MAX, each found by
  *                            jwk_set_find, each an RSA key of 2048-8192 bits;
@@ -98,6 +103,61 @@ static void check_resigned(const char *token, size_t len)
         free(sig);
 }
 
+/* The token's header and payload signed with RS256 by us, decoded twice
+ * through a signature cache. */
+static void check_cached(const char *token, size_t len)
+{
+        static const char *const auds[] = { "http://localhost", NULL };
+        static EVP_PKEY *key;
+        const char *dot2 = memrchr(token, '.', len);
+        unsigned char sig[512];
+        size_t sig_len = sizeof(sig);
+        EVP_MD_CTX *md;
+        char *b64, *tok, *longer;
+        JwtSigCache *cache;
+        JwtVerifyOptions o = { .alg = JWT_ALG_RS256, .audiences = auds, .now = 1700000000, .leeway_sec = 60 };
+        JwtError e1 = _JWT_ERROR_MAX, e2 = _JWT_ERROR_MAX, e3 = _JWT_ERROR_MAX;
+        cJSON *c1 = NULL, *c2 = NULL;
+        uint64_t hits, misses;
+        int r1, r2;
+
+        if (!key)
+                key = EVP_RSA_gen(2048);
+        FUZZ_CHECK(key && dot2);
+        md = EVP_MD_CTX_new();
+        FUZZ_CHECK(md && EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, key) == 1);
+        FUZZ_CHECK(EVP_DigestSign(md, sig, &sig_len, (const unsigned char *) token, (size_t) (dot2 - token)) == 1);
+        EVP_MD_CTX_free(md);
+        b64 = jwt_base64url_encode(sig, sig_len);
+        tok = xasprintf("%.*s.%s", (int) (dot2 - token), token, b64);
+        cache = jwt_sig_cache_new(4, 600);
+        o.key = key;
+        o.sig_cache = cache;
+        r1 = jwt_decode(tok, strlen(tok), &o, &c1, &e1);
+        r2 = jwt_decode(tok, strlen(tok), &o, &c2, &e2);
+        jwt_sig_cache_stats(cache, &hits, &misses);
+        FUZZ_CHECK(r1 == r2 && e1 == e2);
+        FUZZ_CHECK(r1 == 0 ? cJSON_Compare(c1, c2, true) : !c1 && !c2);
+        /* remembered exactly when the signature verified: an RS256 token
+         * within the length limit */
+        if (r1 == 0 || claim_error(e1))
+                FUZZ_CHECK(hits == 1 && misses == 1);
+        else
+                FUZZ_CHECK(hits == 0);
+        /* a longer text never matches the remembered one */
+        longer = xasprintf("%sA", tok);
+        (void) jwt_decode(longer, strlen(longer), &o, NULL, &e3);
+        FUZZ_CHECK(e3 != JWT_OK);
+        jwt_sig_cache_stats(cache, &hits, &misses);
+        FUZZ_CHECK(hits <= 1);
+        jwt_sig_cache_free(cache);
+        jwt_claims_free(c1);
+        jwt_claims_free(c2);
+        free(longer);
+        free(tok);
+        free(b64);
+}
+
 static void check_token(const char *token, size_t len, const JwkSet *set)
 {
         static const char *const auds[] = { "http://localhost", NULL };
@@ -156,6 +216,8 @@ static void check_token(const char *token, size_t len, const JwkSet *set)
         }
         if (strcmp(alg, "HS256") == 0)
                 check_resigned(token, len);
+        if (strcmp(alg, "RS256") == 0)
+                check_cached(token, len);
 
         /* handing the claims over leaves none behind */
         {
