@@ -858,8 +858,10 @@ cJSON *ctim_json_get(const cJSON *o, const char *key)
 
         if (!cJSON_IsObject(o))
                 return NULL;
+        /* every member, the last duplicate wins; the first byte first:
+         * hunting rows have twenty columns and are read a dozen times */
         for (cJSON *c = o->child; c; c = c->next)
-                if (c->string && strcmp(c->string, key) == 0)
+                if (c->string && c->string[0] == key[0] && strcmp(c->string, key) == 0)
                         found = c;
         return found;
 }

@@ -848,15 +848,13 @@ static int put_leg(Buf *b, const MsgraphHuntingItem *item, size_t i)
 
 static int check_items(const MsgraphHuntingItem *items, size_t n, int64_t limit)
 {
-        int r;
-
         if (!items || n == 0 || limit < 1)
                 return -EINVAL;
-        for (size_t i = 0; i < n; i++) {
-                r = msgraph_hunting_check(items[i].type, items[i].value);
-                if (r < 0)
-                        return r;
-        }
+        /* the literals' own errors come from put_leg(), which makes them:
+         * building every predicate twice cost a tenth of a lookup */
+        for (size_t i = 0; i < n; i++)
+                if (!observable_valid(items[i].type) || !items[i].value || !items[i].value[0])
+                        return -EINVAL;
         return 0;
 }
 

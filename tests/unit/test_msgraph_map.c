@@ -1037,6 +1037,15 @@ static void test_limit_use(void)
         CU_ASSERT_EQUAL(msgraph_hunting_query(ITEM(MSGRAPH_IP, "1.2.3.4"), 1, 0, &p), -EINVAL);
         CU_ASSERT_EQUAL(msgraph_hunting_query(ITEM(MSGRAPH_IP, "1.2.3.4"), 1, -7, &p), -EINVAL);
         CU_ASSERT_PTR_NULL(p);
+        /* a value no KQL literal can hold, second of two: the error, no query */
+        {
+                const MsgraphHuntingItem two[] = { { MSGRAPH_IP, "1.2.3.4" }, { MSGRAPH_DOMAIN, "a\x7f" } },
+                                         empty[] = { { MSGRAPH_IP, "1.2.3.4" }, { MSGRAPH_DOMAIN, "" } };
+
+                CU_ASSERT_EQUAL(msgraph_hunting_query(two, 2, 10, &p), -EILSEQ);
+                CU_ASSERT_EQUAL(msgraph_hunting_query(empty, 2, 10, &p), -EINVAL);
+                CU_ASSERT_PTR_NULL(p);
+        }
 
         /* more alerts than the limit (Microsoft applies $top per provider): cut */
         for (int i = 0; i < 5; i++)
