@@ -201,14 +201,22 @@ static void buf_put_pct(Buf *b, const char *s)
 {
         static const char hex[] = "0123456789ABCDEF";
 
-        for (const unsigned char *p = (const unsigned char *) s; *p; p++) {
-                if (is_unreserved(*p)) {
-                        buf_putc(b, (char) *p);
+        for (const unsigned char *p = (const unsigned char *) s; *p;) {
+                const unsigned char *run = p;
+                char esc[3];
+
+                while (*p && is_unreserved(*p))
+                        p++;
+                if (p > run) {
+                        /* a run at once: alert ids and tenant ids are all unreserved */
+                        buf_putn(b, (const char *) run, (size_t) (p - run));
                         continue;
                 }
-                buf_putc(b, '%');
-                buf_putc(b, hex[*p >> 4]);
-                buf_putc(b, hex[*p & 0xf]);
+                esc[0] = '%';
+                esc[1] = hex[*p >> 4];
+                esc[2] = hex[*p & 0xf];
+                buf_putn(b, esc, 3);
+                p++;
         }
 }
 
