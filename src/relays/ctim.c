@@ -11,6 +11,7 @@
 #include <cjson/cJSON.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include "common/strbuf.h"
 #include "common/xalloc.h"
 #include "relays/ctim.h"
 
@@ -51,74 +52,6 @@ static void append(cJSON *a, cJSON *v)
 {
         if (!cJSON_AddItemToArray(a, j(v)))
                 abort();
-}
-
-/* ---- growable buffer ----------------------------------------------------------- */
-
-typedef struct Buf {
-        char *p;
-        size_t len, size;
-} Buf;
-
-static void __attribute__((noinline)) buf_grow(Buf *b, size_t n)
-{
-        while (b->len + n + 1 > b->size)
-                b->size = b->size ? b->size * 2 : 256;
-        b->p = xreallocarray(b->p, b->size, 1);
-}
-
-/* the test inline, the growth apart: the printer puts a byte at a time */
-static inline void buf_reserve(Buf *b, size_t n)
-{
-        if (b->len + n + 1 > b->size)
-                buf_grow(b, n);
-}
-
-static void buf_put(Buf *b, const char *s, size_t n)
-{
-        buf_reserve(b, n);
-        memcpy(b->p + b->len, s, n);
-        b->len += n;
-        b->p[b->len] = '\0';
-}
-
-static void buf_puts(Buf *b, const char *s)
-{
-        buf_put(b, s, strlen(s));
-}
-
-static void buf_putc(Buf *b, char c)
-{
-        buf_reserve(b, 1);
-        b->p[b->len++] = c;
-        b->p[b->len] = '\0';
-}
-
-static void buf_printf(Buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void buf_printf(Buf *b, const char *fmt, ...)
-{
-        char tmp[64];
-        va_list ap;
-        int n;
-
-        va_start(ap, fmt);
-        n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-        va_end(ap);
-        if (n < 0 || (size_t) n >= sizeof(tmp))
-                abort();        /* only short numeric formats are printed here */
-        buf_put(b, tmp, (size_t) n);
-}
-
-static char *buf_steal(Buf *b, size_t *ret_len)
-{
-        char *p;
-
-        buf_reserve(b, 0);
-        p = b->p;
-        if (ret_len)
-                *ret_len = b->len;
-        *b = (Buf) {};
-        return p;
 }
 
 /* ---- UUIDs --------------------------------------------------------------------- */
@@ -984,7 +917,7 @@ size_t ctim_json_members(const cJSON *o, cJSON ***ret)
 
 /* Python's repr() of a float (the shortest text that reads back the same),
  * or the integer for an integral value below 1e16. */
-static int print_number(Buf *b, double d)
+static int print_number(StrBuf *b, double d)
 {
         char tmp[40], digits[24], *e, *p;
         int exp10, decpt, nd = 0;
@@ -992,11 +925,11 @@ static int print_number(Buf *b, double d)
         if (!isfinite(d)) {
                 /* cJSON reads 1e999 as infinity; Python would print the
                  * invalid "Infinity": null keeps the output JSON */
-                buf_puts(b, "null");
+                strbuf_puts(b, "null");
                 return 0;
         }
         if (d == floor(d) && fabs(d) < 1e16) {
-                buf_printf(b, "%.0f", d == 0 ? 0.0 : d);
+                strbuf_printf(b, "%.0f", d == 0 ? 0.0 : d);
                 return 0;
         }
         for (int prec = 1; prec <= 17; prec++) {
@@ -1007,7 +940,7 @@ static int print_number(Buf *b, double d)
         /* tmp = [-]d[.ddd]e[+-]XX */
         p = tmp;
         if (*p == '-') {
-                buf_putc(b, '-');
+                strbuf_putc(b, '-');
                 p++;
         }
         e = strchr(p, 'e');
@@ -1023,27 +956,27 @@ static int print_number(Buf *b, double d)
         decpt = exp10 + 1;
         if (decpt > -4 && decpt <= 16) {
                 if (decpt <= 0) {
-                        buf_puts(b, "0.");
+                        strbuf_puts(b, "0.");
                         for (int i = 0; i < -decpt; i++)
-                                buf_putc(b, '0');
-                        buf_puts(b, digits);
+                                strbuf_putc(b, '0');
+                        strbuf_puts(b, digits);
                 } else if (decpt >= nd) {
-                        buf_puts(b, digits);
+                        strbuf_puts(b, digits);
                         for (int i = nd; i < decpt; i++)
-                                buf_putc(b, '0');
-                        buf_puts(b, ".0");
+                                strbuf_putc(b, '0');
+                        strbuf_puts(b, ".0");
                 } else {
-                        buf_put(b, digits, (size_t) decpt);
-                        buf_putc(b, '.');
-                        buf_puts(b, digits + decpt);
+                        strbuf_putn(b, digits, (size_t) decpt);
+                        strbuf_putc(b, '.');
+                        strbuf_puts(b, digits + decpt);
                 }
         } else {
-                buf_putc(b, digits[0]);
+                strbuf_putc(b, digits[0]);
                 if (nd > 1) {
-                        buf_putc(b, '.');
-                        buf_puts(b, digits + 1);
+                        strbuf_putc(b, '.');
+                        strbuf_puts(b, digits + 1);
                 }
-                buf_printf(b, "e%c%02d", exp10 < 0 ? '-' : '+', abs(exp10));
+                strbuf_printf(b, "e%c%02d", exp10 < 0 ? '-' : '+', abs(exp10));
         }
         return 0;
 }
@@ -1087,27 +1020,27 @@ invalid:
         return 1;
 }
 
-static void put_utf8(Buf *b, uint32_t c)
+static void put_utf8(StrBuf *b, uint32_t c)
 {
         char u[4];
 
         if (c < 0x80) {
-                buf_putc(b, (char) c);
+                strbuf_putc(b, (char) c);
         } else if (c < 0x800) {
                 u[0] = (char) (0xc0 | c >> 6);
                 u[1] = (char) (0x80 | (c & 0x3f));
-                buf_put(b, u, 2);
+                strbuf_putn(b, u, 2);
         } else if (c < 0x10000) {
                 u[0] = (char) (0xe0 | c >> 12);
                 u[1] = (char) (0x80 | (c >> 6 & 0x3f));
                 u[2] = (char) (0x80 | (c & 0x3f));
-                buf_put(b, u, 3);
+                strbuf_putn(b, u, 3);
         } else {
                 u[0] = (char) (0xf0 | c >> 18);
                 u[1] = (char) (0x80 | (c >> 12 & 0x3f));
                 u[2] = (char) (0x80 | (c >> 6 & 0x3f));
                 u[3] = (char) (0x80 | (c & 0x3f));
-                buf_put(b, u, 4);
+                strbuf_putn(b, u, 4);
         }
 }
 
@@ -1144,12 +1077,12 @@ static size_t plain_run(const unsigned char *u, size_t i, size_t len)
 }
 
 /* A JSON string as Python's json.dumps writes it. */
-static void print_string(Buf *b, const char *s, bool utf8)
+static void print_string(StrBuf *b, const char *s, bool utf8)
 {
         const unsigned char *u = (const unsigned char *) (s ? s : "");
         size_t len = strlen((const char *) u);
 
-        buf_reserve(b, len + 2);
+        strbuf_reserve(b, len + 2);
         b->p[b->len++] = '"';
         for (size_t i = 0; i < len;) {
                 uint32_t c;
@@ -1158,35 +1091,35 @@ static void print_string(Buf *b, const char *s, bool utf8)
                 /* plain bytes need no escape: copy them in one go */
                 run = plain_run(u, i, len);
                 if (run > i) {
-                        buf_put(b, (const char *) u + i, run - i);
+                        strbuf_putn(b, (const char *) u + i, run - i);
                         i = run;
                         continue;
                 }
                 n = utf8_decode(u + i, len - i, &c);
                 i += n;
                 switch (c) {
-                case '"':  buf_puts(b, "\\\""); continue;
-                case '\\': buf_puts(b, "\\\\"); continue;
-                case '\n': buf_puts(b, "\\n"); continue;
-                case '\r': buf_puts(b, "\\r"); continue;
-                case '\t': buf_puts(b, "\\t"); continue;
-                case '\b': buf_puts(b, "\\b"); continue;
-                case '\f': buf_puts(b, "\\f"); continue;
+                case '"':  strbuf_puts(b, "\\\""); continue;
+                case '\\': strbuf_puts(b, "\\\\"); continue;
+                case '\n': strbuf_puts(b, "\\n"); continue;
+                case '\r': strbuf_puts(b, "\\r"); continue;
+                case '\t': strbuf_puts(b, "\\t"); continue;
+                case '\b': strbuf_puts(b, "\\b"); continue;
+                case '\f': strbuf_puts(b, "\\f"); continue;
                 default: break;
                 }
                 if (c < 0x20 || (!utf8 && c >= 0x7f)) {
                         if (c >= 0x10000) {
                                 uint32_t v = c - 0x10000;
-                                buf_printf(b, "\\u%04x\\u%04x", 0xd800 + (v >> 10), 0xdc00 + (v & 0x3ff));
+                                strbuf_printf(b, "\\u%04x\\u%04x", 0xd800 + (v >> 10), 0xdc00 + (v & 0x3ff));
                         } else
-                                buf_printf(b, "\\u%04x", c);
+                                strbuf_printf(b, "\\u%04x", c);
                 } else
                         put_utf8(b, c);
         }
-        buf_putc(b, '"');
+        strbuf_putc(b, '"');
 }
 
-static int print_value(Buf *b, const cJSON *v, bool utf8, unsigned depth)
+static int print_value(StrBuf *b, const cJSON *v, bool utf8, unsigned depth)
 {
         int r;
 
@@ -1196,13 +1129,13 @@ static int print_value(Buf *b, const cJSON *v, bool utf8, unsigned depth)
          * library, seven per value on the relays' hot path) */
         switch (v->type & 0xff) {
         case cJSON_NULL:
-                buf_puts(b, "null");
+                strbuf_puts(b, "null");
                 return 0;
         case cJSON_True:
-                buf_puts(b, "true");
+                strbuf_puts(b, "true");
                 return 0;
         case cJSON_False:
-                buf_puts(b, "false");
+                strbuf_puts(b, "false");
                 return 0;
         case cJSON_Number:
                 return print_number(b, v->valuedouble);
@@ -1213,30 +1146,30 @@ static int print_value(Buf *b, const cJSON *v, bool utf8, unsigned depth)
                 break;
         }
         if (cJSON_IsArray(v)) {
-                buf_putc(b, '[');
+                strbuf_putc(b, '[');
                 for (const cJSON *c = v->child; c; c = c->next) {
                         if (c != v->child)
-                                buf_putc(b, ',');
+                                strbuf_putc(b, ',');
                         r = print_value(b, c, utf8, depth + 1);
                         if (r < 0)
                                 return r;
                 }
-                buf_putc(b, ']');
+                strbuf_putc(b, ']');
         } else if (cJSON_IsObject(v)) {
                 Member small[32], *m;
                 size_t n = members_sorted_in(v, small, 32, &m);
                 bool first = true;
 
-                buf_putc(b, '{');
+                strbuf_putc(b, '{');
                 for (size_t i = 0; i < n; i++) {
                         /* of duplicate keys, the last one */
                         if (i + 1 < n && same_key(&m[i], &m[i + 1]))
                                 continue;
                         if (!first)
-                                buf_putc(b, ',');
+                                strbuf_putc(b, ',');
                         first = false;
                         print_string(b, m[i].item->string, utf8);
-                        buf_putc(b, ':');
+                        strbuf_putc(b, ':');
                         r = print_value(b, m[i].item, utf8, depth + 1);
                         if (r < 0) {
                                 if (m != small)
@@ -1246,7 +1179,7 @@ static int print_value(Buf *b, const cJSON *v, bool utf8, unsigned depth)
                 }
                 if (m != small)
                         free(m);
-                buf_putc(b, '}');
+                strbuf_putc(b, '}');
         } else
                 return -EINVAL;
         return 0;
@@ -1254,20 +1187,20 @@ static int print_value(Buf *b, const cJSON *v, bool utf8, unsigned depth)
 
 int ctim_json_print(const cJSON *v, CtimJsonFlags flags, char **ret, size_t *ret_len)
 {
-        Buf b = {};
+        StrBuf b = {};
         int r;
 
         if (!v)
                 return -EINVAL;
-        buf_reserve(&b, 4096);          /* most answers fit: no regrowth */
+        strbuf_reserve(&b, 4096);          /* most answers fit: no regrowth */
         r = print_value(&b, v, flags & CTIM_JSON_UTF8, 0);
         if (r < 0) {
-                free(b.p);
+                strbuf_done(&b);
                 return r;
         }
         if (flags & CTIM_JSON_NEWLINE)
-                buf_putc(&b, '\n');
-        *ret = buf_steal(&b, ret_len);
+                strbuf_putc(&b, '\n');
+        *ret = strbuf_steal(&b, ret_len);
         return 0;
 }
 
@@ -1313,7 +1246,7 @@ static bool py_unprintable(uint32_t c)
                c == 0xfffe || c == 0xffff || c >= 0xf0000;
 }
 
-static void pyrepr_string(Buf *b, const char *s)
+static void pyrepr_string(StrBuf *b, const char *s)
 {
         const unsigned char *u = (const unsigned char *) (s ? s : "");
         size_t len = strlen((const char *) u);
@@ -1321,71 +1254,71 @@ static void pyrepr_string(Buf *b, const char *s)
 
         if (strchr((const char *) u, '\'') && !strchr((const char *) u, '"'))
                 q = '"';
-        buf_putc(b, q);
+        strbuf_putc(b, q);
         for (size_t i = 0; i < len;) {
                 uint32_t c;
 
                 i += utf8_decode(u + i, len - i, &c);
                 if (c == (uint32_t) q || c == '\\') {
-                        buf_putc(b, '\\');
-                        buf_putc(b, (char) c);
+                        strbuf_putc(b, '\\');
+                        strbuf_putc(b, (char) c);
                 } else if (c == '\t')
-                        buf_puts(b, "\\t");
+                        strbuf_puts(b, "\\t");
                 else if (c == '\n')
-                        buf_puts(b, "\\n");
+                        strbuf_puts(b, "\\n");
                 else if (c == '\r')
-                        buf_puts(b, "\\r");
+                        strbuf_puts(b, "\\r");
                 else if (c < 0x20 || c == 0x7f || (c >= 0x80 && c <= 0xff && py_unprintable(c)))
-                        buf_printf(b, "\\x%02x", c);
+                        strbuf_printf(b, "\\x%02x", c);
                 else if (c > 0xff && c <= 0xffff && py_unprintable(c))
-                        buf_printf(b, "\\u%04x", c);
+                        strbuf_printf(b, "\\u%04x", c);
                 else if (c > 0xffff && py_unprintable(c))
-                        buf_printf(b, "\\U%08x", c);
+                        strbuf_printf(b, "\\U%08x", c);
                 else
                         put_utf8(b, c);
         }
-        buf_putc(b, q);
+        strbuf_putc(b, q);
 }
 
-static int pyrepr_value(Buf *b, const cJSON *v, unsigned depth)
+static int pyrepr_value(StrBuf *b, const cJSON *v, unsigned depth)
 {
         int r;
 
         if (depth > JSON_DEPTH_MAX)
                 return -ELOOP;
         if (cJSON_IsNull(v))
-                buf_puts(b, "None");
+                strbuf_puts(b, "None");
         else if (cJSON_IsTrue(v))
-                buf_puts(b, "True");
+                strbuf_puts(b, "True");
         else if (cJSON_IsFalse(v))
-                buf_puts(b, "False");
+                strbuf_puts(b, "False");
         else if (cJSON_IsNumber(v)) {
                 if (!isfinite(v->valuedouble))
-                        buf_puts(b, v->valuedouble > 0 ? "inf" : v->valuedouble < 0 ? "-inf" : "nan");
+                        strbuf_puts(b, v->valuedouble > 0 ? "inf" : v->valuedouble < 0 ? "-inf" : "nan");
                 else
                         return print_number(b, v->valuedouble);
         } else if (cJSON_IsString(v))
                 pyrepr_string(b, v->valuestring);
         else if (cJSON_IsArray(v)) {
-                buf_putc(b, '[');
+                strbuf_putc(b, '[');
                 for (const cJSON *c = v->child; c; c = c->next) {
                         if (c != v->child)
-                                buf_puts(b, ", ");
+                                strbuf_puts(b, ", ");
                         r = pyrepr_value(b, c, depth + 1);
                         if (r < 0)
                                 return r;
                 }
-                buf_putc(b, ']');
+                strbuf_putc(b, ']');
         } else if (cJSON_IsObject(v)) {
                 cJSON **m;
                 size_t n = ctim_json_members(v, &m);
 
-                buf_putc(b, '{');
+                strbuf_putc(b, '{');
                 for (size_t i = 0; i < n; i++) {
                         if (i > 0)
-                                buf_puts(b, ", ");
+                                strbuf_puts(b, ", ");
                         pyrepr_string(b, m[i]->string);
-                        buf_puts(b, ": ");
+                        strbuf_puts(b, ": ");
                         r = pyrepr_value(b, m[i], depth + 1);
                         if (r < 0) {
                                 free(m);
@@ -1393,25 +1326,25 @@ static int pyrepr_value(Buf *b, const cJSON *v, unsigned depth)
                         }
                 }
                 free(m);
-                buf_putc(b, '}');
+                strbuf_putc(b, '}');
         } else
-                buf_puts(b, "None");
+                strbuf_puts(b, "None");
         return 0;
 }
 
 char *ctim_json_pystr(const cJSON *v)
 {
-        Buf b = {};
+        StrBuf b = {};
 
         if (cJSON_IsString(v))
                 return xstrdup(v->valuestring ? v->valuestring : "");
         if (!v) {
-                buf_puts(&b, "None");
-                return buf_steal(&b, NULL);
+                strbuf_puts(&b, "None");
+                return strbuf_steal(&b, NULL);
         }
         if (pyrepr_value(&b, v, 0) < 0) {
-                free(b.p);
+                strbuf_done(&b);
                 return NULL;
         }
-        return buf_steal(&b, NULL);
+        return strbuf_steal(&b, NULL);
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cjson/cJSON.h>
+#include "common/strbuf.h"
 #include "common/xalloc.h"
 #include "relays/ctim.h"
 #include "relays/msgraph_map.h"
@@ -91,60 +92,6 @@ static cJSON *relation(const char *origin, const char *rel, const char *src_type
         return ctim_relation_new(origin, rel, observable(src_type, src_value), observable(rel_type, rel_value));
 }
 
-/* A growable string. */
-typedef struct Buf {
-        char *p;
-        size_t n, cap;
-} Buf;
-
-static void buf_grow(Buf *b, size_t more)
-{
-        size_t want;
-
-        if (more > SIZE_MAX - b->n - 1)
-                abort();
-        want = b->n + more + 1;
-        if (want <= b->cap)
-                return;
-        b->cap = want < 64 ? 64 : want;
-        if (b->cap < SIZE_MAX / 2)
-                b->cap *= 2;
-        b->p = xreallocarray(b->p, b->cap, 1);
-}
-
-static void buf_putn(Buf *b, const char *s, size_t n)
-{
-        buf_grow(b, n);
-        memcpy(b->p + b->n, s, n);
-        b->n += n;
-        b->p[b->n] = '\0';
-}
-
-static void buf_puts(Buf *b, const char *s)
-{
-        buf_putn(b, s, strlen(s));
-}
-
-static void buf_putc(Buf *b, char c)
-{
-        buf_putn(b, &c, 1);
-}
-
-/* The string, owned by the caller; "" for an empty buffer. */
-static char *buf_steal(Buf *b)
-{
-        char *p = b->p ? b->p : xstrdup("");
-
-        *b = (Buf) { 0 };
-        return p;
-}
-
-static void buf_done(Buf *b)
-{
-        free(b->p);
-        *b = (Buf) { 0 };
-}
-
 /* Length of the UTF-8 sequence at s (at most n bytes), 0 when it is not
  * one: overlong forms, surrogates and code points above U+10FFFF are not. */
 static size_t utf8_seq(const unsigned char *s, size_t n)
@@ -188,36 +135,6 @@ static bool utf8_valid(const char *s)
                         return false;
         }
         return true;
-}
-
-static bool is_unreserved(unsigned char c)
-{
-        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-               c == '.' || c == '_' || c == '~';
-}
-
-/* Percent-encodes every byte but the RFC 3986 unreserved characters. */
-static void buf_put_pct(Buf *b, const char *s)
-{
-        static const char hex[] = "0123456789ABCDEF";
-
-        for (const unsigned char *p = (const unsigned char *) s; *p;) {
-                const unsigned char *run = p;
-                char esc[3];
-
-                while (*p && is_unreserved(*p))
-                        p++;
-                if (p > run) {
-                        /* a run at once: alert ids and tenant ids are all unreserved */
-                        buf_putn(b, (const char *) run, (size_t) (p - run));
-                        continue;
-                }
-                esc[0] = '%';
-                esc[1] = hex[*p >> 4];
-                esc[2] = hex[*p & 0xf];
-                buf_putn(b, esc, 3);
-                p++;
-        }
 }
 
 static bool ascii_strcaseeq(const char *a, const char *b)
@@ -347,7 +264,7 @@ static int check_value(MsgraphObservable t, const char *value)
 
 int msgraph_legacy_filter(MsgraphObservable t, const char *value, char **ret)
 {
-        Buf b = { 0 };
+        StrBuf b = { 0 };
         int r;
 
         r = check_value(t, value);
@@ -355,20 +272,20 @@ int msgraph_legacy_filter(MsgraphObservable t, const char *value, char **ret)
                 return r;
         for (const char *p = legacy_filters[t]; *p;) {
                 if (strncmp(p, "{v}", 3) != 0) {
-                        buf_putc(&b, *p++);
+                        strbuf_putc(&b, *p++);
                         continue;
                 }
                 /* OData string literal: ' doubled */
-                buf_putc(&b, '\'');
+                strbuf_putc(&b, '\'');
                 for (const char *v = value; *v; v++) {
                         if (*v == '\'')
-                                buf_putc(&b, '\'');
-                        buf_putc(&b, *v);
+                                strbuf_putc(&b, '\'');
+                        strbuf_putc(&b, *v);
                 }
-                buf_putc(&b, '\'');
+                strbuf_putc(&b, '\'');
                 p += 3;
         }
-        *ret = buf_steal(&b);
+        *ret = strbuf_steal(&b, NULL);
         return 0;
 }
 
@@ -376,7 +293,7 @@ int msgraph_legacy_alerts_path(MsgraphObservable t, const char *value, int64_t l
 {
         _cleanup_free_ char *filter = NULL;
         char top[32];
-        Buf b = { 0 };
+        StrBuf b = { 0 };
         int r;
 
         if (limit < 1)
@@ -385,11 +302,11 @@ int msgraph_legacy_alerts_path(MsgraphObservable t, const char *value, int64_t l
         if (r < 0)
                 return r;
         limit_text(limit, MSGRAPH_LEGACY_TOP_MAX, top);
-        buf_puts(&b, "/security/alerts?$filter=");
-        buf_put_pct(&b, filter);
-        buf_puts(&b, "&$top=");
-        buf_puts(&b, top);
-        *ret = buf_steal(&b);
+        strbuf_puts(&b, "/security/alerts?$filter=");
+        strbuf_put_pct(&b, filter, NULL);
+        strbuf_puts(&b, "&$top=");
+        strbuf_puts(&b, top);
+        *ret = strbuf_steal(&b, NULL);
         return 0;
 }
 
@@ -398,7 +315,7 @@ int msgraph_legacy_alerts_path(MsgraphObservable t, const char *value, int64_t l
 int msgraph_token_request(const char *login_url, const char *tenant_id, const char *client_id,
                           const char *client_secret, const char *scope, char **ret_url, char **ret_body)
 {
-        Buf u = { 0 }, b = { 0 };
+        StrBuf u = { 0 }, b = { 0 };
         size_t l;
 
         if (!login_url || !tenant_id || !client_id || !client_secret || !scope)
@@ -409,19 +326,19 @@ int msgraph_token_request(const char *login_url, const char *tenant_id, const ch
         l = strlen(login_url);
         while (l > 0 && login_url[l - 1] == '/')
                 l--;
-        buf_putn(&u, login_url, l);
-        buf_putc(&u, '/');
-        buf_put_pct(&u, tenant_id);
-        buf_puts(&u, "/oauth2/v2.0/token");
+        strbuf_putn(&u, login_url, l);
+        strbuf_putc(&u, '/');
+        strbuf_put_pct(&u, tenant_id, NULL);
+        strbuf_puts(&u, "/oauth2/v2.0/token");
 
-        buf_puts(&b, "client_id=");
-        buf_put_pct(&b, client_id);
-        buf_puts(&b, "&client_secret=");
-        buf_put_pct(&b, client_secret);
-        buf_puts(&b, "&grant_type=client_credentials&scope=");
-        buf_put_pct(&b, scope);
-        *ret_url = buf_steal(&u);
-        *ret_body = buf_steal(&b);
+        strbuf_puts(&b, "client_id=");
+        strbuf_put_pct(&b, client_id, NULL);
+        strbuf_puts(&b, "&client_secret=");
+        strbuf_put_pct(&b, client_secret, NULL);
+        strbuf_puts(&b, "&grant_type=client_credentials&scope=");
+        strbuf_put_pct(&b, scope, NULL);
+        *ret_url = strbuf_steal(&u, NULL);
+        *ret_body = strbuf_steal(&b, NULL);
         return 0;
 }
 
@@ -697,37 +614,37 @@ int msgraph_legacy_sightings(MsgraphObservable t, const char *value, const cJSON
 
 int msgraph_kql_string_literal(const char *value, char **ret)
 {
-        Buf b = { 0 };
+        StrBuf b = { 0 };
 
         if (!value)
                 return -EINVAL;
         if (!utf8_valid(value))
                 return -EILSEQ;
-        buf_putc(&b, '"');
+        strbuf_putc(&b, '"');
         for (const unsigned char *p = (const unsigned char *) value; *p; p++) {
                 switch (*p) {
                 case '\\':
-                        buf_puts(&b, "\\\\");
+                        strbuf_puts(&b, "\\\\");
                         break;
                 case '"':
-                        buf_puts(&b, "\\\"");
+                        strbuf_puts(&b, "\\\"");
                         break;
                 case '\t':
-                        buf_puts(&b, "\\t");
+                        strbuf_puts(&b, "\\t");
                         break;
                 case '\n':
-                        buf_puts(&b, "\\n");
+                        strbuf_puts(&b, "\\n");
                         break;
                 default:
                         if (*p < 0x20 || *p == 0x7f) {
-                                buf_done(&b);
+                                strbuf_done(&b);
                                 return -EILSEQ;
                         }
-                        buf_putc(&b, (char) *p);
+                        strbuf_putc(&b, (char) *p);
                 }
         }
-        buf_putc(&b, '"');
-        *ret = buf_steal(&b);
+        strbuf_putc(&b, '"');
+        *ret = strbuf_steal(&b, NULL);
         return 0;
 }
 
@@ -781,7 +698,7 @@ static const char hunting_template[] =
         "| where Rank <= {N}\n"
         "| project-away Rank";
 
-static int put_predicate(Buf *b, MsgraphObservable t, const char *value)
+static int put_predicate(StrBuf *b, MsgraphObservable t, const char *value)
 {
         static const struct {
                 const char *token, *suffix;
@@ -807,7 +724,7 @@ static int put_predicate(Buf *b, MsgraphObservable t, const char *value)
                                 if (r < 0)
                                         break;
                         }
-                        buf_puts(b, lits[i]);
+                        strbuf_puts(b, lits[i]);
                         p += n;
                         matched = true;
                         break;
@@ -817,7 +734,7 @@ static int put_predicate(Buf *b, MsgraphObservable t, const char *value)
                         const char *brace = strchr(p + 1, '{');
                         size_t run = brace ? (size_t) (brace - p) : strlen(p);
 
-                        buf_putn(b, p, run);
+                        strbuf_putn(b, p, run);
                         p += run;
                 }
         }
@@ -828,29 +745,29 @@ static int put_predicate(Buf *b, MsgraphObservable t, const char *value)
 
 int msgraph_hunting_check(MsgraphObservable t, const char *value)
 {
-        Buf b = { 0 };
+        StrBuf b = { 0 };
         int r;
 
         if (!observable_valid(t) || !value || !value[0])
                 return -EINVAL;
         r = put_predicate(&b, t, value);
-        buf_done(&b);
+        strbuf_done(&b);
         return r;
 }
 
 /* One leg of the hits: the observable's matches tagged with index i. */
-static int put_leg(Buf *b, const MsgraphHuntingItem *item, size_t i)
+static int put_leg(StrBuf *b, const MsgraphHuntingItem *item, size_t i)
 {
         char n[32];
         int r;
 
-        buf_puts(b, "AlertEvidence | where ");
+        strbuf_puts(b, "AlertEvidence | where ");
         r = put_predicate(b, item->type, item->value);
         if (r < 0)
                 return r;
         snprintf(n, sizeof(n), "%zu", i);
-        buf_puts(b, " | distinct AlertId | extend Obs = ");
-        buf_puts(b, n);
+        strbuf_puts(b, " | distinct AlertId | extend Obs = ");
+        strbuf_puts(b, n);
         return 0;
 }
 
@@ -868,7 +785,7 @@ static int check_items(const MsgraphHuntingItem *items, size_t n, int64_t limit)
 
 int msgraph_hunting_query(const MsgraphHuntingItem *items, size_t n, int64_t limit, char **ret)
 {
-        Buf b = { 0 };
+        StrBuf b = { 0 };
         int r;
 
         r = check_items(items, n, limit);
@@ -878,34 +795,34 @@ int msgraph_hunting_query(const MsgraphHuntingItem *items, size_t n, int64_t lim
                 if (strncmp(p, "{U}", 3) == 0) {
                         /* one leg alone needs no union */
                         if (n > 1)
-                                buf_puts(&b, "union\n    ");
+                                strbuf_puts(&b, "union\n    ");
                         for (size_t i = 0; i < n; i++) {
                                 if (n > 1)
-                                        buf_puts(&b, i ? ",\n    (" : "(");
+                                        strbuf_puts(&b, i ? ",\n    (" : "(");
                                 r = put_leg(&b, &items[i], i);
                                 if (r < 0) {
-                                        buf_done(&b);
+                                        strbuf_done(&b);
                                         return r;
                                 }
                                 if (n > 1)
-                                        buf_putc(&b, ')');
+                                        strbuf_putc(&b, ')');
                         }
                         p += 3;
                 } else if (strncmp(p, "{N}", 3) == 0) {
                         char num[32];
                         limit_text(limit, MSGRAPH_HUNTING_TAKE_MAX, num);
-                        buf_puts(&b, num);
+                        strbuf_puts(&b, num);
                         p += 3;
                 } else {
                         /* the template's text up to the next placeholder, at once */
                         const char *brace = strchr(p + 1, '{');
                         size_t run = brace ? (size_t) (brace - p) : strlen(p);
 
-                        buf_putn(&b, p, run);
+                        strbuf_putn(&b, p, run);
                         p += run;
                 }
         }
-        *ret = buf_steal(&b);
+        *ret = strbuf_steal(&b, NULL);
         return 0;
 }
 
@@ -929,15 +846,15 @@ size_t msgraph_hunting_batch(const MsgraphHuntingItem *items, size_t n, int64_t 
         limit_text(limit < 1 ? 1 : limit, MSGRAPH_HUNTING_TAKE_MAX, num);
         base = strlen(hunting_template) - 6 + strlen(num);
         for (k = 0; k < n && k < max; k++) {
-                Buf b = { 0 };
+                StrBuf b = { 0 };
                 size_t len;
 
                 if (put_leg(&b, &items[k], k) < 0) {
-                        buf_done(&b);
+                        strbuf_done(&b);
                         break;
                 }
-                legs += b.n;
-                buf_done(&b);
+                legs += b.len;
+                strbuf_done(&b);
                 len = k == 0 ? base + legs : base + 10 + legs + 2 * (k + 1) + 6 * k;
                 if (k > 0 && len > MSGRAPH_HUNTING_QUERY_MAX)
                         break;
@@ -1039,14 +956,14 @@ static const char *hunting_sensor(const char *service_source)
 
 /* AttackTechniques is a string holding a JSON array of strings; anything
  * else is used as it is. */
-static void put_techniques(Buf *b, const char *s)
+static void put_techniques(StrBuf *b, const char *s)
 {
         cJSON *a = cJSON_Parse(s);
         const cJSON *e;
         bool first = true;
 
         if (!cJSON_IsArray(a)) {
-                buf_puts(b, s);
+                strbuf_puts(b, s);
                 cJSON_Delete(a);
                 return;
         }
@@ -1054,8 +971,8 @@ static void put_techniques(Buf *b, const char *s)
                 if (!cJSON_IsString(e) || !e->valuestring[0])
                         continue;
                 if (!first)
-                        buf_puts(b, ", ");
-                buf_puts(b, e->valuestring);
+                        strbuf_puts(b, ", ");
+                strbuf_puts(b, e->valuestring);
                 first = false;
         }
         cJSON_Delete(a);
@@ -1073,7 +990,7 @@ static char *hunting_description(const cJSON *row)
                 { "DetectionSource", "Detection source" },
                 { "AttackTechniques", "MITRE ATT&CK" },
         };
-        Buf b = { 0 };
+        StrBuf b = { 0 };
 
         for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
                 const char *v = json_string_nonempty(row, parts[i].column);
@@ -1081,28 +998,28 @@ static char *hunting_description(const cJSON *row)
 
                 if (!v || strcmp(v, "[]") == 0)
                         continue;
-                before = b.n;
-                if (b.n > 0)
-                        buf_putc(&b, ' ');
-                buf_puts(&b, parts[i].label);
-                buf_puts(&b, ": ");
+                before = b.len;
+                if (b.len > 0)
+                        strbuf_putc(&b, ' ');
+                strbuf_puts(&b, parts[i].label);
+                strbuf_puts(&b, ": ");
                 if (strcmp(parts[i].column, "AttackTechniques") == 0) {
-                        size_t at = b.n;
+                        size_t at = b.len;
                         put_techniques(&b, v);
-                        if (b.n == at) {        /* an array of nothing usable */
-                                b.n = before;
-                                b.p[b.n] = '\0';
+                        if (b.len == at) {        /* an array of nothing usable */
+                                b.len = before;
+                                b.p[b.len] = '\0';
                                 continue;
                         }
                 } else
-                        buf_puts(&b, v);
-                buf_putc(&b, '.');
+                        strbuf_puts(&b, v);
+                strbuf_putc(&b, '.');
         }
-        if (b.n == 0) {
-                buf_done(&b);
+        if (b.len == 0) {
+                strbuf_done(&b);
                 return NULL;
         }
-        return buf_steal(&b);
+        return strbuf_steal(&b, NULL);
 }
 
 static bool observables_contain(const cJSON *obs, const char *type, const char *value)
@@ -1267,16 +1184,16 @@ static cJSON *hunting_relations(MsgraphObservable t, const cJSON *row, const cha
 static char *portal_alert_url(const MsgraphPortal *portal, const char *alert_id)
 {
         size_t n = strlen(portal->url);
-        Buf b = { 0 };
+        StrBuf b = { 0 };
 
-        buf_putn(&b, portal->url, n > 0 && portal->url[n - 1] == '/' ? n - 1 : n);
-        buf_puts(&b, "/alerts/");
-        buf_put_pct(&b, alert_id);
+        strbuf_putn(&b, portal->url, n > 0 && portal->url[n - 1] == '/' ? n - 1 : n);
+        strbuf_puts(&b, "/alerts/");
+        strbuf_put_pct(&b, alert_id, NULL);
         if (portal->tenant_id && portal->tenant_id[0]) {
-                buf_puts(&b, "?tid=");
-                buf_put_pct(&b, portal->tenant_id);
+                strbuf_puts(&b, "?tid=");
+                strbuf_put_pct(&b, portal->tenant_id, NULL);
         }
-        return buf_steal(&b);
+        return strbuf_steal(&b, NULL);
 }
 
 int msgraph_hunting_sighting(MsgraphObservable t, const char *value, const cJSON *row,
@@ -1360,7 +1277,7 @@ void msgraph_error_done(MsgraphError *e)
 
 /* Appends s[0..n) as valid UTF-8 (U+FFFD for each bad byte) without going
  * over max bytes in total, never cutting a character. */
-static void buf_put_utf8_capped(Buf *b, const char *s, size_t n, size_t max)
+static void buf_put_utf8_capped(StrBuf *b, const char *s, size_t n, size_t max)
 {
         const unsigned char *p = (const unsigned char *) s;
 
@@ -1371,20 +1288,20 @@ static void buf_put_utf8_capped(Buf *b, const char *s, size_t n, size_t max)
 
                 if (k == 1 && p[i] == '\0')
                         add = "\xef\xbf\xbd", len = 3;
-                if (b->n + len > max)
+                if (b->len + len > max)
                         return;
-                buf_putn(b, add, len);
+                strbuf_putn(b, add, len);
                 i += k ? k : 1;
         }
 }
 
 static char *error_message(const char *prefix, const char *msg, size_t len)
 {
-        Buf b = { 0 };
+        StrBuf b = { 0 };
 
         buf_put_utf8_capped(&b, prefix, strlen(prefix), MSGRAPH_ERROR_MESSAGE_MAX);
         buf_put_utf8_capped(&b, msg, len, MSGRAPH_ERROR_MESSAGE_MAX);
-        return buf_steal(&b);
+        return strbuf_steal(&b, NULL);
 }
 
 /* What Microsoft said (§9 row 21): error_description, else error.message,

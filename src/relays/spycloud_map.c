@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cjson/cJSON.h>
+#include "common/strbuf.h"
 #include "common/xalloc.h"
 #include "relays/ctim.h"
 #include "relays/spycloud_map.h"
@@ -419,27 +420,11 @@ size_t spycloud_observables_emails(const cJSON *observables, char ***ret)
 
 char *spycloud_path_breach(const char *email)
 {
-        static const char hex[] = "0123456789ABCDEF";
-        static const char prefix[] = "breach/data/emails/";
-        size_t n = strlen(email), k;
-        char *s = xmalloc(sizeof(prefix) + 3 * n);
+        StrBuf b = {};
 
-        memcpy(s, prefix, sizeof(prefix) - 1);
-        k = sizeof(prefix) - 1;
-        for (size_t i = 0; i < n; i++) {
-                unsigned char c = (unsigned char) email[i];
-
-                if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-                    c == '.' || c == '_' || c == '~' || c == '@')
-                        s[k++] = (char) c;
-                else {
-                        s[k++] = '%';
-                        s[k++] = hex[c >> 4];
-                        s[k++] = hex[c & 0x0f];
-                }
-        }
-        s[k] = '\0';
-        return s;
+        strbuf_puts(&b, "breach/data/emails/");
+        strbuf_put_pct(&b, email, "@");
+        return strbuf_steal(&b, NULL);
 }
 
 char *spycloud_path_catalog(int64_t source_id)

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include "common/addr.h"
 #include "common/strv.h"
+#include "common/strbuf.h"
 #include "common/xalloc.h"
 #include "responders/fortios_map.h"
 
@@ -78,22 +79,7 @@ const char *fortios_addr_expected_type(const FortiAddr *a)
 
 char *fortios_escape(const char *s)
 {
-        static const char hex[] = "0123456789ABCDEF";
-        char *out = xmalloc(strlen(s) * 3 + 1), *p = out;
-
-        for (; *s; s++) {
-                unsigned char c = (unsigned char) *s;
-                if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                    strchr("._~:-", c))
-                        *p++ = (char) c;
-                else {
-                        *p++ = '%';
-                        *p++ = hex[c >> 4];
-                        *p++ = hex[c & 15];
-                }
-        }
-        *p = 0;
-        return out;
+        return pct_encode(s, ":");
 }
 
 static const cJSON *first_result(const cJSON *doc)

@@ -6,46 +6,26 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include "common/strbuf.h"
 #include "common/xalloc.h"
 #include "responders/pan_xml.h"
 
 /* ---- writing ------------------------------------------------------------ */
 
-typedef struct Buf {
-        char *s;
-        size_t n, cap;
-} Buf;
-
-static void buf_add(Buf *b, const char *s, size_t n)
-{
-        if (b->n + n + 1 > b->cap) {
-                b->cap = (b->n + n + 1) * 2;
-                b->s = xreallocarray(b->s, b->cap, 1);
-        }
-        memcpy(b->s + b->n, s, n);
-        b->n += n;
-        b->s[b->n] = 0;
-}
-
-static void buf_str(Buf *b, const char *s)
-{
-        buf_add(b, s, strlen(s));
-}
-
-static void buf_xml(Buf *b, const char *s)
+static void buf_xml(StrBuf *b, const char *s)
 {
         for (; *s; s++)
                 switch (*s) {
-                case '&': buf_str(b, "&amp;"); break;
-                case '<': buf_str(b, "&lt;"); break;
-                case '>': buf_str(b, "&gt;"); break;
-                case '"': buf_str(b, "&quot;"); break;
-                case '\'': buf_str(b, "&apos;"); break;
-                default: buf_add(b, s, 1);
+                case '&': strbuf_puts(b, "&amp;"); break;
+                case '<': strbuf_puts(b, "&lt;"); break;
+                case '>': strbuf_puts(b, "&gt;"); break;
+                case '"': strbuf_puts(b, "&quot;"); break;
+                case '\'': strbuf_puts(b, "&apos;"); break;
+                default: strbuf_putn(b, s, 1);
                 }
 }
 
-static void section(Buf *b, const PanEntry *e, size_t n, bool reg)
+static void section(StrBuf *b, const PanEntry *e, size_t n, bool reg)
 {
         bool any = false;
 
@@ -53,51 +33,51 @@ static void section(Buf *b, const PanEntry *e, size_t n, bool reg)
                 any = any || e[i].reg == reg;
         if (!any)
                 return;
-        buf_str(b, reg ? "<register>" : "<unregister>");
+        strbuf_puts(b, reg ? "<register>" : "<unregister>");
         for (size_t i = 0; i < n; i++) {
                 if (e[i].reg != reg)
                         continue;
-                buf_str(b, "<entry ip=\"");
+                strbuf_puts(b, "<entry ip=\"");
                 buf_xml(b, e[i].ip);
-                buf_str(b, "\"><tag><member>");
+                strbuf_puts(b, "\"><tag><member>");
                 buf_xml(b, e[i].tag);
-                buf_str(b, "</member></tag></entry>");
+                strbuf_puts(b, "</member></tag></entry>");
         }
-        buf_str(b, reg ? "</register>" : "</unregister>");
+        strbuf_puts(b, reg ? "</register>" : "</unregister>");
 }
 
 char *pan_uid_message(const PanEntry *entries, size_t n)
 {
-        Buf b = { 0 };
+        StrBuf b = { 0 };
 
-        buf_str(&b, "<uid-message><version>1.0</version><type>update</type><payload>");
+        strbuf_puts(&b, "<uid-message><version>1.0</version><type>update</type><payload>");
         section(&b, entries, n, true);
         section(&b, entries, n, false);
-        buf_str(&b, "</payload></uid-message>");
-        return b.s;
+        strbuf_puts(&b, "</payload></uid-message>");
+        return strbuf_steal(&b, NULL);
 }
 
 char *pan_form_escape(const char *s)
 {
         static const char hex[] = "0123456789ABCDEF";
-        Buf b = { 0 };
+        StrBuf b = { 0 };
 
-        buf_str(&b, "");
+        strbuf_puts(&b, "");
         for (; *s; s++) {
                 unsigned char c = (unsigned char) *s;
                 char e[3];
                 if (isalnum(c) || strchr("-._~", c))
-                        buf_add(&b, s, 1);
+                        strbuf_putn(&b, s, 1);
                 else if (c == ' ')
-                        buf_add(&b, "+", 1);
+                        strbuf_putn(&b, "+", 1);
                 else {
                         e[0] = '%';
                         e[1] = hex[c >> 4];
                         e[2] = hex[c & 15];
-                        buf_add(&b, e, 3);
+                        strbuf_putn(&b, e, 3);
                 }
         }
-        return b.s;
+        return strbuf_steal(&b, NULL);
 }
 
 /* ---- reading ------------------------------------------------------------ */
@@ -107,24 +87,24 @@ static char *unescape(const char *s, size_t n)
         static const struct { const char *ent; char c; } ents[] = {
                 { "&amp;", '&' }, { "&lt;", '<' }, { "&gt;", '>' }, { "&quot;", '"' }, { "&apos;", '\'' },
         };
-        Buf b = { 0 };
+        StrBuf b = { 0 };
 
-        buf_str(&b, "");
+        strbuf_puts(&b, "");
         for (size_t i = 0; i < n;) {
                 bool done = false;
                 if (s[i] == '&')
                         for (size_t k = 0; k < sizeof(ents) / sizeof(ents[0]) && !done; k++) {
                                 size_t l = strlen(ents[k].ent);
                                 if (i + l <= n && !strncmp(s + i, ents[k].ent, l)) {
-                                        buf_add(&b, &ents[k].c, 1);
+                                        strbuf_putn(&b, &ents[k].c, 1);
                                         i += l;
                                         done = true;
                                 }
                         }
                 if (!done)
-                        buf_add(&b, s + i++, 1);
+                        strbuf_putn(&b, s + i++, 1);
         }
-        return b.s;
+        return strbuf_steal(&b, NULL);
 }
 
 /* The start of the next element called `name` at or after p (before end),
@@ -225,29 +205,29 @@ static const char *elem_close(const char *p, const char *end, const char *name, 
 /* All character data in [p, e), tags left out, blanks folded. */
 static char *text_of(const char *p, const char *e)
 {
-        Buf b = { 0 };
+        StrBuf b = { 0 };
         bool in_tag = false, space = false;
         char *out;
 
-        buf_str(&b, "");
+        strbuf_puts(&b, "");
         for (; p < e; p++) {
                 if (*p == '<')
-                        in_tag = true, space = b.n > 0;
+                        in_tag = true, space = b.len > 0;
                 else if (*p == '>')
                         in_tag = false;
                 else if (!in_tag) {
                         if (isspace((unsigned char) *p)) {
-                                space = b.n > 0;
+                                space = b.len > 0;
                                 continue;
                         }
-                        if (space && b.n && b.s[b.n - 1] != ' ')
-                                buf_add(&b, " ", 1);
+                        if (space && b.len && b.p[b.len - 1] != ' ')
+                                strbuf_putn(&b, " ", 1);
                         space = false;
-                        buf_add(&b, p, 1);
+                        strbuf_putn(&b, p, 1);
                 }
         }
-        out = unescape(b.s, b.n);
-        free(b.s);
+        out = unescape(b.p, b.len);
+        strbuf_done(&b);
         return out;
 }
 

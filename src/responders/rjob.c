@@ -8,6 +8,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include "common/strv.h"
+#include "common/strbuf.h"
 #include "common/xalloc.h"
 #include "responders/rjob.h"
 
@@ -316,22 +317,7 @@ void rjob_finish(RJob *j)
 
 char *rjob_escape(const char *s)
 {
-        static const char hex[] = "0123456789ABCDEF";
-        size_t n = strlen(s);
-        char *out = xmalloc(n * 3 + 1), *o = out;
-
-        for (const unsigned char *p = (const unsigned char *) s; *p; p++) {
-                if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-                    *p == '-' || *p == '_' || *p == '.' || *p == '~') {
-                        *o++ = (char) *p;
-                } else {
-                        *o++ = '%';
-                        *o++ = hex[*p >> 4];
-                        *o++ = hex[*p & 15];
-                }
-        }
-        *o = '\0';
-        return out;
+        return pct_encode(s, NULL);
 }
 
 char *rjob_basic(const char *user, const char *pass)

@@ -25,6 +25,7 @@
 #include "common/addr.h"
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/strbuf.h"
 #include "common/xalloc.h"
 #include "responders/responder.h"
 #include "responders/rhttp.h"
@@ -54,21 +55,7 @@ static const RsOpt csw_opts[] = {
 
 static char *escape(const char *s)
 {
-        static const char hexd[] = "0123456789ABCDEF";
-        char *out = xmalloc(strlen(s) * 3 + 1), *p = out;
-
-        for (; *s; s++) {
-                unsigned char c = (unsigned char) *s;
-                if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || strchr("-._~", c))
-                        *p++ = (char) c;
-                else {
-                        *p++ = '%';
-                        *p++ = hexd[c >> 4];
-                        *p++ = hexd[c & 15];
-                }
-        }
-        *p = '\0';
-        return out;
+        return pct_encode(s, NULL);
 }
 
 static int csw_configure(Responder *r, const config_setting_t *group, char ***errs, size_t *n_errs)

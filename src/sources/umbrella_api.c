@@ -12,6 +12,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/strv.h"
+#include "common/strbuf.h"
 #include "common/xalloc.h"
 #include "sources/umbrella_api.h"
 
@@ -107,23 +108,12 @@ static char *url_path(const char *url)
 
 static void escape_into(char **s, const char *v)
 {
-        static const char hex[] = "0123456789ABCDEF";
-        size_t n = strlen(*s), vl = strlen(v), o = n;
-        char *r = xmalloc(n + 3 * vl + 1);
+        StrBuf b = {};
 
-        memcpy(r, *s, n);
-        for (const unsigned char *p = (const unsigned char *) v; *p; p++) {
-                if (isalnum(*p) || strchr("-._~,", *p))
-                        r[o++] = (char) *p;
-                else {
-                        r[o++] = '%';
-                        r[o++] = hex[*p >> 4];
-                        r[o++] = hex[*p & 15];
-                }
-        }
-        r[o] = '\0';
+        strbuf_puts(&b, *s);
+        strbuf_put_pct(&b, v, ",");
         free(*s);
-        *s = r;
+        *s = strbuf_steal(&b, NULL);
 }
 
 static void add_param(char **url, const char *name, const char *value)

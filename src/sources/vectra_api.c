@@ -12,58 +12,22 @@
 #include <uv.h>
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/strbuf.h"
 #include "common/xalloc.h"
 #include "sources/vectra_api.h"
 
 /* ---- small helpers ------------------------------------------------------ */
 
-typedef struct Buf {
-        char *s;
-        size_t n, cap;
-} Buf;
-
-static void buf_add(Buf *b, const char *s, size_t len)
-{
-        if (b->n + len + 1 > b->cap) {
-                b->cap = (b->n + len + 1) * 2;
-                b->s = xreallocarray(b->s, b->cap, 1);
-        }
-        memcpy(b->s + b->n, s, len);
-        b->n += len;
-        b->s[b->n] = '\0';
-}
-
-static void buf_puts(Buf *b, const char *s)
-{
-        buf_add(b, s, strlen(s));
-}
-
-/* Percent-encodes everything but RFC 3986 unreserved characters. */
-static void buf_escape(Buf *b, const char *s)
-{
-        static const char hex[] = "0123456789ABCDEF";
-
-        for (const unsigned char *p = (const unsigned char *) s; *p; p++) {
-                if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-                    *p == '-' || *p == '.' || *p == '_' || *p == '~') {
-                        buf_add(b, (const char *) p, 1);
-                } else {
-                        char e[3] = { '%', hex[*p >> 4], hex[*p & 15] };
-                        buf_add(b, e, 3);
-                }
-        }
-}
-
 /* Appends "&name=value" (or "?name=value" for the first). */
-static void buf_param(Buf *b, const char *name, const char *value)
+static void buf_param(StrBuf *b, const char *name, const char *value)
 {
-        buf_puts(b, strchr(b->s ? b->s : "", '?') ? "&" : "?");
-        buf_puts(b, name);
-        buf_puts(b, "=");
-        buf_escape(b, value);
+        strbuf_puts(b, strchr(b->p ? b->p : "", '?') ? "&" : "?");
+        strbuf_puts(b, name);
+        strbuf_puts(b, "=");
+        strbuf_put_pct(b, value, NULL);
 }
 
-static void buf_param_int(Buf *b, const char *name, long long v)
+static void buf_param_int(StrBuf *b, const char *name, long long v)
 {
         char num[32];
 
@@ -882,13 +846,13 @@ static void token_start(VectraApi *api)
         _cleanup_free_ char *body = NULL;
         bool refresh = api->version == VECTRA_VERSION_3 && api->refresh_token &&
                        (api->refresh_expiry == 0 || clock_wall() < api->refresh_expiry);
-        Buf b = {};
+        StrBuf b = {};
         int r;
 
         if (refresh) {
-                buf_puts(&b, "grant_type=refresh_token&refresh_token=");
-                buf_escape(&b, api->refresh_token);
-                body = b.s;
+                strbuf_puts(&b, "grant_type=refresh_token&refresh_token=");
+                strbuf_put_pct(&b, api->refresh_token, NULL);
+                body = b.p;
                 hdrs[0] = "Content-Type: application/x-www-form-urlencoded";
                 hdrs[1] = "Accept: application/json";
                 hdrs[2] = NULL;
@@ -1541,21 +1505,21 @@ static int check_api(const VectraApi *api, OpCb cb)
         return 0;
 }
 
-/* Queues the first page of a list: base + path + query (Buf, consumed). */
-static void op_list(Op *op, const char *path, Buf *query, size_t slot)
+/* Queues the first page of a list: base + path + query (a StrBuf, consumed). */
+static void op_list(Op *op, const char *path, StrBuf *query, size_t slot)
 {
         VectraApi *api = op->api;
-        Buf url = {};
+        StrBuf url = {};
 
-        buf_puts(&url, api->base);
-        buf_puts(&url, path);
-        if (query->s)
-                buf_puts(&url, query->s);
+        strbuf_puts(&url, api->base);
+        strbuf_puts(&url, path);
+        if (query->p)
+                strbuf_puts(&url, query->p);
         if (api->page_size > 0)
                 buf_param_int(&url, "page_size", api->page_size);
-        free(query->s);
-        *query = (Buf) {};
-        op_call(op, CALL_PAGE, "GET", url.s, NULL, slot, false);
+        free(query->p);
+        *query = (StrBuf) {};
+        op_call(op, CALL_PAGE, "GET", url.p, NULL, slot, false);
 }
 
 static const Kind *kind_of(VectraObjectKind k)
@@ -1600,7 +1564,7 @@ static void then_fetch_ids(Op *op)
 
 static int start_by_tag(VectraApi *api, VectraObjectKind k, const char *tag, OpCb cb, void *userdata)
 {
-        Buf q = {};
+        StrBuf q = {};
         Op *op;
         int r = check_api(api, cb);
 
@@ -1624,7 +1588,7 @@ static int start_by_score(VectraApi *api, VectraObjectKind k, int threat, int ce
         const char *tp = v3_account ? "t_score_gte" : "threat_gte";
         const char *cp = v3_account ? "c_score_gte" : "certainty_gte";
         const char *path = k == VECTRA_OBJECT_HOST ? "/hosts" : "/accounts";
-        Buf q = {};
+        StrBuf q = {};
         Op *op;
         int r = check_api(api, cb);
 
@@ -1665,7 +1629,7 @@ static ItemAction item_urgency(Op *op, Call *c, void *obj)
 
 static int start_by_urgency(VectraApi *api, VectraObjectKind k, double min_urgency, OpCb cb, void *userdata)
 {
-        Buf q = {};
+        StrBuf q = {};
         Op *op;
         int r = check_api(api, cb);
 
@@ -1736,7 +1700,7 @@ static ItemAction item_group(Op *op, Call *c, void *obj)
 static Op *op_groups(VectraApi *api, const char *what, const char *name, const char *type, CbType cbt, OpCb cb,
                      void *userdata)
 {
-        Buf q = {};
+        StrBuf q = {};
         Op *op = op_new(api, what, cbt, cb, userdata, &kind_group);
 
         op->name = xstrdup(name);
@@ -1767,7 +1731,7 @@ static void by_uids(Op *op, char *const *uids, size_t n)
         op->on_item = item_keep;
         op_set_slots(op, n);
         for (size_t i = 0; i < n; i++) {
-                Buf q = {};
+                StrBuf q = {};
 
                 buf_param(&q, "uid", uids[i]);
                 op_list(op, "/accounts", &q, i);
@@ -1834,7 +1798,7 @@ static int start_by_detection_types(VectraApi *api, VectraObjectKind k, const ch
         op->then = then_detection_sources;
         op_set_slots(op, n);
         for (size_t i = 0; i < n; i++) {
-                Buf q = {};
+                StrBuf q = {};
 
                 buf_param(&q, "detection_type", types[i]);
                 buf_param(&q, "state", "active");
@@ -1974,7 +1938,7 @@ int vectra_api_detections_by_tag(VectraApi *api, const char *tag, VectraDetectio
 
 int vectra_api_detections_by_type(VectraApi *api, const char *type, VectraDetectionsCb cb, void *userdata)
 {
-        Buf q = {};
+        StrBuf q = {};
         Op *op;
         int r = check_api(api, OPCB_DETECTIONS(cb));
 

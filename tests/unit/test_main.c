@@ -34,6 +34,7 @@ int main(int argc, char **argv)
         addr_suite_add();
         duration_suite_add();
         jsonmem_suite_add();
+        strbuf_suite_add();
         ctlproto_suite_add();
         whitelist_suite_add();
         config_suite_add();

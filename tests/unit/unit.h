@@ -7,6 +7,7 @@
 void addr_suite_add(void);
 void duration_suite_add(void);
 void jsonmem_suite_add(void);
+void strbuf_suite_add(void);
 void ctlproto_suite_add(void);
 void whitelist_suite_add(void);
 void config_suite_add(void);
