@@ -668,6 +668,8 @@ static int verify_rs256(JwtToken *t, EVP_PKEY *key, JwtSigCache *cache, time_t n
         if (!key || !EVP_PKEY_is_a(key, "RSA"))
                 return fail_errno(reterr, JWT_ERR_KEY_INVALID, -EINVAL);
         if (cache) {
+                /* looked up again, not taken from the parse: a JWKS fetch may
+                 * have run since, and the slot may hold another token now */
                 slot = sig_slot(cache, t->text, t->len);
                 if (sig_entry_is(slot, t->text, t->len) && slot->key == key && now < slot->expires) {
                         cache->hits++;
